@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine that has only the Rust toolchain:
+# installs what the tests need and is missing, then runs formatting, lints, docs, every unit,
+# property, interop and corpus-replay test, and a short fuzzing pass.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+# --- tools the interop tests run -------------------------------------------------------------
+need_apt=()
+want() { command -v "$1" >/dev/null 2>&1 || need_apt+=("$2"); }
+want xorriso xorriso
+want isoinfo genisoimage
+want genisoimage genisoimage
+want 7zz 7zip
+want bsdtar libarchive-tools
+want iso-info libcdio-utils
+want cd-info libcdio-utils
+want cdrdao cdrdao
+want bchunk bchunk
+want cueprint cuetools
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "installing ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need_apt[@]}" | sort -u) >/dev/null
+fi
+if ! python3 -c 'import pycdlib' >/dev/null 2>&1; then
+  log "installing pycdlib"
+  python3 -m pip install -q pycdlib
+fi
+
+# --- toolchains -----------------------------------------------------------------------------
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+if ! rustup toolchain list | grep -q '^nightly'; then
+  log "installing the nightly toolchain (cargo fuzz)"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  log "installing cargo-fuzz"
+  cargo install --locked cargo-fuzz
+fi
+
+export CARGO_TERM_COLOR=never
+export PROPTEST_CASES=${PROPTEST_CASES:-64}
+export IMAPI_INTEROP_REQUIRED=1   # interop tests fail, not skip, when a reader is missing
+
+log "cargo fmt --check"
+cargo fmt --all --check
+
+log "cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+log "cargo doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
+log "cargo test"
+cargo test --workspace --all-targets
+cargo test --workspace --doc
+
+log "fuzz smoke run"
+for target in $(cargo +nightly fuzz list --fuzz-dir fuzz); do
+  mkdir -p "fuzz/corpus/$target"
+  work=$(mktemp -d)
+  cargo +nightly fuzz run --fuzz-dir fuzz "$target" "$work" "fuzz/corpus/$target" -- \
+    -max_total_time="${FUZZ_SECONDS:-15}" -rss_limit_mb=2048 >"$work.log" 2>&1 || {
+      tail -n 40 "$work.log"; echo "fuzz target $target failed"; exit 1; }
+  rm -rf "$work" "$work.log"
+done
+
+echo "test.sh: all checks passed"
