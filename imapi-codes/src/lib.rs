@@ -99,7 +99,46 @@ pub enum ImapiCode {
 
 impl ImapiCode {
     /// Every code, in HRESULT order.
-    pub const ALL: &'static [ImapiCode] = &[Self::PropertiesIgnored, Self::BufferTooSmall, Self::NotOpened, Self::NotInitialized, Self::UserAbort, Self::Generic, Self::MediumNotPresent, Self::MediumInvalidType, Self::DeviceNoProperties, Self::DeviceNotAccessible, Self::DeviceNotPresent, Self::DeviceInvalidType, Self::InitializeWrite, Self::InitializeEndWrite, Self::FileSystem, Self::FileAccess, Self::DiscInfo, Self::TrackNotOpen, Self::TrackOpen, Self::DiscFull, Self::BadJolietName, Self::InvalidImage, Self::NoActiveFormat, Self::NoActiveRecorder, Self::WrongFormat, Self::AlreadyOpen, Self::WrongDisc, Self::FileExists, Self::StashInUse, Self::DeviceStillInUse, Self::LossOfStreaming, Self::CompressedStash, Self::EncryptedStash, Self::NotEnoughDiskForStash, Self::RemovableStash, Self::CannotWriteToMedia, Self::TrackNotBigEnough, Self::BootImageAndNonblankDisc];
+    pub const ALL: &'static [ImapiCode] = &[
+        Self::PropertiesIgnored,
+        Self::BufferTooSmall,
+        Self::NotOpened,
+        Self::NotInitialized,
+        Self::UserAbort,
+        Self::Generic,
+        Self::MediumNotPresent,
+        Self::MediumInvalidType,
+        Self::DeviceNoProperties,
+        Self::DeviceNotAccessible,
+        Self::DeviceNotPresent,
+        Self::DeviceInvalidType,
+        Self::InitializeWrite,
+        Self::InitializeEndWrite,
+        Self::FileSystem,
+        Self::FileAccess,
+        Self::DiscInfo,
+        Self::TrackNotOpen,
+        Self::TrackOpen,
+        Self::DiscFull,
+        Self::BadJolietName,
+        Self::InvalidImage,
+        Self::NoActiveFormat,
+        Self::NoActiveRecorder,
+        Self::WrongFormat,
+        Self::AlreadyOpen,
+        Self::WrongDisc,
+        Self::FileExists,
+        Self::StashInUse,
+        Self::DeviceStillInUse,
+        Self::LossOfStreaming,
+        Self::CompressedStash,
+        Self::EncryptedStash,
+        Self::NotEnoughDiskForStash,
+        Self::RemovableStash,
+        Self::CannotWriteToMedia,
+        Self::TrackNotBigEnough,
+        Self::BootImageAndNonblankDisc,
+    ];
 
     /// The SDK name, such as `IMAPI_E_DISCFULL`.
     pub const fn name(self) -> &'static str {

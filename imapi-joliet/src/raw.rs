@@ -5,7 +5,7 @@
 //! that reports a disagreement instead of picking one half.
 
 use zerocopy::byteorder::{BigEndian, LittleEndian, U16, U32};
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 /// Bytes in one logical block (and one CD data sector).
 pub const BLOCK: usize = 2048;

@@ -1,0 +1,5 @@
+//! Build, read and verify ISO 9660 + Joliet images.
+#![deny(missing_docs)]
+
+pub mod date;
+pub mod raw;
