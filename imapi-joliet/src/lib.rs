@@ -2,4 +2,5 @@
 #![deny(missing_docs)]
 
 pub mod date;
+pub mod order;
 pub mod raw;
