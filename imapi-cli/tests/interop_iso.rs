@@ -941,6 +941,58 @@ fn print_size_matches_the_image() {
     }
 }
 
+/// `-o` naming a FIFO, or a symbolic link to a file, writes the image through it: the FIFO
+/// receives the bytes (a reader gets the image) and stays a FIFO; the link stays a link and its
+/// target gets the image. (Before the fix, the output was renamed over the FIFO or the link —
+/// and `-o /dev/stdout` run as root replaced /dev/stdout with a regular file.)
+#[test]
+fn output_through_a_fifo_or_a_link() {
+    use std::os::unix::fs::FileTypeExt;
+    let s = Scratch::new();
+    s.file("src/a.txt");
+    let (img, _) = build(&s, &[]);
+    let want = fs::read(&img).unwrap();
+
+    let fifo = s.path("out.fifo");
+    run_ok(common::command("mkfifo").arg(&fifo));
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read(fifo).unwrap())
+    };
+    let mut child = common::imapi()
+        .arg("mkiso")
+        .arg("-o")
+        .arg(&fifo)
+        .args(["--date", DATE])
+        .arg(s.path("src"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait_or_kill(&mut child, Duration::from_secs(60));
+    if !fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo() {
+        // Unblock the reader thread before failing.
+        let _ = fs::remove_file(&fifo);
+        panic!("the FIFO was replaced by a regular file (status {status:?})");
+    }
+    let got = reader.join().unwrap();
+    assert!(status.is_some_and(|s| s.success()), "imapi failed writing to a FIFO");
+    assert_eq!(got, want, "bytes read from the FIFO");
+
+    let target = s.path("real.iso");
+    fs::write(&target, b"old").unwrap();
+    let link = s.path("link.iso");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    mkiso_ok([
+        OsStr::new("-o"),
+        link.as_os_str(),
+        OsStr::new("--date"),
+        OsStr::new(DATE),
+        s.path("src").as_os_str(),
+    ]);
+    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was replaced");
+    assert_eq!(fs::read(&target).unwrap(), want, "the link's target");
+}
+
 /// Waits for `child` up to `limit`; kills it past that. Returns its status when it ended.
 fn wait_or_kill(
     child: &mut std::process::Child,
