@@ -1105,3 +1105,223 @@ fn follow_links_reaches_a_sibling_directory() {
     want.hashes.insert("other/dlink/f.txt".into(), sha256(&data));
     check::image(&img, &want, Options::default());
 }
+
+// ------------------------------------------------------------------------------------------
+// A sparse file over 4 GiB (pitfall 6)
+// ------------------------------------------------------------------------------------------
+
+/// ECMA-119 multi-extent section size used by the writer and xorriso (4 GiB − 2048).
+const SECTION: u64 = 0xFFFF_F800;
+
+/// Free bytes in the file system holding `dir` (`df -P -k`), if df can tell.
+fn free_bytes(dir: &Path) -> Option<u64> {
+    let out = common::run(common::command("df").args(["-P", "-k"]).arg(dir));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let kb: u64 = text.lines().nth(1)?.split_whitespace().nth(3)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Pitfall 6: a sparse file of 4500 MiB with data at the start, across the end of the first
+/// section (0xFFFFF800), across 4 GiB and at the end. The writer records it as two sections
+/// in both trees. isoinfo, iso-info and isovfy list sections as separate entries (isovfy also
+/// counts the multi-extent flag as a fault): their listings must show exactly those sections.
+/// 7-Zip, bsdtar and xorriso (both trees) stream the file to a pipe and pycdlib streams it into
+/// a SHA-256 (both trees): every byte must match, and nothing is extracted to disk.
+///
+/// Time: about 40 s on 2 cores (writing the 4.4 GiB image is most of it until sparse output
+/// lands); the image is deleted as soon as the readers are done.
+#[test]
+fn sparse_file_over_4_gib() {
+    let start = Instant::now();
+    let big_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let free = free_bytes(&big_dir).unwrap_or(0);
+    if free < 6 << 30 {
+        assert!(
+            !common::required(),
+            "{} has only {free} bytes free; 6 GiB needed",
+            big_dir.display()
+        );
+        eprintln!(
+            "note: sparse_file_over_4_gib skipped: {free} bytes free in {}",
+            big_dir.display()
+        );
+        return;
+    }
+    let work = tempfile::Builder::new().prefix("imapi-big-").tempdir_in(&big_dir).unwrap();
+    let len: u64 = 4500 << 20;
+    let model = common::sparse::SparseModel {
+        len,
+        runs: vec![
+            (0, common::pattern(4096, 1)),
+            (SECTION - 1000, common::pattern(2000, 2)),
+            ((1 << 32) - 500, common::pattern(3000, 3)),
+            (len - 4096, common::pattern(4096, 4)),
+        ],
+    };
+    let src = work.path().join("src");
+    fs::create_dir_all(src.join("dir")).unwrap();
+    model.create(&src.join("big.bin"));
+    fs::write(src.join("small.txt"), b"small\n").unwrap();
+    fs::write(src.join("dir/x.txt"), b"x\n").unwrap();
+    let img = work.path().join("big.iso");
+    let t = Instant::now();
+    mkiso_ok([
+        OsStr::new("-o"),
+        img.as_os_str(),
+        OsStr::new("--date"),
+        OsStr::new(DATE),
+        src.as_os_str(),
+    ]);
+    let write_time = t.elapsed();
+    let on_disk = {
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata(&img).unwrap().blocks() * 512
+    };
+
+    let big_hash = std::thread::spawn({
+        let model = model.clone();
+        move || model.sha256()
+    });
+    let mut want = Expected::default();
+    want.listing.insert("big.bin".into(), Entry::file(len));
+    want.listing.insert("small.txt".into(), Entry::file(6));
+    want.listing.insert("dir".into(), Entry::dir());
+    want.listing.insert("dir/x.txt".into(), Entry::file(2));
+    want.hashes.insert("small.txt".into(), sha256(b"small\n"));
+    want.hashes.insert("dir/x.txt".into(), sha256(b"x\n"));
+
+    // Streams, all at once: each reader's bytes against the model.
+    let t = Instant::now();
+    let mut streams = Vec::new();
+    if available("7zz") {
+        streams.push(readers::sevenzip_stream(&img, "big.bin"));
+    }
+    if available("bsdtar") {
+        streams.push(readers::bsdtar_stream(&img, "big.bin"));
+    }
+    if available("xorriso") {
+        streams.push(readers::xorriso_stream(&img, Names::Joliet, "big.bin"));
+        streams.push(readers::xorriso_stream(&img, Names::Iso, "BIG.BIN;1"));
+    }
+    let checkers: Vec<_> = streams
+        .into_iter()
+        .map(|mut st| {
+            let model = model.clone();
+            std::thread::spawn(move || {
+                let out = st.child.stdout.take().unwrap();
+                let result = model.compare(out);
+                let status = st.child.wait().unwrap();
+                (st.reader, st.cmd, result, status)
+            })
+        })
+        .collect();
+    let probe = pycdlib().then(|| {
+        std::thread::spawn({
+            let img = img.clone();
+            move || Probe::run(&img)
+        })
+    });
+    let mut failures = Vec::new();
+    for c in checkers {
+        let (reader, cmd, result, status) = c.join().unwrap();
+        if let Err(e) = result {
+            failures.push(format!("{reader} ({cmd}): {e}"));
+        } else if !status.success() {
+            failures.push(format!("{reader} ({cmd}): exit {status}"));
+        }
+    }
+    want.hashes.insert("big.bin".into(), big_hash.join().unwrap());
+    if let Some(p) = probe {
+        let probe = p.join().unwrap();
+        for (name, tree) in &probe.trees {
+            let joliet = name == "joliet";
+            let seen = Expected { listing: tree.listing(), hashes: tree.hashes() };
+            let (seen, want_n) = if joliet {
+                (seen, want.clone())
+            } else {
+                (seen.viewed(readers::iso_norm), want.viewed(readers::iso_norm))
+            };
+            let (l, h) = (seen.listing, seen.hashes);
+            if let Some(d) = common::listing_diff(&l, &want_n.listing) {
+                failures.push(format!("pycdlib {name}: listing\n{d}"));
+            }
+            if let Some(d) = common::hashes_diff(&h, &want_n.hashes) {
+                failures.push(format!("pycdlib {name}: bytes\n{d}"));
+            }
+            for d in &tree.dirs {
+                failures.extend(spec::check_dir(d, joliet, name));
+            }
+            // The two sections, in order, flag bit 7 on the first only.
+            let root = tree.dir("/").unwrap();
+            let sections: Vec<(u32, u8)> = root
+                .records
+                .iter()
+                .filter(|r| r.id == b"BIG.BIN;1" || spec::ucs2(&r.id) == "big.bin")
+                .map(|r| (r.size_le, r.flags))
+                .collect();
+            let rest = u32::try_from(len - SECTION).unwrap();
+            if sections != [(u32::try_from(SECTION).unwrap(), 0x80), (rest, 0)] {
+                failures.push(format!("pycdlib {name}: sections of big.bin {sections:?}"));
+            }
+        }
+    }
+    let read_time = t.elapsed();
+
+    // Listings: sections as separate rows where the reader does so, whole file elsewhere.
+    let two_sections = |rows: &[readers::Row], name: &str| -> Option<String> {
+        let got: Vec<(u64, Option<u32>)> =
+            rows.iter().filter(|r| r.name == name).map(|r| (r.size, r.extent)).collect();
+        let ok = got.len() == 2
+            && got[0].0 == SECTION
+            && got[1].0 == len - SECTION
+            && got[0].1 < got[1].1;
+        (!ok).then(|| format!("sections of {name}: {got:?}"))
+    };
+    if available("isoinfo") {
+        for (names, name) in [(Names::Joliet, "big.bin"), (Names::Iso, "BIG.BIN;1")] {
+            let rows = readers::isoinfo_rows(&img, names);
+            failures.extend(two_sections(&rows, name).map(|e| format!("isoinfo {names:?}: {e}")));
+            let others: Vec<_> = rows.iter().filter(|r| r.name != name).map(|r| r.path()).collect();
+            if others.len() != 3 {
+                failures.push(format!("isoinfo {names:?}: other entries {others:?}"));
+            }
+        }
+    }
+    if available("iso-info") {
+        for (names, name) in [(Names::Joliet, "big.bin"), (Names::Iso, "big.bin")] {
+            let rows = readers::iso_info_rows(&img, names);
+            failures.extend(two_sections(&rows, name).map(|e| format!("iso-info {names:?}: {e}")));
+        }
+    }
+    if available("isovfy") {
+        let lines = readers::isovfy(&img);
+        let faults = readers::isovfy_faults(&lines);
+        if faults.len() != 1 || !faults[0].contains("Flags=(80)") {
+            failures.push(format!(
+                "isovfy: expected one fault, the multi-extent flag:\n{}",
+                lines.join("\n")
+            ));
+        }
+    }
+    if available("7zz") {
+        let (l, _) = readers::sevenzip(&img, None);
+        failures.extend(common::listing_diff(&l, &want.listing).map(|d| format!("7zz l\n{d}")));
+    }
+    if available("bsdtar") {
+        let (l, _) = readers::bsdtar(&img, None);
+        failures
+            .extend(common::listing_diff(&l, &want.listing).map(|d| format!("bsdtar -tvf\n{d}")));
+    }
+    if available("xorriso") {
+        let (l, _) = readers::xorriso(&img, Names::Joliet, None);
+        failures.extend(common::listing_diff(&l, &want.listing).map(|d| format!("xorriso\n{d}")));
+    }
+    drop(work);
+    eprintln!(
+        "sparse_file_over_4_gib: image written in {write_time:?} ({} MiB on disk), read in \
+         {read_time:?}, {:?} in all",
+        on_disk >> 20,
+        start.elapsed()
+    );
+    common::assert_no_failures("the 4500 MiB sparse file", &failures);
+}

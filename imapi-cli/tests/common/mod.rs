@@ -17,6 +17,7 @@
 pub mod check;
 pub mod probe;
 pub mod readers;
+pub mod sparse;
 pub mod spec;
 
 use std::collections::{BTreeMap, HashMap};
