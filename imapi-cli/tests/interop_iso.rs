@@ -1325,3 +1325,91 @@ fn sparse_file_over_4_gib() {
     );
     common::assert_no_failures("the 4500 MiB sparse file", &failures);
 }
+
+// ------------------------------------------------------------------------------------------
+// Random trees through xorriso
+// ------------------------------------------------------------------------------------------
+
+mod random_trees {
+    use proptest::prelude::*;
+
+    use super::build;
+    use super::common::readers::{self, Names};
+    use super::common::{self, available, hashes_diff, listing_diff, Expected, Scratch};
+
+    /// One entry to create: where (the most recent folder, or the n-th folder made so far),
+    /// its name, whether it is a folder, and for a file its size and content seed.
+    #[derive(Debug, Clone)]
+    struct Spec {
+        parent: Option<usize>,
+        name: String,
+        dir: bool,
+        size: usize,
+        seed: u64,
+    }
+
+    fn spec() -> impl Strategy<Value = Spec> {
+        (
+            prop_oneof![3 => Just(None), 2 => any::<usize>().prop_map(Some)],
+            "[a-zA-Z0-9 ._-]{1,12}|[a-z éüßΩñ日本語.]{1,20}",
+            prop::bool::weighted(0.4),
+            0usize..5000,
+            any::<u64>(),
+        )
+            .prop_filter("not . or ..", |(_, n, ..)| n != "." && n != "..")
+            .prop_map(|(parent, name, dir, size, seed)| Spec {
+                parent,
+                name,
+                dir,
+                size,
+                seed,
+            })
+    }
+
+    /// Creates the entries under `s/src`; folders at most 10 levels below the root; a name
+    /// already taken in its folder is skipped.
+    fn create(s: &Scratch, specs: &[Spec]) {
+        let mut dirs: Vec<(String, usize)> = vec![("src".to_string(), 0)];
+        s.mkdir("src");
+        let mut taken = std::collections::HashSet::new();
+        for sp in specs {
+            let i = sp.parent.map_or(dirs.len() - 1, |k| k % dirs.len());
+            let (parent, depth) = dirs[i].clone();
+            let path = format!("{parent}/{}", sp.name);
+            if !taken.insert(path.clone()) || (sp.dir && depth >= 10) {
+                continue;
+            }
+            if sp.dir {
+                s.mkdir(&path);
+                dirs.push((path, depth + 1));
+            } else {
+                s.write(&path, &common::pattern(sp.size, sp.seed));
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Random small trees (ASCII, spaces, dots, accents, CJK; up to 10 levels; files of
+        /// 0–5000 bytes) round-trip through `imapi mkiso` and one xorriso run: the same
+        /// listing and the same bytes as the host folder.
+        #[test]
+        fn random_trees_round_trip_through_xorriso(specs in prop::collection::vec(spec(), 0..30)) {
+            if !available("xorriso") {
+                return Ok(());
+            }
+            let s = Scratch::new();
+            create(&s, &specs);
+            let (img, _) = build(&s, &[]);
+            let want = Expected::from_host(&s.path("src"));
+            let (listing, hashes) = readers::xorriso(&img, Names::Joliet, Some(&s.path("x")));
+            if let Some(d) = listing_diff(&listing, &want.listing) {
+                prop_assert!(false, "xorriso listing differs:\n{}", d);
+            }
+            if let Some(d) = hashes_diff(&hashes.unwrap_or_default(), &want.hashes) {
+                prop_assert!(false, "xorriso bytes differ:\n{}", d);
+            }
+        }
+    }
+}
