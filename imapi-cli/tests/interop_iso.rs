@@ -95,6 +95,8 @@ fn mixed_tree_reads_the_same_everywhere() {
     s.write("src/dir one/empty too", b"");
     s.mkdir("src/empty dir");
     s.mkdir("src/dir one/empty sub");
+    // A hard link: two names, one extent.
+    fs::hard_link(s.path("src/readme.txt"), s.path("src/dir one/readme link.txt")).unwrap();
     let (img, _) = build(&s, &[]);
     check::image(&img, &Expected::from_host(&s.path("src")), Options::default());
 }
@@ -710,6 +712,143 @@ fn dates_keep_their_gmt_offset() {
     }
 }
 
+/// SOURCE_DATE_EPOCH fixes every date in UTC (offset byte 0), whatever the local zone.
+#[test]
+fn source_date_epoch_is_recorded_in_utc() {
+    let s = Scratch::new();
+    s.file("src/a.txt");
+    s.file("src/d/b.txt");
+    let img = s.path("out.iso");
+    run_ok(
+        common::imapi()
+            .env("TZ", "NZST-12NZDT,M9.5.0,M4.1.0/3")
+            .env("SOURCE_DATE_EPOCH", "1704164645")
+            .arg("mkiso")
+            .arg("-o")
+            .arg(&img)
+            .arg(s.path("src")),
+    );
+    if !pycdlib() {
+        return;
+    }
+    let probe = Probe::run(&img);
+    for (name, tree) in &probe.trees {
+        for d in &tree.dirs {
+            for r in &d.records {
+                assert_eq!(
+                    spec::date7(&r.date),
+                    (2024, 1, 2, 3, 4, 5, 0),
+                    "{name} {} {:?}",
+                    d.path,
+                    r.id
+                );
+            }
+        }
+    }
+    for d in probe.descriptors.iter().filter(|d| d.kind != 255) {
+        assert_eq!(spec::date17(&d.dates[0]), ("2024010203040500".to_string(), 0));
+    }
+}
+
+/// Without `--date`, a record carries its file's modification time at the local GMT offset of
+/// that instant (the plan's documented policy). Under New Zealand rules (a POSIX TZ string:
+/// +12:00, daylight time +13:00 from September to April), a January time is recorded at
+/// offset 52 and a July time at 48, a 1960 time too; readers convert each back to the file's
+/// instant (libarchive aside at +13:00, see `dates_keep_their_gmt_offset`).
+#[test]
+fn file_times_without_date_keep_the_local_offset() {
+    let s = Scratch::new();
+    let cases = [
+        ("january.txt", "2024-01-15T12:00:00Z", (2024, 1, 16, 1, 0, 0, 52i8)),
+        ("july.txt", "2024-07-15T12:00:00Z", (2024, 7, 16, 0, 0, 0, 48)),
+        ("old.txt", "1960-01-01T12:00:00Z", (1960, 1, 2, 1, 0, 0, 52)),
+    ];
+    for (name, when, _) in cases {
+        let p = s.file(&format!("src/{name}"));
+        let secs = chrono::DateTime::parse_from_rfc3339(when).unwrap().timestamp();
+        let t = if secs >= 0 {
+            std::time::UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs())
+        } else {
+            std::time::UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
+        };
+        fs::File::options().write(true).open(&p).and_then(|f| f.set_modified(t)).unwrap();
+    }
+    let img = s.path("out.iso");
+    run_ok(
+        common::imapi()
+            .env("TZ", "NZST-12NZDT,M9.5.0,M4.1.0/3")
+            .arg("mkiso")
+            .arg("-o")
+            .arg(&img)
+            .arg(s.path("src")),
+    );
+    check::image(&img, &Expected::from_host(&s.path("src")), Options::default());
+    if pycdlib() {
+        let probe = Probe::run(&img);
+        for (tree_name, tree) in &probe.trees {
+            let root = tree.dir("/").unwrap();
+            for (name, _, fields) in cases {
+                let id = if tree_name == "joliet" {
+                    name.to_string()
+                } else {
+                    format!("{};1", name.to_ascii_uppercase())
+                };
+                let r = root.records.iter().find(|r| {
+                    if tree_name == "joliet" {
+                        spec::ucs2(&r.id) == id
+                    } else {
+                        r.id == id.as_bytes()
+                    }
+                });
+                let got = r.map(|r| spec::date7(&r.date));
+                assert_eq!(got, Some(fields), "{tree_name} record date of {name}");
+            }
+        }
+    }
+    if available("iso-info") {
+        let rows = readers::iso_info_rows(&img, Names::Joliet);
+        for (name, when, _) in cases {
+            let shown = chrono::DateTime::parse_from_rfc3339(when)
+                .unwrap()
+                .format("%b %d %Y %H:%M:%S")
+                .to_string();
+            let row = rows.iter().find(|r| r.name == name).unwrap();
+            assert_eq!(row.time.as_deref(), Some(shown.as_str()), "iso-info time of {name}");
+        }
+    }
+    if available("7zz") {
+        let fields = readers::sevenzip_fields(&img);
+        for (name, when, _) in cases {
+            let shown = chrono::DateTime::parse_from_rfc3339(when)
+                .unwrap()
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string();
+            let m = fields.iter().find(|m| m["Path"] == name).unwrap();
+            assert_eq!(
+                m.get("Modified").map(|t| t.trim_end_matches(".00")),
+                Some(shown.as_str()),
+                "7zz time of {name}"
+            );
+        }
+    }
+    if available("bsdtar") {
+        let times = readers::bsdtar_mtimes(&img);
+        for (name, when, (y, mo, d, h, mi, se, offset)) in cases {
+            let instant = chrono::DateTime::parse_from_rfc3339(when).unwrap().timestamp();
+            // libarchive reads offset 52 as no offset (see dates_keep_their_gmt_offset).
+            let want = if offset == 52 {
+                chrono::NaiveDate::from_ymd_opt(y, u32::from(mo), u32::from(d))
+                    .and_then(|t| t.and_hms_opt(u32::from(h), u32::from(mi), u32::from(se)))
+                    .map(|t| t.and_utc().timestamp())
+                    .unwrap()
+            } else {
+                instant
+            };
+            assert_eq!(times.get(name), Some(&want), "bsdtar time of {name}");
+        }
+    }
+}
+
 /// Creates the same tree in `s/src`, files in the given order, each with its own mtime.
 fn make_repro_tree(s: &Scratch, reverse: bool, mtime_base: u64) {
     let mut rels: Vec<String> =
@@ -823,6 +962,7 @@ fn graft_points_and_escaped_equals() {
     s.file("tree/sub/two.txt");
     s.file("e=q/g=h");
     s.file("single.txt");
+    s.file("plain/alone.txt");
     let img = s.path("out.iso");
     let arg = |rel: &str| s.path(rel).into_os_string().into_string().unwrap().replace('=', "\\=");
     mkiso_ok([
@@ -834,6 +974,7 @@ fn graft_points_and_escaped_equals() {
         format!("p\\=q/r={}", arg("e=q/g=h")),
         format!("top.txt={}", arg("single.txt")),
         format!("deep/er/={}", arg("tree/sub")),
+        arg("plain/alone.txt"),
     ]);
     let mut want = Expected::default();
     let mut add = |image: &str, host: &str| {
@@ -846,6 +987,7 @@ fn graft_points_and_escaped_equals() {
     add("p=q/r", "e=q/g=h");
     add("top.txt", "single.txt");
     add("deep/er/two.txt", "tree/sub/two.txt");
+    add("alone.txt", "plain/alone.txt");
     for d in ["x", "x/y", "x/y/sub", "p=q", "deep", "deep/er"] {
         want.listing.insert(d.to_string(), Entry::dir());
     }

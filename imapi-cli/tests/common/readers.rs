@@ -334,13 +334,20 @@ pub fn sevenzip(img: &Path, extract_to: Option<&Path>) -> (Listing, Option<Hashe
 }
 
 /// `bsdtar -tvf IMG` and, with `extract_to`, `bsdtar -xf IMG -C DIR`: listing and hashes.
+/// libarchive shows a file whose extent another file already has as a hard link
+/// (`NAME link to OTHER`, size 0); it gets the size of the file it links to.
 pub fn bsdtar(img: &Path, extract_to: Option<&Path>) -> (Listing, Option<Hashes>) {
     let out = run_ok(command("bsdtar").arg("-tvf").arg(img));
     let text = String::from_utf8_lossy(&out.stdout);
     let mut listing = Listing::new();
+    let mut links = Vec::new();
     for line in text.lines() {
         let Some((f, name)) = fields(line, 8) else { continue };
         if name == "." {
+            continue;
+        }
+        if let Some((name, target)) = name.split_once(" link to ") {
+            links.push((name.to_string(), target.to_string()));
             continue;
         }
         let entry = if f[0].starts_with('d') {
@@ -349,6 +356,10 @@ pub fn bsdtar(img: &Path, extract_to: Option<&Path>) -> (Listing, Option<Hashes>
             Entry::file(f[4].parse().unwrap_or(u64::MAX))
         };
         listing.insert(name.trim_end_matches('/').to_string(), entry);
+    }
+    for (name, target) in links {
+        let entry = listing.get(&target).copied().unwrap_or(Entry::file(u64::MAX));
+        listing.insert(name, entry);
     }
     let hashes = extract_to.map(|dir| {
         std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("mkdir {}: {e}", dir.display()));
