@@ -86,6 +86,15 @@ fn mixed_tree_reads_the_same_everywhere() {
         "src/mixed.Case",
         "src/equals=sign.txt",
         "src/#hash & (parens) {braces} + $dollar.txt",
+        // Spaces around and alone, doubled dots, case twins, a name like a Joliet counter.
+        "src/ ",
+        "src/  leading",
+        "src/trailing ",
+        "src/a..b",
+        "src/README.txt",
+        "src/x/ . /y",
+        "src/~1",
+        "src/back`tick-%41%",
     ] {
         s.file(rel);
     }
@@ -95,6 +104,9 @@ fn mixed_tree_reads_the_same_everywhere() {
     s.write("src/dir one/empty too", b"");
     s.mkdir("src/empty dir");
     s.mkdir("src/dir one/empty sub");
+    // Directory names that collide once cut to 31 characters.
+    s.file(&format!("src/{}1/f", "d".repeat(40)));
+    s.file(&format!("src/{}2/f", "d".repeat(40)));
     // A hard link: two names, one extent.
     fs::hard_link(s.path("src/readme.txt"), s.path("src/dir one/readme link.txt")).unwrap();
     let (img, _) = build(&s, &[]);
@@ -447,26 +459,65 @@ fn no_joliet_image_reads_everywhere() {
     check::image(&img, &want, Options { joliet: false, level: 3 });
 }
 
-/// `--iso-level 1`: every ISO 9660 name is 8.3 d-characters with `;1`, directories 8 at most
-/// (checked for every entry by the full check); Joliet keeps the long names.
+/// `--iso-level 1` and `2`: every ISO 9660 name is 8.3 d-characters with `;1` and
+/// directories 8 at most (level 1), or 30 characters plus the dot and 31 for directories
+/// (level 2), checked for every entry by the full check; Joliet keeps the long names.
 #[test]
-fn iso_level_1_names_are_8_3() {
-    let s = Scratch::new();
-    for rel in [
-        "src/Long File Name.html",
-        "src/readme.markdown",
-        "src/a very long directory name/another long file name.text",
-        "src/x.y.z",
-        "src/.profile",
-    ] {
-        s.file(rel);
+fn iso_levels_1_and_2_names() {
+    for level in ["1", "2"] {
+        let s = Scratch::new();
+        for rel in [
+            "src/Long File Name.html",
+            "src/readme.markdown",
+            "src/a very long directory name indeed, longer than 31/another long file name.text",
+            "src/x.y.z",
+            "src/.profile",
+            "src/an extension that is long.abcdefghijklmnopqrstuvwxyz",
+        ] {
+            s.file(rel);
+        }
+        let (img, _) = build(&s, &["--iso-level", level]);
+        let opts = Options { level: level.parse().unwrap(), ..Options::default() };
+        check::image(&img, &Expected::from_host(&s.path("src")), opts);
     }
-    let (img, _) = build(&s, &["--iso-level", "1"]);
-    check::image(
-        &img,
-        &Expected::from_host(&s.path("src")),
-        Options { level: 1, ..Options::default() },
+}
+
+/// A file of 4 GiB or more below `--iso-level 3` is exit 1 naming it (one extent cannot hold
+/// it); 4 GiB − 1 byte fits one extent at level 2. Sizes only: `--print-size` writes nothing.
+#[test]
+fn large_file_below_level_3_is_refused() {
+    let s = Scratch::new();
+    s.mkdir("src");
+    let huge = s.path("src/huge.bin");
+    let f = fs::File::create(&huge).unwrap();
+    f.set_len(1 << 32).unwrap();
+    let img = s.path("out.iso");
+    for level in ["1", "2"] {
+        let out = mkiso([
+            OsStr::new("--print-size"),
+            OsStr::new("--iso-level"),
+            OsStr::new(level),
+            OsStr::new("-o"),
+            img.as_os_str(),
+            s.path("src").as_os_str(),
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "level {level}: {err}");
+        assert!(
+            err.contains("huge.bin"),
+            "level {level}: the message does not name the file: {err}"
+        );
+    }
+    f.set_len((1 << 32) - 1).unwrap();
+    let out = run_ok(
+        common::imapi()
+            .args(["mkiso", "--print-size", "--iso-level", "2", "-o"])
+            .arg(&img)
+            .arg(s.path("src")),
     );
+    let blocks: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    assert!(blocks > ((1 << 32) - 1) / 2048, "{blocks} blocks cannot hold the file");
+    assert!(!img.exists());
 }
 
 /// A character Joliet forbids (`a:b`) is exit 1 with `IMAPI_E_BADJOLIETNAME` naming the entry,

@@ -211,7 +211,7 @@ pub fn isoinfo_path_table(img: &Path, names: Names) -> Vec<PtLine> {
             number,
             parent: f[0].parse().unwrap_or(0),
             extent: u32::from_str_radix(f[1], 16).unwrap_or(0),
-            name: name.strip_suffix(' ').unwrap_or(name).to_string(),
+            name: name.to_string(),
         });
     }
     out
