@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::Error;
+use crate::host_open::HostOpener;
 use crate::meta::{Region, Span};
 use crate::plan::Plan;
 use crate::raw::{BLOCK, BLOCK_U64};
@@ -46,6 +47,7 @@ struct Sink<'a, 'o> {
     total: u64,
     opts: EmitOptions<'o>,
     last_report: u64,
+    opener: HostOpener,
 }
 
 impl Sink<'_, '_> {
@@ -282,6 +284,7 @@ impl Plan<'_> {
             total: self.image_len(),
             opts,
             last_report: 0,
+            opener: HostOpener::default(),
         };
         for span in self.spans() {
             match span.region {
@@ -333,9 +336,9 @@ impl Plan<'_> {
         };
         let found = match tree.contents.get(content as usize) {
             Some(Content::Host { dir, name }) => {
-                let path = tree.host_path(*dir, *name);
-                let describe = || path.display().to_string();
-                let mut src = File::open(&path).map_err(|e| read_err(describe(), e))?;
+                let describe = || tree.host_path(*dir, *name).display().to_string();
+                let mut src =
+                    sink.opener.open(tree, *dir, *name).map_err(|e| read_err(describe(), e))?;
                 match (sink.file, size >= KERNEL_COPY_MIN) {
                     (Some(out), true) => {
                         let found = src.metadata().map_err(|e| read_err(describe(), e))?.len();
