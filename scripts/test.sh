@@ -45,6 +45,7 @@ fi
 
 export CARGO_TERM_COLOR=never
 export PROPTEST_CASES=${PROPTEST_CASES:-64}
+export IMAPI_BENCH_FILES=${IMAPI_BENCH_FILES:-2000}   # benches run once, small, as tests
 export IMAPI_INTEROP_REQUIRED=1   # interop tests fail, not skip, when a reader is missing
 
 log "cargo fmt --check"
