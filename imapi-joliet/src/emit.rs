@@ -175,15 +175,15 @@ fn has_more(src: &mut dyn Read) -> io::Result<bool> {
     }
 }
 
-/// Copies `size` bytes of `src` to the current position of `out` in the kernel
-/// (`copy_file_range` through `io::copy`), seeking over the holes of a sparse source so the
-/// output keeps them. Returns the bytes accounted for (data copied plus holes skipped).
-fn copy_sparse(src: &File, out: &File, size: u64) -> io::Result<u64> {
+/// Copies `size` bytes of `src`, from offset `base`, to the current position of `out` in the
+/// kernel (`copy_file_range` through `io::copy`), seeking over the holes of a sparse source so
+/// the output keeps them. Returns the bytes accounted for (data copied plus holes skipped).
+fn copy_sparse(src: &File, base: u64, out: &File, size: u64) -> io::Result<u64> {
     let mut out = out;
     let mut src_ref = src;
     let mut pos = 0u64;
     while pos < size {
-        let data = next_data(src, pos)?.unwrap_or(size).min(size);
+        let data = next_data(src, base + pos)?.map_or(size, |d| d.saturating_sub(base)).min(size);
         if data > pos {
             out.seek(SeekFrom::Current((data - pos) as i64))?;
             pos = data;
@@ -196,8 +196,8 @@ fn copy_sparse(src: &File, out: &File, size: u64) -> io::Result<u64> {
                 break;
             }
         }
-        let hole = next_hole(src, pos)?.unwrap_or(size).min(size);
-        src_ref.seek(SeekFrom::Start(pos))?;
+        let hole = next_hole(src, base + pos)?.map_or(size, |h| h.saturating_sub(base)).min(size);
+        src_ref.seek(SeekFrom::Start(base + pos))?;
         let copied = io::copy(&mut src_ref.take(hole - pos), &mut out)?;
         if copied == 0 {
             break;
@@ -209,6 +209,7 @@ fn copy_sparse(src: &File, out: &File, size: u64) -> io::Result<u64> {
 
 /// The first data offset at or after `pos`, `None` past the last data. Where the file system
 /// cannot tell, everything is data.
+#[cfg(target_os = "linux")]
 fn next_data(src: &File, pos: u64) -> io::Result<Option<u64>> {
     match rustix::fs::seek(src, rustix::fs::SeekFrom::Data(pos)) {
         Ok(p) => Ok(Some(p)),
@@ -219,6 +220,7 @@ fn next_data(src: &File, pos: u64) -> io::Result<Option<u64>> {
 }
 
 /// The first hole at or after `pos` (the end of the file counts as one).
+#[cfg(target_os = "linux")]
 fn next_hole(src: &File, pos: u64) -> io::Result<Option<u64>> {
     match rustix::fs::seek(src, rustix::fs::SeekFrom::Hole(pos)) {
         Ok(p) => Ok(Some(p)),
@@ -226,6 +228,18 @@ fn next_hole(src: &File, pos: u64) -> io::Result<Option<u64>> {
         Err(rustix::io::Errno::INVAL) | Err(rustix::io::Errno::NOSYS) => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Without `SEEK_DATA`, everything is data.
+#[cfg(not(target_os = "linux"))]
+fn next_data(_src: &File, pos: u64) -> io::Result<Option<u64>> {
+    Ok(Some(pos))
+}
+
+/// Without `SEEK_HOLE`, the only hole is the end.
+#[cfg(not(target_os = "linux"))]
+fn next_hole(_src: &File, _pos: u64) -> io::Result<Option<u64>> {
+    Ok(None)
 }
 
 impl Plan<'_> {
@@ -347,17 +361,31 @@ impl Plan<'_> {
                         }
                         sink.flush()?;
                         let copied =
-                            copy_sparse(&src, out, size).map_err(|e| read_err(describe(), e))?;
+                            copy_sparse(&src, 0, out, size).map_err(|e| read_err(describe(), e))?;
                         sink.flushed += copied;
                         (copied != size).then_some(copied)
                     }
                     _ => sink.copy_exact(&mut src, size).map_err(|e| read_err(describe(), e))?,
                 }
             }
-            Some(Content::Source(source)) => {
-                let mut r = source.open_at(0).map_err(|e| read_err(source.describe(), e))?;
-                sink.copy_exact(&mut r, size).map_err(|e| read_err(source.describe(), e))?
-            }
+            Some(Content::Source(source)) => match (sink.file, source.host_file()) {
+                (Some(out), Some((path, base))) if size >= KERNEL_COPY_MIN => {
+                    let err = |e| read_err(source.describe(), e);
+                    let src = File::open(path).map_err(err)?;
+                    let found = source.len().map_err(err)?;
+                    if found != size {
+                        return Err(self.changed(node, size, found));
+                    }
+                    sink.flush()?;
+                    let copied = copy_sparse(&src, base, out, size).map_err(err)?;
+                    sink.flushed += copied;
+                    (copied != size).then_some(copied)
+                }
+                _ => {
+                    let mut r = source.open_at(0).map_err(|e| read_err(source.describe(), e))?;
+                    sink.copy_exact(&mut r, size).map_err(|e| read_err(source.describe(), e))?
+                }
+            },
             Some(Content::Imported { .. }) | None => None,
         };
         match found {

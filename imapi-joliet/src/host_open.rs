@@ -9,13 +9,13 @@ use crate::tree::{HostName, Tree};
 /// Opens host files, keeping the last folder open.
 #[derive(Default)]
 pub(crate) struct HostOpener {
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
     dir: Option<(u32, std::os::fd::OwnedFd)>,
 }
 
 impl HostOpener {
     /// Opens the file `name` of walked folder `dir` for reading.
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
     pub(crate) fn open(&mut self, tree: &Tree, dir: u32, name: HostName) -> io::Result<File> {
         use rustix::fs::{Mode, OFlags};
         if self.dir.as_ref().map(|d| d.0) != Some(dir) {
@@ -43,7 +43,7 @@ impl HostOpener {
     }
 
     /// Opens the file `name` of walked folder `dir` for reading.
-    #[cfg(not(unix))]
+    #[cfg(not(target_os = "linux"))]
     pub(crate) fn open(&mut self, tree: &Tree, dir: u32, name: HostName) -> io::Result<File> {
         File::open(tree.host_path(dir, name))
     }

@@ -382,3 +382,23 @@ fn a_later_session_starts_at_its_first_block_and_keeps_imported_extents() {
     let at = (new as usize - 1000) * BLOCK;
     assert_eq!(&session[at..at + 5], b"fresh");
 }
+
+#[test]
+fn a_large_file_range_is_copied_from_its_offset() {
+    use imapi_joliet::FileRangeSource;
+    let dir = tempfile::tempdir().unwrap();
+    let host = dir.path().join("host.bin");
+    let data: Vec<u8> = (0..5u32 << 20).map(|i| (i % 253) as u8).collect();
+    fs::write(&host, &data).unwrap();
+    let mut t = Tree::new();
+    t.add_file(t.root(), "range.bin", FileRangeSource::new(&host, 1000, 3 << 20)).unwrap();
+    let plan = t.plan(&fixed()).unwrap();
+    let out = dir.path().join("out.iso");
+    plan.write_to_path(&out, EmitOptions::default()).unwrap();
+    let iso = fs::read(&out).unwrap();
+    let at = plan.extent(t.lookup("/range.bin").unwrap()) as usize * BLOCK;
+    assert!(iso[at..at + (3 << 20)] == data[1000..1000 + (3 << 20)]);
+    let mut viewed = Vec::new();
+    plan.reader().read_to_end(&mut viewed).unwrap();
+    assert!(viewed == iso);
+}
