@@ -1,0 +1,8 @@
+//! The Red Book CD model.
+#![deny(missing_docs)]
+
+pub mod cdtext;
+pub mod crc;
+pub mod isrc;
+pub mod layout;
+pub mod msf;
