@@ -6,3 +6,5 @@ pub mod crc;
 pub mod isrc;
 pub mod layout;
 pub mod msf;
+pub mod wav;
+pub mod cue;
