@@ -398,7 +398,10 @@ impl CueSheet {
                         return Err(CueErrorKind::NoIndex01(prev.number));
                     }
                     if prev.number.checked_add(1) != Some(number) {
-                        return Err(CueErrorKind::TrackOrder { previous: prev.number, found: number });
+                        return Err(CueErrorKind::TrackOrder {
+                            previous: prev.number,
+                            found: number,
+                        });
                     }
                 }
                 self.tracks.push(CueTrack {
@@ -422,7 +425,8 @@ impl CueSheet {
             }
             "PREGAP" | "POSTGAP" => {
                 let t = time(arg(1, "a time")?)?;
-                let track = self.tracks.last_mut().ok_or(CueErrorKind::OutsideTrack(static_cmd(&cmd)))?;
+                let track =
+                    self.tracks.last_mut().ok_or(CueErrorKind::OutsideTrack(static_cmd(&cmd)))?;
                 if cmd == "PREGAP" {
                     track.pregap = t;
                 } else {
@@ -448,7 +452,8 @@ impl CueSheet {
             }
             "GENRE" => {}
             word => {
-                let kind = text_kind(word).ok_or_else(|| CueErrorKind::UnknownCommand(word.chars().take(32).collect()))?;
+                let kind = text_kind(word)
+                    .ok_or_else(|| CueErrorKind::UnknownCommand(word.chars().take(32).collect()))?;
                 let value = rest();
                 match self.tracks.last_mut() {
                     Some(t) if kind == 0x8E => t.isrc = Some(Isrc::parse(&value)?),
@@ -583,7 +588,11 @@ impl CueSheet {
             }
             track.indexes.push(CueIndex { number: 1, file: 0, at: at(pos.start.0) });
             for (k, off) in t.indexes.iter().enumerate() {
-                track.indexes.push(CueIndex { number: k as u8 + 2, file: 0, at: at(pos.start.0) + off });
+                track.indexes.push(CueIndex {
+                    number: k as u8 + 2,
+                    file: 0,
+                    at: at(pos.start.0) + off,
+                });
             }
             sheet.tracks.push(track);
         }
@@ -609,7 +618,8 @@ impl CueSheet {
         let mut shift: u64 = 0;
         let mut spans: Vec<(u64, u64, Vec<u32>)> = Vec::new(); // (pregap start, INDEX 01, indexes)
         for (n, t) in self.tracks.iter().enumerate() {
-            let i01 = t.index(1).ok_or(LayoutError::Index { track: t.number, index: 1, offset: 0 })?;
+            let i01 =
+                t.index(1).ok_or(LayoutError::Index { track: t.number, index: 1, offset: 0 })?;
             let pregap_start = match t.index(0) {
                 Some(i0) => base(i0.file) + u64::from(i0.at) + shift,
                 None if n == 0 => 0,
@@ -628,7 +638,8 @@ impl CueSheet {
             shift += u64::from(t.postgap);
         }
         let end = total + shift;
-        let mut layout = Layout::new(capacity).with_first_track(self.tracks.first().map_or(1, |t| t.number))?;
+        let mut layout =
+            Layout::new(capacity).with_first_track(self.tracks.first().map_or(1, |t| t.number))?;
         layout.mcn = self.catalog;
         layout.text = self.text.clone();
         for (n, (t, (pregap_start, start, extra))) in self.tracks.iter().zip(&spans).enumerate() {
@@ -694,11 +705,14 @@ FILE \"01.wav\" WAVE\r\n  TRACK 01 AUDIO\r\n    TITLE \"One\"\r\n    ISRC USRC17
         assert_eq!(s.rems, vec!["GENRE Rock".to_string()]);
         assert_eq!(s.text.performer.as_deref(), Some("The Band"));
         assert_eq!(s.files.len(), 2);
-        assert_eq!(s.tracks[1].indexes, vec![
-            CueIndex { number: 0, file: 0, at: 750 },
-            CueIndex { number: 1, file: 1, at: 0 },
-            CueIndex { number: 2, file: 1, at: 375 },
-        ]);
+        assert_eq!(
+            s.tracks[1].indexes,
+            vec![
+                CueIndex { number: 0, file: 0, at: 750 },
+                CueIndex { number: 1, file: 1, at: 0 },
+                CueIndex { number: 2, file: 1, at: 375 },
+            ]
+        );
         let layout = s.to_layout(Capacity::Minutes80, |f| [1000, 2000][f]).unwrap();
         let p: Vec<_> = layout.positions().collect();
         assert_eq!((p[0].start, p[0].end), (Lba(0), Lba(750)));
@@ -723,13 +737,20 @@ TRACK 02 AUDIO\nINDEX 01 00:10:00\n";
     fn rejections_name_the_line() {
         let e = |s: &str| CueSheet::parse(s.as_bytes()).unwrap_err();
         assert_eq!(e("TRACK 01 AUDIO\n").kind, CueErrorKind::TrackBeforeFile);
-        assert_eq!(e("FILE a BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nTRACK 03 AUDIO\n").kind,
-            CueErrorKind::TrackOrder { previous: 1, found: 3 });
-        assert_eq!(e("FILE a BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nTRACK 02 AUDIO\n").kind, CueErrorKind::NoIndex01(2));
+        assert_eq!(
+            e("FILE a BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nTRACK 03 AUDIO\n").kind,
+            CueErrorKind::TrackOrder { previous: 1, found: 3 }
+        );
+        assert_eq!(
+            e("FILE a BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nTRACK 02 AUDIO\n").kind,
+            CueErrorKind::NoIndex01(2)
+        );
         assert_eq!(e("FILE a BINARY\nTRACK 01 AUDIO\nINDEX 01 00:61:00\n").line, 3);
         assert_eq!(e("FILE a BINARY\nTRACK 100 AUDIO\n").line, 2);
-        assert_eq!(e("FILE a BINARY\nTRACK 01 AUDIO\nINDEX 01 00:02:00\nINDEX 02 00:01:00\n").kind,
-            CueErrorKind::IndexOrder { number: 2 });
+        assert_eq!(
+            e("FILE a BINARY\nTRACK 01 AUDIO\nINDEX 01 00:02:00\nINDEX 02 00:01:00\n").kind,
+            CueErrorKind::IndexOrder { number: 2 }
+        );
         assert_eq!(e("TITLE \"open\n").kind, CueErrorKind::Unterminated);
         assert_eq!(e("BOGUS 1\n").kind, CueErrorKind::UnknownCommand("BOGUS".into()));
         assert!(matches!(e("CATALOG 123\n").kind, CueErrorKind::Code(_)));
@@ -739,7 +760,8 @@ TRACK 02 AUDIO\nINDEX 01 00:10:00\n";
 
     #[test]
     fn latin1_text_is_decoded() {
-        let mut cue = b"TITLE \"Caf\xe9\"\nFILE \"a\" BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\n".to_vec();
+        let mut cue =
+            b"TITLE \"Caf\xe9\"\nFILE \"a\" BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\n".to_vec();
         let s = CueSheet::parse(&cue).unwrap();
         assert_eq!(s.text.title.as_deref(), Some("Café"));
         cue.splice(0..0, b"\xEF\xBB\xBF".iter().copied());

@@ -1,10 +1,11 @@
 //! The Red Book CD model.
 #![deny(missing_docs)]
 
+pub mod cdrdao_toc;
 pub mod cdtext;
 pub mod crc;
+pub mod cue;
 pub mod isrc;
 pub mod layout;
 pub mod msf;
 pub mod wav;
-pub mod cue;

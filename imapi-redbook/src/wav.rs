@@ -160,7 +160,8 @@ impl<R: Read> WavReader<R> {
         let mut offset = 0u64;
         read_header_bytes(&mut reader, &mut head, &mut offset)?;
         if &head[..4] != b"RIFF" || &head[8..12] != b"WAVE" {
-            let shown = head.iter().map(|&b| if b.is_ascii_graphic() { char::from(b) } else { '.' });
+            let shown =
+                head.iter().map(|&b| if b.is_ascii_graphic() { char::from(b) } else { '.' });
             return Err(WavError::NotWave(shown.collect()));
         }
         let mut format = None;
@@ -176,7 +177,11 @@ impl<R: Read> WavReader<R> {
                     let mut buf = [0u8; FMT_MAX];
                     let keep = (size as usize).min(FMT_MAX);
                     read_header_bytes(&mut reader, &mut buf[..keep], &mut offset)?;
-                    skip(&mut reader, u64::from(size) - keep as u64 + u64::from(size & 1), &mut offset)?;
+                    skip(
+                        &mut reader,
+                        u64::from(size) - keep as u64 + u64::from(size & 1),
+                        &mut offset,
+                    )?;
                     format = Some(parse_fmt(&buf[..keep]));
                 }
                 b"data" => {
@@ -253,7 +258,8 @@ impl<R: Read> Read for Counting<R> {
 
 fn parse_fmt(b: &[u8]) -> WavFormat {
     let u16_at = |i: usize| b.get(i..i + 2).map_or(0, |s| u16::from_le_bytes([s[0], s[1]]));
-    let u32_at = |i: usize| b.get(i..i + 4).map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]));
+    let u32_at =
+        |i: usize| b.get(i..i + 4).map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]));
     let tag = u16_at(0);
     let bits = u16_at(14);
     let mut format = WavFormat {
@@ -285,7 +291,9 @@ fn read_header_bytes<R: Read>(r: &mut R, buf: &mut [u8], offset: &mut u64) -> Re
             *offset += buf.len() as u64;
             Ok(())
         }
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(WavError::NoData { offset: *offset }),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            Err(WavError::NoData { offset: *offset })
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -430,7 +438,10 @@ mod tests {
         let no_data = riff(&[chunk(b"fmt ", &fmt_pcm(2, 44_100, 16))]);
         assert!(matches!(WavReader::new(&no_data[..]), Err(WavError::NoData { offset: 36 })));
         let data_first = riff(&[chunk(b"data", &[0; 4])]);
-        assert!(matches!(WavReader::new(&data_first[..]), Err(WavError::DataBeforeFmt { offset: 12 })));
+        assert!(matches!(
+            WavReader::new(&data_first[..]),
+            Err(WavError::DataBeforeFmt { offset: 12 })
+        ));
         let short = riff(&[chunk(b"fmt ", &[1, 0, 2, 0])]);
         assert!(matches!(WavReader::new(&short[..]), Err(WavError::FmtTooShort { len: 4 })));
         // A chunk claiming 4 GiB in a tiny stream ends cleanly.
@@ -447,7 +458,10 @@ mod tests {
         bytes.extend_from_slice(&[0; 40]);
         std::fs::write(&path, &bytes).unwrap();
         let e = open(&path).unwrap_err().to_string();
-        assert!(e.contains("short.wav") && e.contains("declares 100 bytes, the file holds 40"), "{e}");
+        assert!(
+            e.contains("short.wav") && e.contains("declares 100 bytes, the file holds 40"),
+            "{e}"
+        );
         let mut streamed = wav_header(u32::MAX).to_vec();
         streamed.extend_from_slice(&[7; 40]);
         std::fs::write(&path, &streamed).unwrap();
