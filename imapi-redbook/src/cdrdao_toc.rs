@@ -355,6 +355,12 @@ fn lex(text: &str) -> Result<Vec<(usize, Tok)>, TocFileError> {
                         .collect();
                     match nums.as_deref() {
                         Some(&[m, s, f]) if s < 60 && f < 75 => Tok::Msf(m * 4500 + s * 75 + f),
+                        // `0:9` in a LANGUAGE_MAP written without spaces.
+                        Some(&[a, b]) => {
+                            out.push((line, Tok::Num(u64::from(a))));
+                            out.push((line, Tok::Sym(':')));
+                            Tok::Num(u64::from(b))
+                        }
                         _ => {
                             return Err(err(
                                 line,

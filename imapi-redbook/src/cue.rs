@@ -326,13 +326,15 @@ fn text_kind(word: &str) -> Option<u8> {
     })
 }
 
-const TEXT_WORDS: [(u8, &str); 6] = [
+const TEXT_WORDS: [(u8, &str); 8] = [
     (0x81, "PERFORMER"),
     (0x80, "TITLE"),
     (0x82, "SONGWRITER"),
     (0x83, "COMPOSER"),
     (0x84, "ARRANGER"),
     (0x85, "MESSAGE"),
+    (0x86, "DISC_ID"),
+    (0x8E, "UPC_EAN"),
 ];
 
 impl CueSheet {
@@ -507,7 +509,8 @@ impl CueSheet {
             file_line(&mut s, t.file)?;
             let mode = t.mode.as_ref().map_or("AUDIO", TrackMode::as_str);
             let _ = writeln!(s, "  TRACK {:02} {mode}", t.number);
-            for (kind, word) in TEXT_WORDS {
+            // A track's UPC_EAN line is its ISRC, written below.
+            for (kind, word) in TEXT_WORDS.into_iter().filter(|w| w.0 != 0x8E) {
                 if let Some(v) = t.text.get(kind) {
                     let _ = writeln!(s, "    {word} {}", q(v)?);
                 }

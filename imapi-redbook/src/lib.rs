@@ -37,6 +37,8 @@ pub mod crc;
 pub mod cue;
 pub mod cuesheet;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod image;
 pub mod isrc;
 pub mod layout;
