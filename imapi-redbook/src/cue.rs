@@ -495,13 +495,14 @@ impl CueSheet {
                 let _ = writeln!(s, "{word} {}", q(v)?);
             }
         }
-        let mut current = None;
-        let mut file_line = |s: &mut String, f: usize| -> Result<(), CueWriteError> {
-            if current != Some(f) {
-                if let Some(file) = self.files.get(f) {
-                    let _ = writeln!(s, "FILE {} {}", q(&file.name)?, file.kind.as_str());
-                }
-                current = Some(f);
+        // FILE lines go out in order, each just before the first line that needs it; files
+        // no track or index uses still get their line.
+        let mut emitted = 0usize;
+        let mut file_line = |s: &mut String, upto: usize| -> Result<(), CueWriteError> {
+            while emitted <= upto && emitted < self.files.len() {
+                let file = &self.files[emitted];
+                let _ = writeln!(s, "FILE {} {}", q(&file.name)?, file.kind.as_str());
+                emitted += 1;
             }
             Ok(())
         };
@@ -543,6 +544,7 @@ impl CueSheet {
                 let _ = writeln!(s, "    POSTGAP {}", format_frames(t.postgap));
             }
         }
+        file_line(&mut s, usize::MAX)?;
         Ok(s)
     }
 
