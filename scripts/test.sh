@@ -21,6 +21,8 @@ want cd-info libcdio-utils
 want cdrdao cdrdao
 want bchunk bchunk
 want cueprint cuetools
+want cueconvert cuetools
+want toc2cue cdrdao
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
