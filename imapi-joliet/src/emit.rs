@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::Error;
+use crate::host_open::HostOpener;
 use crate::meta::{Region, Span};
 use crate::plan::Plan;
 use crate::raw::{BLOCK, BLOCK_U64};
@@ -46,6 +47,7 @@ struct Sink<'a, 'o> {
     total: u64,
     opts: EmitOptions<'o>,
     last_report: u64,
+    opener: HostOpener,
 }
 
 impl Sink<'_, '_> {
@@ -99,19 +101,21 @@ impl Sink<'_, '_> {
         Ok(())
     }
 
-    /// Reads exactly `len` bytes from `src` into the output. Returns the bytes actually read
-    /// (fewer when the source ended early).
-    fn read_from(&mut self, src: &mut dyn Read, len: u64) -> Result<u64, io::Error> {
+    /// Copies exactly `len` bytes of `src` into the output and makes sure nothing follows.
+    /// Returns the source's length when it is not `len` (at least `len + 1` when it grew).
+    ///
+    /// Reads ask for one byte more than is left, so a regular file proves its end with the
+    /// read that brings its last byte: no `fstat` and no extra `read` per file.
+    fn copy_exact(&mut self, src: &mut dyn Read, len: u64) -> io::Result<Option<u64>> {
         let mut done = 0u64;
-        while done < len {
+        let mut proved_end = false;
+        loop {
             if self.buf.len() >= WRITE_CHUNK {
-                self.flush().map_err(|e| match e {
-                    Error::Write(io) => io,
-                    other => io::Error::other(other.to_string()),
-                })?;
+                self.flush().map_err(into_io)?;
             }
             let start = self.buf.len();
-            let want = ((len - done) as usize).min(WRITE_CHUNK.max(start) - start).max(1);
+            let left = len - done + 1;
+            let want = left.min((WRITE_CHUNK + BLOCK - start) as u64).max(1) as usize;
             self.buf.resize(start + want, 0);
             let n = loop {
                 match src.read(&mut self.buf[start..]) {
@@ -123,13 +127,39 @@ impl Sink<'_, '_> {
                     }
                 }
             };
+            if done + n as u64 > len {
+                self.buf.truncate(start);
+                return Ok(Some(len + 1));
+            }
             self.buf.truncate(start + n);
+            done += n as u64;
             if n == 0 {
+                proved_end = true;
                 break;
             }
-            done += n as u64;
+            if done == len && n < want {
+                proved_end = true;
+                break;
+            }
+            if done == len && want as u64 == left {
+                // The read filled exactly what was left without the extra byte: not proved.
+                break;
+            }
         }
-        Ok(done)
+        if done < len {
+            return Ok(Some(done));
+        }
+        if !proved_end && has_more(src)? {
+            return Ok(Some(len + 1));
+        }
+        Ok(None)
+    }
+}
+
+fn into_io(e: Error) -> io::Error {
+    match e {
+        Error::Write(io) => io,
+        other => io::Error::other(other.to_string()),
     }
 }
 
@@ -143,6 +173,73 @@ fn has_more(src: &mut dyn Read) -> io::Result<bool> {
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Copies `size` bytes of `src`, from offset `base`, to the current position of `out` in the
+/// kernel (`copy_file_range` through `io::copy`), seeking over the holes of a sparse source so
+/// the output keeps them. Returns the bytes accounted for (data copied plus holes skipped).
+fn copy_sparse(src: &File, base: u64, out: &File, size: u64) -> io::Result<u64> {
+    let mut out = out;
+    let mut src_ref = src;
+    let mut pos = 0u64;
+    while pos < size {
+        let data = next_data(src, base + pos)?.map_or(size, |d| d.saturating_sub(base)).min(size);
+        if data > pos {
+            out.seek(SeekFrom::Current((data - pos) as i64))?;
+            pos = data;
+            if pos == size {
+                // A hole at the end: make the file as long as the bytes it stands for.
+                let end = out.stream_position()?;
+                if out.metadata()?.len() < end {
+                    out.set_len(end)?;
+                }
+                break;
+            }
+        }
+        let hole = next_hole(src, base + pos)?.map_or(size, |h| h.saturating_sub(base)).min(size);
+        src_ref.seek(SeekFrom::Start(base + pos))?;
+        let copied = io::copy(&mut src_ref.take(hole - pos), &mut out)?;
+        if copied == 0 {
+            break;
+        }
+        pos += copied;
+    }
+    Ok(pos)
+}
+
+/// The first data offset at or after `pos`, `None` past the last data. Where the file system
+/// cannot tell, everything is data.
+#[cfg(target_os = "linux")]
+fn next_data(src: &File, pos: u64) -> io::Result<Option<u64>> {
+    match rustix::fs::seek(src, rustix::fs::SeekFrom::Data(pos)) {
+        Ok(p) => Ok(Some(p)),
+        Err(rustix::io::Errno::NXIO) => Ok(None),
+        Err(rustix::io::Errno::INVAL) | Err(rustix::io::Errno::NOSYS) => Ok(Some(pos)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The first hole at or after `pos` (the end of the file counts as one).
+#[cfg(target_os = "linux")]
+fn next_hole(src: &File, pos: u64) -> io::Result<Option<u64>> {
+    match rustix::fs::seek(src, rustix::fs::SeekFrom::Hole(pos)) {
+        Ok(p) => Ok(Some(p)),
+        Err(rustix::io::Errno::NXIO) => Ok(None),
+        Err(rustix::io::Errno::INVAL) | Err(rustix::io::Errno::NOSYS) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Without `SEEK_DATA`, everything is data.
+#[cfg(not(target_os = "linux"))]
+fn next_data(_src: &File, pos: u64) -> io::Result<Option<u64>> {
+    Ok(Some(pos))
+}
+
+/// Without `SEEK_HOLE`, the only hole is the end.
+#[cfg(not(target_os = "linux"))]
+fn next_hole(_src: &File, _pos: u64) -> io::Result<Option<u64>> {
+    Ok(None)
 }
 
 impl Plan<'_> {
@@ -220,6 +317,7 @@ impl Plan<'_> {
             total: self.image_len(),
             opts,
             last_report: 0,
+            opener: HostOpener::default(),
         };
         for span in self.spans() {
             match span.region {
@@ -269,52 +367,50 @@ impl Plan<'_> {
             source_name: name,
             source: e,
         };
-        match tree.contents.get(content as usize) {
+        let found = match tree.contents.get(content as usize) {
             Some(Content::Host { dir, name }) => {
-                let path = tree.host_path(*dir, *name);
-                let src = File::open(&path).map_err(|e| read_err(path.display().to_string(), e))?;
-                let found =
-                    src.metadata().map_err(|e| read_err(path.display().to_string(), e))?.len();
-                if found != size {
-                    return Err(self.changed(node, size, found));
+                let describe = || tree.host_path(*dir, *name).display().to_string();
+                let mut src =
+                    sink.opener.open(tree, *dir, *name).map_err(|e| read_err(describe(), e))?;
+                match (sink.file, size >= KERNEL_COPY_MIN) {
+                    (Some(out), true) => {
+                        let found = src.metadata().map_err(|e| read_err(describe(), e))?.len();
+                        if found != size {
+                            return Err(self.changed(node, size, found));
+                        }
+                        sink.flush()?;
+                        let copied =
+                            copy_sparse(&src, 0, out, size).map_err(|e| read_err(describe(), e))?;
+                        sink.flushed += copied;
+                        (copied != size).then_some(copied)
+                    }
+                    _ => sink.copy_exact(&mut src, size).map_err(|e| read_err(describe(), e))?,
                 }
-                self.copy_host_file(sink, &src, size)
-                    .map_err(|e| read_err(path.display().to_string(), e))?
-                    .then_some(())
-                    .ok_or_else(|| self.changed(node, size, found))
             }
-            Some(Content::Source(source)) => {
-                let mut r = source.open_at(0).map_err(|e| read_err(source.describe(), e))?;
-                let got =
-                    sink.read_from(&mut r, size).map_err(|e| read_err(source.describe(), e))?;
-                if got < size {
-                    return Err(self.changed(node, size, got));
+            Some(Content::Source(source)) => match (sink.file, source.host_file()) {
+                (Some(out), Some((path, base))) if size >= KERNEL_COPY_MIN => {
+                    let err = |e| read_err(source.describe(), e);
+                    let src = File::open(path).map_err(err)?;
+                    let found = source.len().map_err(err)?;
+                    if found != size {
+                        return Err(self.changed(node, size, found));
+                    }
+                    sink.flush()?;
+                    let copied = copy_sparse(&src, base, out, size).map_err(err)?;
+                    sink.flushed += copied;
+                    (copied != size).then_some(copied)
                 }
-                if has_more(&mut r).map_err(|e| read_err(source.describe(), e))? {
-                    let now = source.len().unwrap_or(size + 1);
-                    return Err(self.changed(node, size, now.max(size + 1)));
+                _ => {
+                    let mut r = source.open_at(0).map_err(|e| read_err(source.describe(), e))?;
+                    sink.copy_exact(&mut r, size).map_err(|e| read_err(source.describe(), e))?
                 }
-                Ok(())
-            }
-            Some(Content::Imported { .. }) | None => Ok(()),
+            },
+            Some(Content::Imported { .. }) | None => None,
+        };
+        match found {
+            Some(found) => Err(self.changed(node, size, found)),
+            None => Ok(()),
         }
-    }
-
-    /// Copies `size` bytes of a host file; false when the file ended early.
-    fn copy_host_file(&self, sink: &mut Sink<'_, '_>, src: &File, size: u64) -> io::Result<bool> {
-        if let (Some(out), true) = (sink.file, size >= KERNEL_COPY_MIN) {
-            sink.flush().map_err(|e| match e {
-                Error::Write(io) => io,
-                other => io::Error::other(other.to_string()),
-            })?;
-            let mut from = src.take(size);
-            let mut to = out;
-            let copied = io::copy(&mut from, &mut to)?;
-            sink.flushed += copied;
-            return Ok(copied == size);
-        }
-        let mut r = src;
-        Ok(sink.read_from(&mut r, size)? == size)
     }
 
     /// A `Read + Seek` view of the image that makes its bytes on demand.

@@ -33,6 +33,7 @@
 pub mod date;
 pub mod emit;
 pub mod error;
+mod host_open;
 mod meta;
 pub mod names;
 pub mod order;

@@ -114,21 +114,16 @@ impl Plan<'_> {
                 region: Region::PathTable { kind: TreeKind::Joliet, big_endian: true },
             });
         }
-        for &d in &self.iso_preorder {
-            let dir = &self.dirs[d as usize];
-            spans.push(Span {
-                start: dir.iso_extent,
-                blocks: dir.iso_size / BLOCK as u32,
-                region: Region::Dir { kind: TreeKind::Iso, dir: d },
-            });
-        }
-        for &d in &self.jol_preorder {
-            let dir = &self.dirs[d as usize];
-            spans.push(Span {
-                start: dir.jol_extent,
-                blocks: dir.jol_size / BLOCK as u32,
-                region: Region::Dir { kind: TreeKind::Joliet, dir: d },
-            });
+        for kind in [TreeKind::Iso, TreeKind::Joliet] {
+            let order = match kind {
+                TreeKind::Iso => &self.iso_preorder,
+                TreeKind::Joliet => &self.jol_preorder,
+            };
+            for &d in order {
+                let (start, size) = self.dir_extent(kind, d);
+                let region = Region::Dir { kind, dir: d };
+                spans.push(Span { start, blocks: size / BLOCK as u32, region });
+            }
         }
         if let Some(z) = l.zero_block {
             spans.push(Span { start: z, blocks: 1, region: Region::Zeros });

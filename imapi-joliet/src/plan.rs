@@ -382,88 +382,81 @@ impl<'t> Planner<'t> {
     }
 
     fn name_and_sort(&mut self) -> Result<(), Error> {
-        let tree = self.plan.tree;
-        let level = self.plan.opts.level;
         for d in 0..self.plan.dirs.len() {
-            let node = self.plan.dirs[d].node;
-            let children = tree.children(node);
-            let inputs: Vec<NameInput<'_>> = children
-                .iter()
-                .map(|&c| NameInput { name: tree.name(c), is_dir: tree.is_dir(c) })
-                .collect();
-            let iso = names::assign_iso_names(&inputs, level)
-                .map_err(|_| Error::TooManyCollisions { path: tree.path(node) })?;
-            for (&c, (id, changed)) in children.iter().zip(iso) {
-                let e = &mut self.plan.entries[c.index()];
-                e.iso_off = u32::try_from(self.plan.iso_names.len()).unwrap_or(u32::MAX);
-                e.iso_len = id.len() as u8;
-                self.plan.iso_names.extend_from_slice(&id);
-                if changed {
-                    self.plan.warnings.push(Warning::IsoNameChanged {
-                        path: tree.path(c),
-                        iso_name: String::from_utf8_lossy(&id).into_owned(),
-                    });
-                }
-            }
-            let mut iso_sorted = children.to_vec();
-            let arena = &self.plan.iso_names;
-            let entries = &self.plan.entries;
-            let iso_id = |c: NodeId| {
-                let e = &entries[c.index()];
-                &arena[e.iso_off as usize..e.iso_off as usize + e.iso_len as usize]
-            };
-            iso_sorted.sort_by(|&a, &b| order::iso_cmp(iso_id(a), iso_id(b)));
-            self.plan.dirs[d].iso_children = iso_sorted;
-
+            self.name_iso_children(d)?;
             if self.plan.opts.joliet {
-                let mut full = Vec::with_capacity(children.len());
-                for &c in children {
-                    let (units, changed) = names::joliet_units(
-                        tree.name(c),
-                        self.plan.opts.non_bmp,
-                        self.plan.opts.replace_forbidden,
-                    )
-                    .map_err(|p| Error::BadJolietName {
-                        path: tree.path(c),
-                        reason: match p {
-                            NameProblem::JolietForbidden(ch) => {
-                                format!("character {ch:?} is not allowed")
-                            }
-                            NameProblem::Reserved => "the name is reserved".to_string(),
-                        },
-                    })?;
-                    if changed {
-                        self.plan.warnings.push(Warning::JolietNameChanged {
-                            path: tree.path(c),
-                            joliet_name: String::from_utf16_lossy(&units),
-                        });
-                    }
-                    full.push(units);
-                }
-                let assigned = names::assign_joliet_names(&full);
-                for ((&c, (units, changed)), original) in children.iter().zip(assigned).zip(&full) {
-                    if changed && units.len() != original.len() {
-                        self.plan.warnings.push(Warning::JolietNameChanged {
-                            path: tree.path(c),
-                            joliet_name: String::from_utf16_lossy(&units),
-                        });
-                    }
-                    let e = &mut self.plan.entries[c.index()];
-                    e.jol_off = u32::try_from(self.plan.jol_names.len()).unwrap_or(u32::MAX);
-                    e.jol_len = units.len() as u8;
-                    self.plan.jol_names.extend_from_slice(&units);
-                }
-                let mut jol_sorted = children.to_vec();
-                let arena = &self.plan.jol_names;
-                let entries = &self.plan.entries;
-                let jol_id = |c: NodeId| {
-                    let e = &entries[c.index()];
-                    &arena[e.jol_off as usize..e.jol_off as usize + e.jol_len as usize]
-                };
-                jol_sorted.sort_by(|&a, &b| order::joliet_cmp(jol_id(a), jol_id(b)));
-                self.plan.dirs[d].jol_children = jol_sorted;
+                self.name_joliet_children(d)?;
             }
         }
+        Ok(())
+    }
+
+    /// ISO 9660 identifiers for the children of directory `d`, and their §9.3 order.
+    fn name_iso_children(&mut self, d: usize) -> Result<(), Error> {
+        let tree = self.plan.tree;
+        let node = self.plan.dirs[d].node;
+        let children = tree.children(node);
+        let inputs: Vec<NameInput<'_>> = children
+            .iter()
+            .map(|&c| NameInput { name: tree.name(c), is_dir: tree.is_dir(c) })
+            .collect();
+        let iso = names::assign_iso_names(&inputs, self.plan.opts.level)
+            .map_err(|_| Error::TooManyCollisions { path: tree.path(node) })?;
+        for (&c, (id, changed)) in children.iter().zip(iso) {
+            let e = &mut self.plan.entries[c.index()];
+            e.iso_off = u32::try_from(self.plan.iso_names.len()).unwrap_or(u32::MAX);
+            e.iso_len = id.len() as u8;
+            self.plan.iso_names.extend_from_slice(&id);
+            if changed {
+                let iso_name = String::from_utf8_lossy(&id).into_owned();
+                self.plan.warnings.push(Warning::IsoNameChanged { path: tree.path(c), iso_name });
+            }
+        }
+        let mut sorted = children.to_vec();
+        let plan = &self.plan;
+        sorted.sort_by(|&a, &b| order::iso_cmp(plan.iso_name(a), plan.iso_name(b)));
+        self.plan.dirs[d].iso_children = sorted;
+        Ok(())
+    }
+
+    /// Joliet identifiers for the children of directory `d`, and their code-unit order.
+    fn name_joliet_children(&mut self, d: usize) -> Result<(), Error> {
+        let tree = self.plan.tree;
+        let children = tree.children(self.plan.dirs[d].node);
+        let (policy, replace) = (self.plan.opts.non_bmp, self.plan.opts.replace_forbidden);
+        let mut full = Vec::with_capacity(children.len());
+        let mut replaced = Vec::with_capacity(children.len());
+        for &c in children {
+            let (units, changed) =
+                names::joliet_units(tree.name(c), policy, replace).map_err(|p| {
+                    let reason = match p {
+                        NameProblem::JolietForbidden(ch) => {
+                            format!("character {ch:?} is not allowed")
+                        }
+                        NameProblem::Reserved => "the name is reserved".to_string(),
+                    };
+                    Error::BadJolietName { path: tree.path(c), reason }
+                })?;
+            full.push(units);
+            replaced.push(changed);
+        }
+        let assigned = names::assign_joliet_names(&full);
+        for ((&c, (units, cut)), replaced) in children.iter().zip(assigned).zip(replaced) {
+            if cut || replaced {
+                let joliet_name = String::from_utf16_lossy(&units);
+                self.plan
+                    .warnings
+                    .push(Warning::JolietNameChanged { path: tree.path(c), joliet_name });
+            }
+            let e = &mut self.plan.entries[c.index()];
+            e.jol_off = u32::try_from(self.plan.jol_names.len()).unwrap_or(u32::MAX);
+            e.jol_len = units.len() as u8;
+            self.plan.jol_names.extend_from_slice(&units);
+        }
+        let mut sorted = children.to_vec();
+        let plan = &self.plan;
+        sorted.sort_by(|&a, &b| order::joliet_cmp(plan.joliet_name(a), plan.joliet_name(b)));
+        self.plan.dirs[d].jol_children = sorted;
         Ok(())
     }
 

@@ -32,15 +32,19 @@ impl NodeId {
 /// Modification time not set: the plan's default date is recorded.
 pub(crate) const NO_MTIME: i64 = i64::MIN;
 
+/// One node: 40 bytes, its name in the tree's name arena.
 pub(crate) struct Node {
-    pub(crate) name: Box<str>,
+    name_off: u32,
+    name_len: u16,
     pub(crate) parent: NodeId,
     pub(crate) mtime: i64,
     pub(crate) kind: Kind,
 }
 
+/// A directory (its index in `Tree::dir_children`) or a file.
+#[derive(Clone, Copy)]
 pub(crate) enum Kind {
-    Dir(Vec<NodeId>),
+    Dir(u32),
     File { size: u64, content: u32 },
 }
 
@@ -86,6 +90,8 @@ pub struct HostOptions {
 /// A tree of directories and files to put in an image.
 pub struct Tree {
     pub(crate) nodes: Vec<Node>,
+    names: String,
+    dir_children: Vec<Vec<NodeId>>,
     pub(crate) contents: Vec<Content>,
     pub(crate) host_dirs: Vec<PathBuf>,
     pub(crate) odd_names: Vec<OsString>,
@@ -110,7 +116,11 @@ fn bad_path(path: &str) -> Error {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\0'])
+    !name.is_empty()
+        && name.len() <= usize::from(u16::MAX)
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\0'])
 }
 
 fn unix_mtime(meta: &fs::Metadata) -> i64 {
@@ -168,13 +178,16 @@ impl Tree {
     /// An empty tree: a root directory alone.
     pub fn new() -> Self {
         let root = Node {
-            name: "".into(),
+            name_off: 0,
+            name_len: 0,
             parent: NodeId(0),
             mtime: NO_MTIME,
-            kind: Kind::Dir(Vec::new()),
+            kind: Kind::Dir(0),
         };
         Self {
             nodes: vec![root],
+            names: String::new(),
+            dir_children: vec![Vec::new()],
             contents: Vec::new(),
             host_dirs: Vec::new(),
             odd_names: Vec::new(),
@@ -204,7 +217,9 @@ impl Tree {
 
     /// The node's name (empty for the root).
     pub fn name(&self, id: NodeId) -> &str {
-        &self.node(id).name
+        let n = self.node(id);
+        let start = n.name_off as usize;
+        self.names.get(start..start + n.name_len as usize).unwrap_or("")
     }
 
     /// The node's parent (the root is its own parent).
@@ -219,8 +234,8 @@ impl Tree {
 
     /// A directory's children in insertion order (empty for a file).
     pub fn children(&self, id: NodeId) -> &[NodeId] {
-        match &self.node(id).kind {
-            Kind::Dir(c) => c,
+        match self.node(id).kind {
+            Kind::Dir(d) => self.dir_children.get(d as usize).map(Vec::as_slice).unwrap_or(&[]),
             Kind::File { .. } => &[],
         }
     }
@@ -262,8 +277,7 @@ impl Tree {
         let hash = self.hash_key(parent, name);
         self.index
             .find(hash, |&i| {
-                let n = &self.nodes[i as usize];
-                n.parent == parent && &*n.name == name
+                self.nodes[i as usize].parent == parent && self.name(NodeId(i)) == name
             })
             .map(|&i| NodeId(i))
     }
@@ -277,21 +291,45 @@ impl Tree {
         Some(cur)
     }
 
-    fn push_node(&mut self, parent: NodeId, name: &str, kind: Kind) -> NodeId {
+    /// Appends a node; `name` was checked by `valid_name` (so it fits a u16 length).
+    fn push_node(
+        &mut self,
+        parent: NodeId,
+        name: &str,
+        is_dir: bool,
+        size: u64,
+        content: u32,
+    ) -> NodeId {
         let id = NodeId(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
         let hash = self.hash_key(parent, name);
-        self.nodes.push(Node { name: name.into(), parent, mtime: NO_MTIME, kind });
-        let nodes = &self.nodes;
-        let hasher = &self.hasher;
+        let kind = if is_dir {
+            self.dir_children.push(Vec::new());
+            Kind::Dir(u32::try_from(self.dir_children.len() - 1).unwrap_or(u32::MAX))
+        } else {
+            Kind::File { size, content }
+        };
+        let name_off = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push_str(name);
+        self.nodes.push(Node {
+            name_off,
+            name_len: name.len() as u16,
+            parent,
+            mtime: NO_MTIME,
+            kind,
+        });
+        let (nodes, names, hasher) = (&self.nodes, &self.names, &self.hasher);
         self.index.insert_unique(hash, id.0, |&i| {
             let n = &nodes[i as usize];
+            let start = n.name_off as usize;
             let mut h = hasher.build_hasher();
             n.parent.0.hash(&mut h);
-            n.name.hash(&mut h);
+            names.get(start..start + n.name_len as usize).unwrap_or("").hash(&mut h);
             h.finish()
         });
-        if let Kind::Dir(children) = &mut self.nodes[parent.index()].kind {
-            children.push(id);
+        if let Kind::Dir(d) = self.nodes[parent.index()].kind {
+            if let Some(children) = self.dir_children.get_mut(d as usize) {
+                children.push(id);
+            }
         }
         id
     }
@@ -322,7 +360,7 @@ impl Tree {
         match self.child(parent, name) {
             Some(id) if self.is_dir(id) => Ok(id),
             Some(_) => Err(Error::FileExists { path: self.child_path(parent, name) }),
-            None => Ok(self.push_node(parent, name, Kind::Dir(Vec::new()))),
+            None => Ok(self.push_node(parent, name, true, 0, 0)),
         }
     }
 
@@ -374,7 +412,7 @@ impl Tree {
                     Ok(id)
                 }
             },
-            None => Ok(self.push_node(parent, name, Kind::File { size, content })),
+            None => Ok(self.push_node(parent, name, false, size, content)),
         }
     }
 
