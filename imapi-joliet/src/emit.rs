@@ -278,9 +278,10 @@ impl Plan<'_> {
         };
         if let Ok(m) = std::fs::metadata(path) {
             if !m.is_file() && !m.is_dir() {
-                let out =
+                // Through plain writes: a FIFO or a device cannot seek over a source's holes.
+                let mut out =
                     std::fs::OpenOptions::new().write(true).open(path).map_err(Error::Write)?;
-                return self.emit_to_file(&out, opts);
+                return self.emit_with(&mut out, opts);
             }
         }
         let dir = match path.parent() {
