@@ -1143,6 +1143,12 @@ fn output_through_a_fifo_or_a_link() {
     use std::os::unix::fs::FileTypeExt;
     let s = Scratch::new();
     s.file("src/a.txt");
+    // A sparse source of 3 MiB: the writer seeks over holes when its output is a file.
+    let sparse = common::sparse::SparseModel {
+        len: 3 << 20,
+        runs: vec![(0, common::pattern(5000, 9)), ((3 << 20) - 10, vec![7; 10])],
+    };
+    sparse.create(&s.path("src/sparse.bin"));
     let (img, _) = build(&s, &[]);
     let want = fs::read(&img).unwrap();
 
