@@ -37,6 +37,11 @@ impl SparseModel {
         }
     }
 
+    /// Whether `[pos, end)` holds data of a run.
+    fn has_data(&self, pos: u64, end: u64) -> bool {
+        self.runs.iter().any(|(off, bytes)| *off < end && off + bytes.len() as u64 > pos)
+    }
+
     /// The model's bytes in `[pos, pos + out.len())`.
     fn fill(&self, pos: u64, out: &mut [u8]) {
         out.fill(0);
@@ -55,6 +60,7 @@ impl SparseModel {
     pub fn compare(&self, mut r: impl Read) -> Result<(), String> {
         let mut got = vec![0u8; CHUNK];
         let mut want = vec![0u8; CHUNK];
+        let zeros = vec![0u8; CHUNK];
         let mut pos = 0u64;
         loop {
             let n = match r.read(&mut got) {
@@ -66,8 +72,13 @@ impl SparseModel {
             if pos + n as u64 > self.len {
                 return Err(format!("more than the {} bytes of the file", self.len));
             }
-            self.fill(pos, &mut want[..n]);
-            if got[..n] != want[..n] {
+            let want = if self.has_data(pos, pos + n as u64) {
+                self.fill(pos, &mut want[..n]);
+                &want[..n]
+            } else {
+                &zeros[..n]
+            };
+            if got[..n] != *want {
                 let i = (0..n).find(|&i| got[i] != want[i]).unwrap_or(0);
                 return Err(format!(
                     "byte {} is {:#04x}, expected {:#04x}",
