@@ -10,11 +10,20 @@
 //! - libcdio (`iso-info`) cuts Joliet names whose UTF-8 form is longer than their UCS-2 form
 //!   (`日本語` shows as `日本`); genisoimage's images show the same, so the reader is wrong. The
 //!   listing is compared through [`readers::libcdio_joliet_view`].
+//! - libarchive (`bsdtar`) applies the GMT offset only when −48 < offset < 52, so it reads
+//!   times recorded at +13:00 or −12:00 (both valid, §9.1.5) 13 or 12 hours off; modelled in
+//!   the date tests. It also lists a file sharing another's extent (a hard link) as
+//!   `NAME link to OTHER`, which the adapter resolves.
+//! - isoinfo has no UTF-8 output: `-J` shows characters above U+00FF as `_`.
+//! - 7-Zip drops one trailing dot of an entry's name (`FILE.` lists as `FILE`; xorriso's and
+//!   genisoimage's images too), and extracts a file named `...` as `_`.
 //! - isovfy counts flag bit 7 (multi-extent) as a fault, and never checks the path tables (its
 //!   path table dump is compiled out); the path tables are checked through pycdlib and
 //!   `isoinfo -p` instead.
-//! - `--follow-links` skips a link to a directory that is not an ancestor (no loop) as a "link
-//!   loop": see `follow_links_reaches_a_sibling_directory` (ignored until fixed).
+//! - Ours, fixed: `-o` naming a symbolic link, a FIFO or a device renamed the image over it
+//!   (`-o /dev/stdout` run as root replaced /dev/stdout); see `output_through_a_fifo_or_a_link`.
+//! - Ours, open: `--follow-links` skips a link to a directory that is not an ancestor (no loop)
+//!   as a "link loop": see `follow_links_reaches_a_sibling_directory` (ignored until fixed).
 
 mod common;
 
@@ -52,7 +61,7 @@ fn joliet_paths_by_content(probe: &Probe) -> std::collections::BTreeMap<common::
     j.hashes().into_iter().map(|(p, h)| (h, p)).collect()
 }
 
-/// The file names of the Joliet tree in `dir` (`` for the root), in recorded order.
+/// The names in the Joliet directory `dir` (`/` for the root), in recorded order.
 fn joliet_record_order(probe: &Probe, dir: &str) -> Vec<String> {
     let d = probe.joliet().and_then(|j| j.dir(dir)).expect("directory in the Joliet tree");
     d.records.iter().skip(2).map(|r| spec::ucs2(&r.id)).collect()
