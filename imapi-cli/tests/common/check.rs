@@ -67,12 +67,14 @@ impl Failures {
     }
 }
 
+/// A listing in the readers' common form of ISO 9660 names ([`readers::iso_norm`]).
 fn norm_listing(l: &Listing) -> Listing {
-    Expected { listing: l.clone(), hashes: Hashes::new() }.viewed(readers::iso_norm).listing
+    l.iter().map(|(k, v)| (super::per_component(k, readers::iso_norm), *v)).collect()
 }
 
-fn norm_expected(e: &Expected) -> Expected {
-    e.viewed(readers::iso_norm)
+/// Hashes keyed the same way.
+fn norm_hashes(h: &Hashes) -> Hashes {
+    h.iter().map(|(k, v)| (super::per_component(k, readers::iso_norm), *v)).collect()
 }
 
 fn row_entries(rows: &[Row]) -> Vec<(String, Entry)> {
@@ -97,17 +99,11 @@ pub fn image(img: &Path, want: &Expected, opts: Options) -> Seen {
         f.push(format!("image size {image_len} is not whole 2048-byte blocks"));
     }
     // In the no-Joliet case the readers show ISO 9660 names, each in its own style.
-    let want_norm = norm_expected(want);
+    let want_norm = want.viewed(readers::iso_norm);
     let (want_view, names) =
         if opts.joliet { (want, Names::Joliet) } else { (&want_norm, Names::Iso) };
     let fix = |l: Listing| if opts.joliet { l } else { norm_listing(&l) };
-    let fix_h = |h: Hashes| {
-        if opts.joliet {
-            h
-        } else {
-            Expected { listing: Listing::new(), hashes: h }.viewed(readers::iso_norm).hashes
-        }
-    };
+    let fix_h = |h: Hashes| if opts.joliet { h } else { norm_hashes(&h) };
 
     let mut seen = Seen { probe: None, isoinfo_iso: None };
 
@@ -139,8 +135,7 @@ pub fn image(img: &Path, want: &Expected, opts: Options) -> Seen {
             let mut got = Hashes::new();
             let mut want_h = Hashes::new();
             for (p, h) in &want.hashes {
-                let view: String =
-                    p.split('/').map(readers::isoinfo_joliet_view).collect::<Vec<_>>().join("/");
+                let view = super::per_component(p, readers::isoinfo_joliet_view);
                 if shown.iter().filter(|(q, _)| *q == view).count() == 1 {
                     got.insert(
                         view.clone(),
@@ -292,12 +287,9 @@ fn pycdlib_checks(f: &mut Failures, probe: &Probe, want: &Expected, opts: Option
             f.push("pycdlib finds a Joliet tree in a --no-joliet image".to_string())
         }
         (false, None) => {
-            let want = norm_expected(want);
+            let want = want.viewed(readers::iso_norm);
             f.compare("pycdlib (ISO 9660)", &norm_listing(&iso.listing()), &want.listing);
-            let h = Expected { listing: Listing::new(), hashes: iso.hashes() }
-                .viewed(readers::iso_norm)
-                .hashes;
-            f.compare_bytes("pycdlib (ISO 9660)", &h, &want.hashes);
+            f.compare_bytes("pycdlib (ISO 9660)", &norm_hashes(&iso.hashes()), &want.hashes);
         }
     }
     // Identifiers of the ISO 9660 tree.

@@ -370,11 +370,8 @@ impl Expected {
     /// Every entry with `view` applied to each component of its path, sorted; unlike
     /// [`Expected::viewed`] it keeps entries whose shown paths coincide.
     pub fn viewed_entries(&self, view: impl Fn(&str) -> String) -> Vec<(String, Entry)> {
-        let mut v: Vec<(String, Entry)> = self
-            .listing
-            .iter()
-            .map(|(k, e)| (k.split('/').map(&view).collect::<Vec<_>>().join("/"), *e))
-            .collect();
+        let mut v: Vec<(String, Entry)> =
+            self.listing.iter().map(|(k, e)| (per_component(k, &view), *e)).collect();
         v.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.size.cmp(&b.1.size)));
         v
     }
@@ -389,12 +386,13 @@ impl Expected {
 
     /// Applies `view` to every component of every path (a reader's way of showing names).
     pub fn viewed(&self, view: impl Fn(&str) -> String) -> Self {
-        let map = |p: &String| p.split('/').map(&view).collect::<Vec<_>>().join("/");
-        Self {
-            listing: self.listing.iter().map(|(k, v)| (map(k), *v)).collect(),
-            hashes: self.hashes.iter().map(|(k, v)| (map(k), *v)).collect(),
-        }
+        self.viewed_paths(|p| per_component(p, &view))
     }
+}
+
+/// `path` with `view` applied to each of its components.
+pub fn per_component(path: &str, view: impl Fn(&str) -> String) -> String {
+    path.split('/').map(view).collect::<Vec<_>>().join("/")
 }
 
 /// How two listings differ, one line per path (at most 25 lines), or `None` when equal.
