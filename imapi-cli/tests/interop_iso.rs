@@ -1576,6 +1576,8 @@ mod random_trees {
         seed: u64,
     }
 
+    /// Entries with names from ASCII (letters, digits, spaces, dots, dashes) or from accented,
+    /// Greek and CJK letters, folders 40 % of the time.
     fn spec() -> impl Strategy<Value = Spec> {
         (
             prop_oneof![3 => Just(None), 2 => any::<usize>().prop_map(Some)],

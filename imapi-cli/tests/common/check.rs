@@ -40,28 +40,33 @@ pub struct Seen {
 struct Failures(Vec<String>);
 
 impl Failures {
+    /// Records how a reader's listing differs from the expected one.
     fn compare(&mut self, reader: &str, got: &Listing, want: &Listing) {
         if let Some(d) = listing_diff(got, want) {
             self.0.push(format!("{reader}: listing differs from the source tree\n{d}"));
         }
     }
 
+    /// Records how a reader's entries (paths may repeat) differ from the expected ones.
     fn compare_entries(&mut self, reader: &str, got: &[(String, Entry)], want: &[(String, Entry)]) {
         if let Some(d) = super::entries_diff(got, want) {
             self.0.push(format!("{reader}: listing differs from the source tree\n{d}"));
         }
     }
 
+    /// Records how a reader's file hashes differ from the expected ones.
     fn compare_bytes(&mut self, reader: &str, got: &Hashes, want: &Hashes) {
         if let Some(d) = hashes_diff(got, want) {
             self.0.push(format!("{reader}: file bytes differ from the source tree\n{d}"));
         }
     }
 
+    /// Records several failures.
     fn extend(&mut self, more: Vec<String>) {
         self.0.extend(more);
     }
 
+    /// Records one failure.
     fn push(&mut self, s: String) {
         self.0.push(s);
     }
@@ -77,12 +82,14 @@ fn norm_hashes(h: &Hashes) -> Hashes {
     h.iter().map(|(k, v)| (super::per_component(k, readers::iso_norm), *v)).collect()
 }
 
+/// Rows as (path, entry) pairs, directory sizes as 0.
 fn row_entries(rows: &[Row]) -> Vec<(String, Entry)> {
     rows.iter()
         .map(|r| (r.path(), if r.kind == Kind::Dir { Entry::dir() } else { Entry::file(r.size) }))
         .collect()
 }
 
+/// Rows as a listing; a path listed twice is recorded as a failure.
 fn rows_listing(f: &mut Failures, reader: &str, rows: &[Row]) -> Listing {
     readers::rows_to_listing(reader, rows).unwrap_or_else(|e| {
         f.push(e);
@@ -249,6 +256,7 @@ fn signature(tree: &ProbeTree) -> String {
             );
         }
     }
+    /// The signature of the entry at `path`.
     fn sig(
         path: &str,
         children: &BTreeMap<String, Vec<String>>,
@@ -267,6 +275,8 @@ fn signature(tree: &ProbeTree) -> String {
     sig("", &children, &kinds)
 }
 
+/// pycdlib's trees against the expected tree and each other, and its raw view against
+/// ECMA-119: identifiers, record layout, path tables, layout order, descriptors.
 fn pycdlib_checks(f: &mut Failures, probe: &Probe, want: &Expected, opts: Options, image_len: u64) {
     let iso = probe.iso();
     match (opts.joliet, probe.joliet()) {

@@ -77,6 +77,7 @@ pub fn required() -> bool {
     std::env::var("IMAPI_INTEROP_REQUIRED").is_ok_and(|v| v == "1")
 }
 
+/// Whether `tool` is an executable file in one of the folders of `PATH`.
 fn on_path(tool: &str) -> bool {
     let Some(path) = std::env::var_os("PATH") else { return false };
     std::env::split_paths(&path).any(|dir| {

@@ -11,15 +11,18 @@ use super::{command, run, Entry, Hash, Hashes, Kind, Listing};
 /// The probe script, run with `python3 -c`.
 const SCRIPT: &str = include_str!("pycdlib_probe.py");
 
+/// Bytes from lower-case hex.
 fn unhex(s: &str) -> Vec<u8> {
     (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap_or(0)).collect()
 }
 
+/// Deserializes a hex string into bytes.
 fn de_hex<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
     let s = String::deserialize(d)?;
     Ok(unhex(&s))
 }
 
+/// Deserializes a list of hex strings.
 fn de_hex_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
     let v = Vec::<String>::deserialize(d)?;
     Ok(v.iter().map(|s| unhex(s)).collect())

@@ -97,6 +97,7 @@ pub fn iso_norm(name: &str) -> String {
     n.to_ascii_uppercase()
 }
 
+/// Bytes read as ISO-8859-1 (every byte one character), as isoinfo and isovfy print.
 fn latin1(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
 }
@@ -251,6 +252,7 @@ fn shell_unquote(s: &str) -> String {
     out
 }
 
+/// `xorriso` loading `img`, from the Joliet tree or (with `Names::Iso`) the ISO 9660 names.
 fn xorriso_base(img: &Path, names: Names) -> Command {
     let mut cmd = command("xorriso");
     // Any SORRY event (a file it could not read, a tree it could not load) makes the exit
@@ -485,6 +487,7 @@ pub struct Stream {
     pub cmd: String,
 }
 
+/// Starts `cmd` with its standard output piped.
 fn spawn(reader: &'static str, mut cmd: Command) -> Stream {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null());
     let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {}: {e}", describe(&cmd)));

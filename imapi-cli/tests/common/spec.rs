@@ -9,6 +9,7 @@ use super::probe::{ProbeDir, ProbeTree, RawRecord};
 
 const BLOCK: u32 = 2048;
 
+/// Compares two byte strings, the shorter padded with `pad`.
 fn pad_cmp(a: &[u8], b: &[u8], pad: u8) -> Ordering {
     (0..a.len().max(b.len()))
         .map(|i| a.get(i).copied().unwrap_or(pad).cmp(&b.get(i).copied().unwrap_or(pad)))
@@ -19,6 +20,7 @@ fn pad_cmp(a: &[u8], b: &[u8], pad: u8) -> Ordering {
 /// ECMA-119 §9.3: file name (before the first `.`) padded with 0x20, then extension (up to
 /// `;`) padded with 0x20, then version number descending. A directory identifier is all name.
 pub fn iso_order(a: &[u8], b: &[u8]) -> Ordering {
+    /// Name, extension and version of an identifier.
     fn split(id: &[u8]) -> (&[u8], &[u8], u32) {
         let (stem, version) = match id.iter().position(|&c| c == b';') {
             Some(i) => (
@@ -76,6 +78,7 @@ pub fn valid_iso_dir_id(id: &[u8], level: u8) -> bool {
     !id.is_empty() && id.len() <= max && is_d_chars(id)
 }
 
+/// A record's identifier as text, for messages.
 fn record_name(r: &RawRecord, joliet: bool) -> String {
     if joliet {
         ucs2(&r.id)
