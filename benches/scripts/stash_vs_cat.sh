@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Writing then reading 1 GiB through a stash (checksums, fsync and rename included) against
+# `cat` moving the same bytes, several runs each, alternating; prints the median ratio.
+# Then reading one track held in one segment against the same bytes in many small segments.
+#
+#   bash benches/scripts/stash_vs_cat.sh [RUNS] [MIB] [WORKDIR]
+#
+# `cat` runs twice per round: plain (`cat SRC > DST`), and followed by `sync DST` (an fsync
+# of the output, as the stash's finish() does). The stash side runs
+# `stash_roundtrip roundtrip SRC DIR range` (the kernel's copy, then the checksum pass) and
+# `... reader` (read, checksum, write). The big files are removed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs=${1:-5}
+mib=${2:-1024}
+work=${3:-$(mktemp -d "${TMPDIR:-/tmp}/stash-vs-cat.XXXXXX")}
+mkdir -p "$work"
+trap 'rm -rf "$work"' EXIT
+
+cargo build -q --release -p imapi-benches --example stash_roundtrip
+bin=target/release/examples/stash_roundtrip
+
+src="$work/src.bin"
+head -c "$((mib * 1024 * 1024))" /dev/urandom > "$src"
+cat "$src" > /dev/null # warm the page cache
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
+cat_plain=() cat_sync=() ours_range=() ours_reader=()
+for i in $(seq "$runs"); do
+  t0=$(now); cat "$src" > "$work/dst.bin"; t1=$(now)
+  cat_plain+=("$(elapsed "$t0" "$t1")"); rm -f "$work/dst.bin"
+
+  t0=$(now); cat "$src" > "$work/dst.bin"; sync "$work/dst.bin"; t1=$(now)
+  cat_sync+=("$(elapsed "$t0" "$t1")"); rm -f "$work/dst.bin"
+
+  mkdir -p "$work/stash"
+  t0=$(now); "$bin" roundtrip "$src" "$work/stash" range > /dev/null; t1=$(now)
+  ours_range+=("$(elapsed "$t0" "$t1")")
+
+  t0=$(now); "$bin" roundtrip "$src" "$work/stash" reader > /dev/null; t1=$(now)
+  ours_reader+=("$(elapsed "$t0" "$t1")")
+  echo "run $i: cat ${cat_plain[-1]} s, cat+sync ${cat_sync[-1]} s, stash(range) ${ours_range[-1]} s, stash(reader) ${ours_reader[-1]} s" >&2
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+mc=$(median "${cat_plain[@]}"); ms=$(median "${cat_sync[@]}")
+mr=$(median "${ours_range[@]}"); mo=$(median "${ours_reader[@]}")
+printf 'moving %d MiB, median of %d runs:\n' "$mib" "$runs"
+printf '  cat                %.3f s\n  cat + fsync        %.3f s\n' "$mc" "$ms"
+printf '  stash (file range) %.3f s   ratio to cat+fsync %s, to plain cat %s\n' "$mr" "$(ratio "$mr" "$ms")" "$(ratio "$mr" "$mc")"
+printf '  stash (reader)     %.3f s   ratio to cat+fsync %s, to plain cat %s\n' "$mo" "$(ratio "$mo" "$ms")" "$(ratio "$mo" "$mc")"
+rm -f "$src"
+
+echo "many small segments against one (page cache, checksums checked):"
+"$bin" segments "$work" 256 16 "$((runs * 3))"
+"$bin" segments "$work" 256 256 "$((runs * 3))"
