@@ -4,7 +4,8 @@
 //! of a stash in DIR (by default with the kernel's copy, `append_file_range`; `reader`
 //! streams it through `append_reader`), finishes it (checksums, fsync, rename), opens it,
 //! and reads the track back through a `TrackReader` with every segment checksum checked.
-//! Prints the seconds each half took. The stash is removed at the end.
+//! Prints the seconds each half took. The stash stays in DIR (the caller removes it, as it
+//! removes `cat`'s output, outside the timing).
 //!
 //! `stash_roundtrip segments DIR MIB SEGMENT_BLOCKS RUNS`: builds two stashes of MIB MiB,
 //! one track each: one segment, and segments of SEGMENT_BLOCKS blocks; reads each RUNS
@@ -25,7 +26,7 @@ fn read_track(path: &Path) -> Res<u64> {
     if std::env::var_os("STASH_NO_VERIFY").is_some() {
         r.set_verify(false);
     }
-    let mut buf = vec![0u8; 1 << 20];
+    let mut buf = vec![0u8; 128 << 10];
     let mut n = 0u64;
     loop {
         let k = r.read(&mut buf)?;
@@ -48,6 +49,7 @@ fn roundtrip(src: &Path, dir: &Path, how: &str) -> Res<()> {
         other => return Err(format!("unknown way {other:?}: range or reader").into()),
     };
     w.end_track()?;
+    let ta = Instant::now();
     let path = w.finish()?;
     let t1 = Instant::now();
     let n = read_track(&path)?;
@@ -55,28 +57,42 @@ fn roundtrip(src: &Path, dir: &Path, how: &str) -> Res<()> {
     if n != len.div_ceil(2048) * 2048 {
         return Err(format!("read {n} bytes back, wrote {len}").into());
     }
-    w.clear()?;
-    println!("write {:.3} read {:.3}", (t1 - t0).as_secs_f64(), (t2 - t1).as_secs_f64());
+    println!(
+        "write {:.3} (finish {:.3}) read {:.3}",
+        (t1 - t0).as_secs_f64(),
+        (t1 - ta).as_secs_f64(),
+        (t2 - t1).as_secs_f64()
+    );
     Ok(())
 }
 
-fn build(dir: &Path, mib: usize, segment_blocks: u32) -> Res<()> {
+/// A stash of `mib` MiB in one track, written in pieces of `segment_blocks` blocks: as
+/// reservations (one segment each) when `many`, else as appends (merged into one segment).
+/// Both ways make the same writes, so the page cache holds both files alike.
+fn build(dir: &Path, mib: usize, segment_blocks: u32, many: bool) -> Res<()> {
     let mut w = StashWriter::create(dir, &StashOptions::new(DiscKind::Data))?;
     w.begin_track(TrackInfo::data())?;
     let data = imapi_benches::pseudo_random_bytes(7, mib << 20);
-    if segment_blocks == 0 {
-        w.append_blocks(&data, Overflow::AllOrNothing)?;
-    } else {
-        // Reservations are segments of their own; fill them as the master fills metadata.
-        let step = segment_blocks as usize * 2048;
-        for piece in data.chunks(step) {
+    for piece in data.chunks(segment_blocks as usize * 2048) {
+        if many {
             let r = w.reserve((piece.len() / 2048) as u32)?;
             w.fill(&r, piece)?;
+        } else {
+            w.append_blocks(piece, Overflow::AllOrNothing)?;
         }
     }
     w.end_track()?;
     w.finish()?;
     Ok(())
+}
+
+/// Nanoseconds this thread has spent on a CPU (`/proc/thread-self/schedstat`), a measure
+/// that other processes' load disturbs far less than wall time; 0 where unavailable.
+fn cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -89,25 +105,31 @@ fn segments(dir: &Path, mib: usize, segment_blocks: u32, runs: usize) -> Res<()>
     let many = dir.join("many");
     std::fs::create_dir_all(&one)?;
     std::fs::create_dir_all(&many)?;
-    build(&one, mib, 0)?;
-    build(&many, mib, segment_blocks)?;
+    build(&one, mib, segment_blocks, false)?;
+    build(&many, mib, segment_blocks, true)?;
     let segs = Stash::open_in(&many)?.tracks()[0].segments.len();
+    assert_eq!(Stash::open_in(&one)?.tracks()[0].segments.len(), 1);
     let (mut a, mut b) = (Vec::new(), Vec::new());
+    let (mut ca, mut cb) = (Vec::new(), Vec::new());
+    let one_path = one.join(imapi_stash::STASH_FILE_NAME);
+    let many_path = many.join(imapi_stash::STASH_FILE_NAME);
     // One warm-up read each, then alternate.
-    read_track(&one.join(imapi_stash::STASH_FILE_NAME))?;
-    read_track(&many.join(imapi_stash::STASH_FILE_NAME))?;
+    read_track(&one_path)?;
+    read_track(&many_path)?;
     for _ in 0..runs {
-        let t = Instant::now();
-        read_track(&one.join(imapi_stash::STASH_FILE_NAME))?;
-        a.push(t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        read_track(&many.join(imapi_stash::STASH_FILE_NAME))?;
-        b.push(t.elapsed().as_secs_f64());
+        for (path, wall, cpu) in [(&one_path, &mut a, &mut ca), (&many_path, &mut b, &mut cb)] {
+            let (t, c) = (Instant::now(), cpu_ns());
+            read_track(path)?;
+            wall.push(t.elapsed().as_secs_f64());
+            cpu.push((cpu_ns() - c) as f64 / 1e9);
+        }
     }
     let (ma, mb) = (median(&mut a), median(&mut b));
+    let (mca, mcb) = (median(&mut ca), median(&mut cb));
     println!(
-        "read {mib} MiB: 1 segment median {ma:.4} s, {segs} segments of {segment_blocks} blocks median {mb:.4} s, ratio {:.4}",
-        mb / ma
+        "read {mib} MiB, 1 segment vs {segs} segments of {segment_blocks} blocks: wall median {ma:.4} s vs {mb:.4} s (ratio {:.4}); CPU median {mca:.4} s vs {mcb:.4} s (ratio {:.4})",
+        mb / ma,
+        mcb / mca
     );
     if std::env::var_os("STASH_KEEP").is_none() {
         std::fs::remove_dir_all(&one)?;

@@ -19,7 +19,7 @@ pub const STASH_FILE_NAME: &str = "imapi.stash";
 pub const PARTIAL_FILE_NAME: &str = "imapi.stash.partial";
 
 /// Bytes moved per read or write when streaming.
-const CHUNK_BLOCKS: usize = 512;
+const CHUNK_BLOCKS: usize = 64;
 
 /// What an append does when the blocks would pass the capacity limit
 /// ([`StashError::DiscFull`], IMAPI_E_DISCFULL).
