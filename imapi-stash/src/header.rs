@@ -211,7 +211,7 @@ impl HeaderRepr {
         }
         let header_len = prefix.get(field::HEADER_LEN).map_or(0, LE::read_u32);
         let hl = header_len as usize;
-        if hl < HEADER_LEN || u64::from(header_len) > HEADER_AREA || !hl.is_multiple_of(4) {
+        if hl < HEADER_LEN || u64::from(header_len) > HEADER_AREA || hl % 4 != 0 {
             return Err(bad(
                 "header length",
                 field::HEADER_LEN.start,

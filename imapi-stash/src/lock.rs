@@ -1,7 +1,8 @@
 //! The advisory lock that makes one process at a time the owner of a stash folder.
 
 use crate::error::StashError;
-use std::fs::{File, OpenOptions, TryLockError};
+use fs4::fs_std::FileExt;
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
 /// Name of the lock file inside a stash folder. It is created when missing and never
@@ -30,10 +31,10 @@ impl StashLock {
             .truncate(false)
             .open(&path)
             .map_err(|e| StashError::io("open the lock file", &path, e))?;
-        match file.try_lock() {
-            Ok(()) => Ok(Self { file, path }),
-            Err(TryLockError::WouldBlock) => Err(StashError::InUse { lock: path }),
-            Err(TryLockError::Error(e)) => Err(StashError::io("lock", &path, e)),
+        match FileExt::try_lock_exclusive(&file) {
+            Ok(true) => Ok(Self { file, path }),
+            Ok(false) => Err(StashError::InUse { lock: path }),
+            Err(e) => Err(StashError::io("lock", &path, e)),
         }
     }
 
@@ -47,7 +48,7 @@ impl Drop for StashLock {
     fn drop(&mut self) {
         // Closing the file releases the lock as well; unlocking first makes it immediate
         // even if a duplicate of the descriptor lives on somewhere.
-        let _ = self.file.unlock();
+        let _ = FileExt::unlock(&self.file);
     }
 }
 

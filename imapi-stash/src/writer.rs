@@ -454,7 +454,7 @@ impl StashWriter {
     /// Past the capacity limit, [`Overflow`] decides what stays. Returns the blocks kept.
     pub fn append_blocks(&mut self, data: &[u8], overflow: Overflow) -> Result<u64, StashError> {
         let bs = self.block_size()?;
-        if !data.len().is_multiple_of(bs as usize) {
+        if data.len() % bs as usize != 0 {
             return Err(StashError::PartialBlock { len: data.len() as u64, block_size: bs });
         }
         let blocks = (data.len() / bs as usize) as u64;
