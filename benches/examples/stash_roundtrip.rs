@@ -116,8 +116,14 @@ fn segments(dir: &Path, mib: usize, segment_blocks: u32, runs: usize) -> Res<()>
     // One warm-up read each, then alternate.
     read_track(&one_path)?;
     read_track(&many_path)?;
-    for _ in 0..runs {
-        for (path, wall, cpu) in [(&one_path, &mut a, &mut ca), (&many_path, &mut b, &mut cb)] {
+    // Alternate, swapping the order every run so that neither always follows the other.
+    for run in 0..runs {
+        for pick in [run % 2, 1 - run % 2] {
+            let (path, wall, cpu) = if pick == 0 {
+                (&one_path, &mut a, &mut ca)
+            } else {
+                (&many_path, &mut b, &mut cb)
+            };
             let (t, c) = (Instant::now(), cpu_ns());
             read_track(path)?;
             wall.push(t.elapsed().as_secs_f64());

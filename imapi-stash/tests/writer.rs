@@ -292,3 +292,24 @@ fn a_track_reader_seeks_across_segments() {
     assert_eq!(r.seek(SeekFrom::Start(1 << 40)).unwrap(), 1 << 40);
     assert_eq!(r.read(&mut [0; 4]).unwrap(), 0);
 }
+
+/// Running out of disk while writing is IMAPI_E_NOTENOUGHDISKFORSTASH. `/dev/full` answers
+/// every write with ENOSPC: the partial stash is made a link to it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_while_writing_is_not_enough_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let partial = dir.path().join(PARTIAL_FILE_NAME);
+    std::os::unix::fs::symlink("/dev/full", &partial).unwrap();
+    let mut w = StashWriter::create(dir.path(), &StashOptions::new(DiscKind::Data)).unwrap();
+    w.begin_track(TrackInfo::data()).unwrap();
+    let e = w.append_blocks(&pattern(1, 4 * 2048), Overflow::AllOrNothing).unwrap_err();
+    assert!(matches!(e, StashError::DiskFull { .. }), "{e}");
+    assert_eq!(e.imapi_code(), Some(ImapiCode::NotEnoughDiskForStash));
+    assert!(e.to_string().starts_with("no space left on the disk writing "), "{e}");
+    // Nothing of the failed call was kept.
+    assert_eq!(w.used_blocks(), 0);
+    let e = w.append_reader(Cursor::new(pattern(2, 5000)), Overflow::KeepWhatFits).unwrap_err();
+    assert_eq!(e.imapi_code(), Some(ImapiCode::NotEnoughDiskForStash));
+    assert_eq!(w.used_blocks(), 0);
+}
