@@ -572,16 +572,15 @@ impl StashWriter {
 
     fn copy_range(&mut self, src: &File, offset: u64, len: u64, bs: u32) -> Result<(), StashError> {
         let start = self.end;
-        let read_err = |e| StashError::from_read("the source file", e);
-        {
-            let mut s = src;
-            s.seek(SeekFrom::Start(offset))
-        }
-        .map_err(read_err)?;
+        let mut source = src;
+        source
+            .seek(SeekFrom::Start(offset))
+            .map_err(|e| StashError::from_read("the source file", e))?;
         (&self.file)
             .seek(SeekFrom::Start(start))
             .map_err(|e| StashError::io("seek in", &self.partial, e))?;
-        let copied = io::copy(&mut src.take(len), &mut &self.file).map_err(|e| {
+        // `io::copy` between two files uses the kernel's copy (copy_file_range) where it can.
+        let copied = io::copy(&mut source.take(len), &mut &self.file).map_err(|e| {
             if crate::error::is_disk_full(&e) {
                 StashError::io("write", &self.partial, e)
             } else {
