@@ -31,25 +31,29 @@ head -c "$((mib * 1024 * 1024))" /dev/urandom > "$src"
 cat "$src" > /dev/null # warm the page cache
 
 now() { date +%s.%N; }
+# Deleting a 1 GiB file makes the file system free (and, mounted with `discard`, trim) its
+# blocks in the next journal commit: flush that before each timed command, so that no run
+# pays for the one before it.
+settle() { sync -f "$work" 2>/dev/null || sync; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 cat_plain=() cat_sync=() cat_back=() ours_range=() ours_reader=()
 for i in $(seq "$runs"); do
-  t0=$(now); cat "$src" > "$work/dst.bin"; t1=$(now)
+  settle; t0=$(now); cat "$src" > "$work/dst.bin"; t1=$(now)
   cat_plain+=("$(elapsed "$t0" "$t1")"); rm -f "$work/dst.bin"
 
-  t0=$(now); cat "$src" > "$work/dst.bin"; sync "$work/dst.bin"; t1=$(now)
+  settle; t0=$(now); cat "$src" > "$work/dst.bin"; sync "$work/dst.bin"; t1=$(now)
   cat_sync+=("$(elapsed "$t0" "$t1")"); rm -f "$work/dst.bin"
 
-  t0=$(now); cat "$src" > "$work/dst.bin"; sync "$work/dst.bin"; cat "$work/dst.bin" > /dev/null; t1=$(now)
+  settle; t0=$(now); cat "$src" > "$work/dst.bin"; sync "$work/dst.bin"; cat "$work/dst.bin" > /dev/null; t1=$(now)
   cat_back+=("$(elapsed "$t0" "$t1")"); rm -f "$work/dst.bin"
 
   mkdir -p "$work/stash"
-  t0=$(now); "$bin" roundtrip "$src" "$work/stash" range > /dev/null; t1=$(now)
+  settle; t0=$(now); "$bin" roundtrip "$src" "$work/stash" range > /dev/null; t1=$(now)
   ours_range+=("$(elapsed "$t0" "$t1")"); rm -f "$work/stash/"imapi.stash*
 
-  t0=$(now); "$bin" roundtrip "$src" "$work/stash" reader > /dev/null; t1=$(now)
+  settle; t0=$(now); "$bin" roundtrip "$src" "$work/stash" reader > /dev/null; t1=$(now)
   ours_reader+=("$(elapsed "$t0" "$t1")"); rm -f "$work/stash/"imapi.stash*
   echo "run $i: cat ${cat_plain[-1]} s, cat+fsync ${cat_sync[-1]} s, cat+fsync+read ${cat_back[-1]} s, stash(range) ${ours_range[-1]} s, stash(reader) ${ours_reader[-1]} s" >&2
 done

@@ -158,6 +158,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod flush;
 mod header;
 mod lock;
 mod model;

@@ -1,6 +1,7 @@
 //! [`StashWriter`]: stages tracks into a stash folder and finishes the stash atomically.
 
 use crate::error::StashError;
+use crate::flush::{Flusher, FLUSH_EVERY};
 use crate::header::{Header, HeaderRepr, HEADER_AREA, MAJOR_VERSION, MINOR_VERSION};
 use crate::lock::StashLock;
 use crate::model::{
@@ -150,6 +151,10 @@ struct Mark {
 /// gets IMAPI_E_STASHINUSE. Until `finish` succeeds the stash lives under
 /// [`PARTIAL_FILE_NAME`], with a zeroed header that no reader accepts; dropping an unfinished
 /// writer removes that file.
+///
+/// While staging, a helper thread flushes the partial stash to the disk every 64 MiB, so the
+/// disk writes overlap the staging and `finish` has only the tail left to flush. A failed
+/// background flush (a full disk, say) fails the next call.
 #[derive(Debug)]
 pub struct StashWriter {
     dir: PathBuf,
@@ -168,6 +173,8 @@ pub struct StashWriter {
     generation: u64,
     next_id: u64,
     finished: bool,
+    flusher: Option<Flusher>,
+    unflushed: u64,
 }
 
 fn create_partial(path: &Path) -> Result<File, StashError> {
@@ -229,6 +236,7 @@ impl StashWriter {
         crate::space::ensure_space(dir, options.needed_bytes())?;
         let partial = dir.join(PARTIAL_FILE_NAME);
         let file = create_partial(&partial)?;
+        let flusher = Flusher::start(&file);
         Ok(Self {
             dir: dir.to_owned(),
             final_path: dir.join(STASH_FILE_NAME),
@@ -246,6 +254,8 @@ impl StashWriter {
             generation: 0,
             next_id: 0,
             finished: false,
+            flusher,
+            unflushed: 0,
         })
     }
 
@@ -295,6 +305,25 @@ impl StashWriter {
             Err(StashError::Finished)
         } else {
             Ok(())
+        }
+    }
+
+    /// Fails if a background flush failed: bytes staged earlier may not be on the disk.
+    fn flushed_ok(&self) -> Result<(), StashError> {
+        match self.flusher.as_ref().and_then(Flusher::failure) {
+            Some(e) => Err(StashError::io("flush", &self.partial, e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts `bytes` just written and asks for a background flush every [`FLUSH_EVERY`].
+    fn wrote(&mut self, bytes: u64) {
+        self.unflushed += bytes;
+        if self.unflushed >= FLUSH_EVERY {
+            self.unflushed = 0;
+            if let Some(f) = &self.flusher {
+                f.request();
+            }
         }
     }
 
@@ -442,10 +471,12 @@ impl StashWriter {
     /// Writes whole blocks at the end and records them.
     fn push(&mut self, data: &[u8], bs: u32) -> Result<(), StashError> {
         // At most 2^20 blocks a step keeps every count within a segment's u32.
+        self.flushed_ok()?;
         for piece in data.chunks(bs as usize * (1 << 20)) {
             write_all_at(&self.file, piece, self.end)
                 .map_err(|e| StashError::io("write", &self.partial, e))?;
             self.record(piece)?;
+            self.wrote(piece.len() as u64);
         }
         Ok(())
     }
@@ -571,6 +602,7 @@ impl StashWriter {
     }
 
     fn copy_range(&mut self, src: &File, offset: u64, len: u64, bs: u32) -> Result<(), StashError> {
+        self.flushed_ok()?;
         let start = self.end;
         let mut source = src;
         source
@@ -579,16 +611,23 @@ impl StashWriter {
         (&self.file)
             .seek(SeekFrom::Start(start))
             .map_err(|e| StashError::io("seek in", &self.partial, e))?;
-        // `io::copy` between two files uses the kernel's copy (copy_file_range) where it can.
-        let copied = io::copy(&mut source.take(len), &mut &self.file).map_err(|e| {
-            if crate::error::is_disk_full(&e) {
-                StashError::io("write", &self.partial, e)
-            } else {
-                StashError::Read { what: "the source file, or writing the stash", source: e }
+        // `io::copy` between two files uses the kernel's copy (copy_file_range) where it can;
+        // in steps, so that the background flush follows the copy.
+        let mut copied = 0;
+        while copied < len {
+            let step = (len - copied).min(FLUSH_EVERY);
+            let n = io::copy(&mut source.take(step), &mut &self.file).map_err(|e| {
+                if crate::error::is_disk_full(&e) {
+                    StashError::io("write", &self.partial, e)
+                } else {
+                    StashError::Read { what: "the source file, or writing the stash", source: e }
+                }
+            })?;
+            copied += n;
+            self.wrote(n);
+            if n < step {
+                return Err(StashError::SourceTooShort { expected: len, got: copied });
             }
-        })?;
-        if copied != len {
-            return Err(StashError::SourceTooShort { expected: len, got: copied });
         }
         let padded = len.div_ceil(u64::from(bs)) * u64::from(bs);
         if padded > len {
@@ -676,8 +715,10 @@ impl StashWriter {
                 got: data.len() as u64,
             });
         }
+        self.flushed_ok()?;
         write_all_at(&self.file, data, reservation.offset)
             .map_err(|e| StashError::io("write", &self.partial, e))?;
+        self.wrote(data.len() as u64);
         self.mark_filled(reservation, crc32c::crc32c(data));
         Ok(())
     }
@@ -718,6 +759,7 @@ impl StashWriter {
     /// Returns its path. The writer keeps the lock; [`StashWriter::clear`] starts over.
     pub fn finish(&mut self) -> Result<PathBuf, StashError> {
         self.live()?;
+        self.flushed_ok()?;
         if self.open {
             return Err(StashError::TrackOpen);
         }
@@ -785,7 +827,11 @@ impl StashWriter {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(StashError::io("remove", &self.final_path, e)),
         }
+        // The helper flushes the old file: stop it (it ends its flush first).
+        self.flusher = None;
         self.file = create_partial(&self.partial)?;
+        self.flusher = Flusher::start(&self.file);
+        self.unflushed = 0;
         self.tracks.clear();
         self.open = false;
         self.disc = DiscInfo::default();

@@ -313,3 +313,21 @@ fn a_full_disk_while_writing_is_not_enough_disk() {
     assert_eq!(e.imapi_code(), Some(ImapiCode::NotEnoughDiskForStash));
     assert_eq!(w.used_blocks(), 0);
 }
+
+/// Past 64 MiB the helper thread flushes in the background; the stash reads back whole.
+#[test]
+fn a_large_stash_flushed_while_staging_reads_back() {
+    let (d, mut w) = writer(DiscKind::Data);
+    let a = pattern(5, 70 << 20);
+    let mut f = tempfile::tempfile().unwrap();
+    f.write_all(&pattern(6, 70 << 20)).unwrap();
+    w.begin_track(TrackInfo::data()).unwrap();
+    w.append_blocks(&a, Overflow::AllOrNothing).unwrap();
+    w.append_file_range(&f, 0, 70 << 20, Overflow::AllOrNothing).unwrap();
+    w.end_track().unwrap();
+    w.finish().unwrap();
+    let bytes = track_bytes(d.path(), 0);
+    assert_eq!(bytes.len(), 140 << 20);
+    assert!(bytes[..70 << 20] == a[..]);
+    assert!(bytes[70 << 20..] == pattern(6, 70 << 20)[..]);
+}
