@@ -27,14 +27,20 @@ pub enum Kind {
     Cue,
     /// A cdrdao TOC file.
     Toc,
+    /// An imapi stash (found by its magic).
+    Stash,
 }
 
 /// What `path` holds, from its extension and then its first bytes.
 pub fn kind_of(path: &Path, head: &[u8]) -> Option<Kind> {
+    if imapi_stash::has_magic(head) {
+        return Some(Kind::Stash);
+    }
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
     match ext.as_deref() {
         Some("cue") => return Some(Kind::Cue),
         Some("toc") => return Some(Kind::Toc),
+        Some("stash") => return Some(Kind::Stash),
         _ => {}
     }
     let text = String::from_utf8_lossy(&head[..head.len().min(4096)]).to_ascii_uppercase();
@@ -48,15 +54,24 @@ pub fn kind_of(path: &Path, head: &[u8]) -> Option<Kind> {
 
 /// Runs `imapi inspect`.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    // A stash can be large: tell it by its first bytes before reading the whole file.
+    let mut head = Vec::with_capacity(16);
+    std::fs::File::open(&args.file)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 16), &mut head))
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    if kind_of(&args.file, &head) == Some(Kind::Stash) {
+        return crate::inspect_stash::run(&args.file, false);
+    }
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let summary = match kind_of(&args.file, &bytes) {
         Some(Kind::Cue) => cue_summary(&args.file, &bytes)?,
         Some(Kind::Toc) => toc_summary(&args.file, &bytes)?,
+        Some(Kind::Stash) => return crate::inspect_stash::run(&args.file, false),
         None => {
             return Err(coded(
                 ImapiCode::InvalidImage,
-                format!("{}: not a file inspect knows (.cue or .toc)", args.file.display()),
+                format!("{}: not a file inspect knows (.cue, .toc or stash)", args.file.display()),
             ))
         }
     };
@@ -198,5 +213,7 @@ mod tests {
         assert_eq!(kind_of(Path::new("a.txt"), b"\n  FILE \"x\" BINARY"), Some(Kind::Cue));
         assert_eq!(kind_of(Path::new("a"), b"CD_DA\nTRACK AUDIO"), Some(Kind::Toc));
         assert_eq!(kind_of(Path::new("a.iso"), b"\0\0\0"), None);
+        assert_eq!(kind_of(Path::new("a.cue"), &imapi_stash::MAGIC), Some(Kind::Stash));
+        assert_eq!(kind_of(Path::new("imapi.stash"), b"junk"), Some(Kind::Stash));
     }
 }

@@ -8,6 +8,7 @@ mod progress;
 mod cmd_audio;
 mod cmd_inspect;
 mod cmd_mkiso;
+mod inspect_stash;
 
 use std::process::ExitCode;
 
@@ -27,7 +28,7 @@ enum Command {
     Mkiso(cmd_mkiso::Args),
     /// Build a BIN audio image (and its CUE, TOC, CD-Text) from WAV tracks.
     Audio(cmd_audio::Args),
-    /// Summarise an image description (.cue, .toc).
+    /// Summarise an image description (.cue, .toc) or a stash.
     Inspect(cmd_inspect::Args),
 }
 

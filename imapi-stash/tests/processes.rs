@@ -1,0 +1,138 @@
+//! Two processes: a writer killed in the middle leaves nothing that opens as a stash (and its
+//! lock dies with it); a second process gets IMAPI_E_STASHINUSE while the first holds the
+//! folder.
+//!
+//! The child is this test binary itself, running `child_process` with `STASH_CHILD` set.
+
+use imapi_codes::ImapiCode;
+use imapi_stash::{
+    DiscKind, Overflow, Stash, StashError, StashOptions, StashWriter, TrackInfo, PARTIAL_FILE_NAME,
+    STASH_FILE_NAME,
+};
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+const ROLE: &str = "STASH_CHILD";
+const DIR: &str = "STASH_CHILD_DIR";
+
+/// The child's side: does nothing in a normal test run.
+#[test]
+fn child_process() {
+    let (Ok(role), Ok(dir)) = (std::env::var(ROLE), std::env::var(DIR)) else {
+        return;
+    };
+    let mut w = StashWriter::create(&dir, &StashOptions::new(DiscKind::Data)).unwrap();
+    match role.as_str() {
+        "write-forever" => {
+            w.begin_track(TrackInfo::data()).unwrap();
+            let block = vec![0x5A; 2048 * 64];
+            // 4 MiB, then the signal, then slow writing (bounded: 256 MiB, or a minute) until
+            // the parent kills this process.
+            for _ in 0..32 {
+                w.append_blocks(&block, Overflow::AllOrNothing).unwrap();
+            }
+            println!("\nwriting");
+            for _ in 0..2048 {
+                w.append_blocks(&block, Overflow::AllOrNothing).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(30));
+            }
+            panic!("the parent never killed this writer");
+        }
+        "hold" => {
+            println!("\nlocked");
+            // Hold the lock until the parent closes our stdin.
+            let mut sink = Vec::new();
+            let _ = std::io::stdin().read_to_end(&mut sink);
+        }
+        other => panic!("unknown role {other}"),
+    }
+}
+
+fn spawn(role: &str, dir: &Path) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_process", "--nocapture", "--test-threads=1"])
+        .env(ROLE, role)
+        .env(DIR, dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for the child to print `word` at the end of a line (the test harness may print its
+/// own words before it on the same line).
+fn wait_for(child: &mut Child, word: &str) {
+    let out = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(out).lines();
+    loop {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("the child ended before saying {word:?}"))
+            .unwrap();
+        if line.trim_end().ends_with(word) {
+            break;
+        }
+    }
+    // Keep draining in the background so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+}
+
+#[test]
+fn a_writer_killed_while_writing_leaves_nothing_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = spawn("write-forever", dir.path());
+    wait_for(&mut child, "writing");
+    // Let it write some more, then kill it (SIGKILL: no destructor runs).
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+
+    // No finished stash; the partial one is there, big, and does not open as valid.
+    assert!(!dir.path().join(STASH_FILE_NAME).exists());
+    let partial = dir.path().join(PARTIAL_FILE_NAME);
+    let len = std::fs::metadata(&partial).unwrap().len();
+    assert!(len > 4 * 1024 * 1024, "the child wrote {len} bytes");
+    let e = Stash::open(&partial).unwrap_err();
+    assert_eq!(e.imapi_code(), Some(ImapiCode::InvalidImage), "{e}");
+    assert!(Stash::open_in(dir.path()).is_err());
+    // Every file in the folder fails to open.
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        assert!(Stash::open(entry.unwrap().path()).is_err());
+    }
+
+    // The lock died with the process: a new writer gets the folder and replaces the
+    // leftover.
+    let mut w = StashWriter::create(dir.path(), &StashOptions::new(DiscKind::Data)).unwrap();
+    assert!(std::fs::metadata(&partial).unwrap().len() < len);
+    w.begin_track(TrackInfo::data()).unwrap();
+    w.append_blocks(&[1; 2048], Overflow::AllOrNothing).unwrap();
+    w.end_track().unwrap();
+    w.finish().unwrap();
+    Stash::open_in(dir.path()).unwrap().verify().unwrap();
+}
+
+#[test]
+fn the_second_process_gets_stash_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = spawn("hold", dir.path());
+    wait_for(&mut child, "locked");
+
+    let e = StashWriter::create(dir.path(), &StashOptions::new(DiscKind::Data)).unwrap_err();
+    assert!(matches!(e, StashError::InUse { .. }), "{e}");
+    assert_eq!(e.imapi_code(), Some(ImapiCode::StashInUse));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "the stash locked by {} is in use by another writer",
+            dir.path().join(imapi_stash::LOCK_FILE_NAME).display()
+        )
+    );
+
+    // Once the first process ends, the folder is free.
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+    assert!(StashWriter::create(dir.path(), &StashOptions::new(DiscKind::Data)).is_ok());
+}
