@@ -4,3 +4,6 @@
 pub mod date;
 pub mod order;
 pub mod raw;
+pub mod read;
+
+pub use read::{Entry, EntryKind, Image, Namespace, ReadError};

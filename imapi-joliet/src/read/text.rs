@@ -1,0 +1,65 @@
+//! Turning identifiers into text: d-/a-characters for ISO 9660, UCS-2 big-endian for Joliet.
+
+use super::Namespace;
+
+/// Decodes UCS-2 big-endian bytes; a lone surrogate becomes U+FFFD and an odd last byte is
+/// dropped.
+pub(crate) fn ucs2be(bytes: &[u8]) -> String {
+    let units = bytes.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+    char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
+}
+
+/// The text of an identifier of `namespace`.
+pub(crate) fn decode(namespace: Namespace, bytes: &[u8]) -> String {
+    match namespace {
+        Namespace::Iso9660 => String::from_utf8_lossy(bytes).into_owned(),
+        Namespace::Joliet => ucs2be(bytes),
+    }
+}
+
+/// The text of a descriptor field, without its padding (spaces, or zeros some writers leave).
+pub(crate) fn field(namespace: Namespace, bytes: &[u8]) -> String {
+    let text = decode(namespace, bytes);
+    text.trim_end_matches([' ', '\0']).to_owned()
+}
+
+/// A name as lookups compare it: without a version `;N`, and for ISO 9660 without the `.`
+/// that ends a name with no extension (`FILE.;1` is found as `FILE`).
+pub(crate) fn lookup_key(namespace: Namespace, name: &str) -> &str {
+    let stem = match name.rsplit_once(';') {
+        Some((stem, v)) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => stem,
+        _ => name,
+    };
+    match namespace {
+        Namespace::Iso9660 => stem.strip_suffix('.').unwrap_or(stem),
+        Namespace::Joliet => stem,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joliet_names_decode_from_ucs2be() {
+        assert_eq!(ucs2be(&[0, b'a', 0x00, 0xE9]), "aé");
+        assert_eq!(ucs2be(&[0xD8, 0x00, 0, b'x']), "\u{FFFD}x");
+        assert_eq!(ucs2be(&[0, b'a', 0]), "a");
+    }
+
+    #[test]
+    fn lookup_keys_drop_versions() {
+        assert_eq!(lookup_key(Namespace::Iso9660, "FILE.TXT;1"), "FILE.TXT");
+        assert_eq!(lookup_key(Namespace::Iso9660, "FILE.;1"), "FILE");
+        assert_eq!(lookup_key(Namespace::Iso9660, "DIR"), "DIR");
+        assert_eq!(lookup_key(Namespace::Joliet, "a.txt;1"), "a.txt");
+        assert_eq!(lookup_key(Namespace::Joliet, "a;b"), "a;b");
+        assert_eq!(lookup_key(Namespace::Joliet, "a.;1"), "a.");
+    }
+
+    #[test]
+    fn fields_lose_their_padding() {
+        assert_eq!(field(Namespace::Iso9660, b"CDROM   \0\0"), "CDROM");
+        assert_eq!(field(Namespace::Joliet, &[0, b'c', 0, b'd', 0, b' ']), "cd");
+    }
+}
