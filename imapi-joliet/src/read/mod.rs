@@ -30,6 +30,10 @@ mod error;
 mod file;
 mod path_table;
 mod read_at;
+#[cfg(test)]
+pub(crate) mod testkit;
+#[cfg(test)]
+mod tests;
 mod text;
 mod volume;
 mod walk;
