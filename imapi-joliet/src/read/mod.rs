@@ -25,16 +25,16 @@
 //! fields whose halves disagree are an error unless [`Options::lenient`] is set; then the
 //! little-endian half is taken, as Linux does.
 
-mod dir;
+pub(crate) mod dir;
 mod error;
 mod file;
-mod path_table;
+pub(crate) mod path_table;
 mod read_at;
 #[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
-mod text;
+pub(crate) mod text;
 mod volume;
 mod walk;
 

@@ -2,11 +2,20 @@
 
 use super::Namespace;
 
+/// The UCS-2 code units of big-endian bytes; an odd last byte is dropped.
+pub(crate) fn ucs2_units(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
+    bytes.chunks_exact(2).map(|c| match *c {
+        [hi, lo] => u16::from_be_bytes([hi, lo]),
+        _ => 0,
+    })
+}
+
 /// Decodes UCS-2 big-endian bytes; a lone surrogate becomes U+FFFD and an odd last byte is
 /// dropped.
 pub(crate) fn ucs2be(bytes: &[u8]) -> String {
-    let units = bytes.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
-    char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
+    char::decode_utf16(ucs2_units(bytes))
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect()
 }
 
 /// The text of an identifier of `namespace`.

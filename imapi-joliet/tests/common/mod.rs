@@ -134,3 +134,29 @@ pub fn image_tree<S: ReadAt>(image: &Image<S>, namespace: Namespace) -> TreeMap 
 pub fn paths(t: &TreeMap) -> Vec<&str> {
     t.keys().map(String::as_str).collect()
 }
+
+/// A two-session disc made with genisoimage: `old/first.txt` in the first session,
+/// `second.txt` added by the second, which starts 100 blocks after the first's end. Gives
+/// the disc and the second session's first block.
+pub fn two_sessions(tmp: &Path) -> (Vec<u8>, u32) {
+    let (one, two) = (tmp.join("one"), tmp.join("two"));
+    std::fs::create_dir_all(one.join("old")).unwrap();
+    std::fs::write(one.join("old/first.txt"), b"first session").unwrap();
+    std::fs::create_dir_all(&two).unwrap();
+    std::fs::write(two.join("second.txt"), b"second session").unwrap();
+    let s1 = tmp.join("s1.iso");
+    run(Command::new("genisoimage").args(["-quiet", "-J", "-R", "-o"]).arg(&s1).arg(&one));
+    let first = std::fs::read(&s1).unwrap();
+    let start = (first.len() / 2048 + 100) as u32;
+    let s2 = tmp.join("s2.bin");
+    run(Command::new("genisoimage")
+        .args(["-quiet", "-J", "-R", "-C", &format!("0,{start}"), "-M"])
+        .arg(&s1)
+        .arg("-o")
+        .arg(&s2)
+        .arg(&two));
+    let mut disc = first;
+    disc.resize(start as usize * 2048, 0);
+    disc.extend(std::fs::read(&s2).unwrap());
+    (disc, start)
+}
