@@ -160,3 +160,5 @@ pub fn two_sessions(tmp: &Path) -> (Vec<u8>, u32) {
     disc.extend(std::fs::read(&s2).unwrap());
     (disc, start)
 }
+
+pub mod sparse;
