@@ -21,6 +21,8 @@ want cd-info libcdio-utils
 want cdrdao cdrdao
 want bchunk bchunk
 want cueprint cuetools
+want cueconvert cuetools
+want toc2cue cdrdao
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -45,6 +47,7 @@ fi
 
 export CARGO_TERM_COLOR=never
 export PROPTEST_CASES=${PROPTEST_CASES:-64}
+export IMAPI_BENCH_FILES=${IMAPI_BENCH_FILES:-2000}   # benches run once, small, as tests
 export IMAPI_INTEROP_REQUIRED=1   # interop tests fail, not skip, when a reader is missing
 
 log "cargo fmt --check"

@@ -1,11 +1,54 @@
 //! Build, read and verify ISO 9660 + Joliet images.
+//!
+//! Building has two phases, as libisofs does. A [`Tree`] holds directories and files whose
+//! contents are [`Source`]s (host files, bytes, byte ranges, or an embedder's own); host folders
+//! are added recursively with [`Tree::add_host`]. [`Tree::plan`] fixes every ISO 9660 and Joliet
+//! name, the sort order, the path tables, every extent and the image size, and reads no file
+//! data. [`Plan::emit`] then writes the image in one sequential pass to any
+//! [`std::io::Write`], streaming file contents and checking that no source changed size.
+//!
+//! # Brief overview
+//! - [`tree`]: the arena of nodes, host walks, graft points, merging and IMAPI's AddData rule
+//!   for a file added twice ([`Overwrite`]).
+//! - [`names`]: ISO levels 1–3, collision numbering in O(n log n), Joliet UCS-2 names.
+//! - [`plan`]: layout and policies (depth, dates, volume name).
+//! - [`emit`]: the writer, with a kernel-copy fast path, an atomic file writer, progress and
+//!   cancellation, and a `Read + Seek` view.
+//! - [`raw`], [`date`], [`order`]: the byte layouts, date forms and sort orders of ECMA-119.
+//!
+//! ```
+//! use imapi_joliet::{BytesSource, PlanOptions, Tree};
+//! let mut tree = Tree::new();
+//! let docs = tree.add_dir(tree.root(), "docs")?;
+//! tree.add_file(docs, "hello.txt", BytesSource::new(&b"hello"[..]))?;
+//! let plan = tree.plan(&PlanOptions::default())?;
+//! let mut iso = Vec::new();
+//! let written = plan.emit(&mut iso)?;
+//! assert_eq!(written, plan.image_len());
+//! assert_eq!(&iso[16 * 2048 + 1..16 * 2048 + 6], b"CD001");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
 pub mod date;
+pub mod emit;
+pub mod error;
+mod host_open;
+mod meta;
+pub mod names;
 pub mod order;
+pub mod plan;
 pub mod raw;
 pub mod read;
+pub mod source;
+pub mod tree;
 pub mod verify;
 
+pub use emit::{EmitOptions, ImageReader};
+pub use error::{Error, Warning};
+pub use names::{IsoLevel, NonBmpPolicy};
+pub use plan::{Plan, PlanOptions, TreeKind};
 pub use read::{Entry, EntryKind, Image, Namespace, ReadError};
+pub use source::{BytesSource, FileRangeSource, PathSource, Source};
+pub use tree::{HostOptions, NodeId, Overwrite, Tree};
 pub use verify::{Finding, Report, Rule, Severity};

@@ -1,0 +1,34 @@
+//! Plan and emit of ISO 9660 + Joliet images on a synthetic 50 000-entry tree, and collision
+//! numbering of 50 000 names in one folder at level 1.
+
+// criterion_group! and criterion_main! generate items without doc comments.
+#![allow(missing_docs)]
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use imapi_benches::{bench_files, colliding_tree, synthetic_tree};
+use imapi_joliet::{IsoLevel, PlanOptions};
+
+fn plan_and_emit(c: &mut Criterion) {
+    let files = bench_files(50_000);
+    let tree = synthetic_tree(files);
+    let opts = PlanOptions::default();
+    let mut group = c.benchmark_group("joliet");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(files as u64));
+    group.bench_function(format!("plan/{files}"), |b| b.iter(|| tree.plan(&opts).expect("plan")));
+    let plan = tree.plan(&opts).expect("plan");
+    group.throughput(Throughput::Bytes(plan.image_len()));
+    group.bench_function(format!("emit/{files}"), |b| {
+        b.iter(|| plan.emit(std::io::sink()).expect("emit"))
+    });
+    let collide = colliding_tree(files);
+    let level1 = PlanOptions { level: IsoLevel::L1, ..PlanOptions::default() };
+    group.throughput(Throughput::Elements(files as u64));
+    group.bench_function(format!("collisions_level1/{files}"), |b| {
+        b.iter(|| collide.plan(&level1).expect("plan"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, plan_and_emit);
+criterion_main!(benches);

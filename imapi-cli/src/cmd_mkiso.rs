@@ -1,0 +1,244 @@
+//! `imapi mkiso`: build an ISO 9660 + Joliet image from host files and folders.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use globset::{Glob, GlobSetBuilder};
+use imapi_joliet::{EmitOptions, HostOptions, IsoLevel, Overwrite, PlanOptions, Tree, Warning};
+
+use crate::error::coded;
+use crate::progress;
+
+/// Arguments of `imapi mkiso`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Output image (`-` for standard output).
+    #[arg(short = 'o', long = "output", value_name = "OUT.iso")]
+    output: PathBuf,
+    /// Volume name (default: the date). Longer than the field holds is an error.
+    #[arg(short = 'V', long = "volume", value_name = "NAME")]
+    volume: Option<String>,
+    /// ISO 9660 interchange level.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=3))]
+    iso_level: u8,
+    /// Fix every time stamp to this RFC 3339 date (else SOURCE_DATE_EPOCH, else file times).
+    #[arg(long, value_name = "RFC3339")]
+    date: Option<String>,
+    /// Write the ISO 9660 tree only.
+    #[arg(long)]
+    no_joliet: bool,
+    /// A later source replaces a file already at the same image path.
+    #[arg(long)]
+    overwrite: bool,
+    /// Leave out host entries whose name or relative path matches.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Publisher identifier.
+    #[arg(long, value_name = "S")]
+    publisher: Option<String>,
+    /// Data preparer identifier.
+    #[arg(long, value_name = "S")]
+    preparer: Option<String>,
+    /// Application identifier.
+    #[arg(long, value_name = "S")]
+    application: Option<String>,
+    /// Follow symbolic links (loops are detected).
+    #[arg(long)]
+    follow_links: bool,
+    /// Print the image size in 2048-byte blocks and write nothing.
+    #[arg(long)]
+    print_size: bool,
+    /// No progress bar and no warnings.
+    #[arg(short, long)]
+    quiet: bool,
+    /// `HOSTPATH` (a folder adds its contents at the root) or `IMAGEPATH=HOSTPATH`.
+    #[arg(required = true, value_name = "SOURCE")]
+    sources: Vec<String>,
+}
+
+/// One SOURCE argument: where in the image, and which host path.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SourceArg {
+    /// The image path, when given as `IMAGEPATH=HOSTPATH`.
+    pub image_path: Option<String>,
+    /// The host path.
+    pub host: PathBuf,
+}
+
+/// Splits `IMAGEPATH=HOSTPATH` at the first `=` not written `\=`, and unescapes `\=`.
+pub fn parse_source(arg: &str) -> SourceArg {
+    let bytes = arg.as_bytes();
+    let mut split = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if bytes.get(i + 1) == Some(&b'=') => i += 2,
+            b'=' => {
+                split = Some(i);
+                break;
+            }
+            _ => i += 1,
+        }
+    }
+    let unescape = |s: &str| s.replace("\\=", "=");
+    match split {
+        Some(at) => SourceArg {
+            image_path: Some(unescape(&arg[..at])),
+            host: PathBuf::from(unescape(&arg[at + 1..])),
+        },
+        None => SourceArg { image_path: None, host: PathBuf::from(unescape(arg)) },
+    }
+}
+
+fn fixed_date(arg: Option<&str>) -> anyhow::Result<Option<DateTime<FixedOffset>>> {
+    if let Some(s) = arg {
+        let d = DateTime::parse_from_rfc3339(s)
+            .with_context(|| format!("--date {s:?} is not an RFC 3339 date"))?;
+        return Ok(Some(d));
+    }
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) if !v.trim().is_empty() => {
+            let secs: i64 = v
+                .trim()
+                .parse()
+                .with_context(|| format!("SOURCE_DATE_EPOCH {v:?} is not a number"))?;
+            let d = Utc
+                .timestamp_opt(secs, 0)
+                .single()
+                .with_context(|| format!("SOURCE_DATE_EPOCH {v:?} is out of range"))?;
+            Ok(Some(d.fixed_offset()))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Turns a library error into a CLI error carrying its IMAPI code.
+pub fn joliet_error(e: imapi_joliet::Error) -> anyhow::Error {
+    let mut msg = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        msg.push_str(": ");
+        msg.push_str(&c.to_string());
+        cause = c.source();
+    }
+    match e.imapi_code() {
+        Some(code) => coded(code, msg),
+        None => anyhow::anyhow!(msg),
+    }
+}
+
+fn print_warnings(warnings: &[Warning], quiet: bool) {
+    if quiet {
+        return;
+    }
+    const MAX: usize = 20;
+    for w in warnings.iter().take(MAX) {
+        eprintln!("warning: {w}");
+    }
+    if warnings.len() > MAX {
+        eprintln!("warning: ... and {} more", warnings.len() - MAX);
+    }
+}
+
+/// Runs `imapi mkiso`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let level = IsoLevel::from_number(args.iso_level).context("--iso-level takes 1, 2 or 3")?;
+    let mut exclude = GlobSetBuilder::new();
+    for g in &args.exclude {
+        exclude
+            .add(Glob::new(g).with_context(|| format!("--exclude {g:?} is not a valid pattern"))?);
+    }
+    let host_opts = HostOptions {
+        follow_links: args.follow_links,
+        exclude: if args.exclude.is_empty() { None } else { Some(exclude.build()?) },
+        overwrite: if args.overwrite { Overwrite::Replace } else { Overwrite::Deny },
+    };
+
+    let mut tree = Tree::new();
+    let mut warnings = Vec::new();
+    for arg in &args.sources {
+        let src = parse_source(arg);
+        let added = match &src.image_path {
+            None => tree.add_host(tree.root(), &src.host, &host_opts),
+            Some(image_path) => {
+                let trimmed = image_path.trim_matches('/');
+                match trimmed.rsplit_once('/') {
+                    _ if trimmed.is_empty() => tree.add_host(tree.root(), &src.host, &host_opts),
+                    Some((dirs, name)) => tree
+                        .add_dirs(dirs)
+                        .and_then(|parent| tree.add_host_as(parent, name, &src.host, &host_opts)),
+                    None => tree.add_host_as(tree.root(), trimmed, &src.host, &host_opts),
+                }
+            }
+        };
+        warnings.extend(added.map_err(joliet_error)?);
+    }
+
+    let mut opts = PlanOptions {
+        level,
+        joliet: !args.no_joliet,
+        volume_name: args.volume.clone(),
+        date: fixed_date(args.date.as_deref())?,
+        ..PlanOptions::default()
+    };
+    if let Some(p) = args.publisher {
+        opts.publisher = p;
+    }
+    if let Some(p) = args.preparer {
+        opts.preparer = p;
+    }
+    if let Some(a) = args.application {
+        opts.application = a;
+    }
+    let plan = tree.plan(&opts).map_err(joliet_error)?;
+    warnings.extend(plan.warnings().iter().cloned());
+    print_warnings(&warnings, args.quiet);
+
+    if args.print_size {
+        println!("{}", plan.image_blocks());
+        return Ok(());
+    }
+
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let flag = cancel.clone();
+        // Ctrl-C raises the flag; the pass stops and removes its partial output.
+        let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::Relaxed));
+    }
+    let bar = progress::bytes_bar(plan.image_len(), args.quiet, "mkiso");
+    let mut on_progress = |done: u64, _total: u64| bar.set_position(done);
+    let emit_opts = EmitOptions { progress: Some(&mut on_progress), cancel: Some(&cancel) };
+    if args.output.as_os_str() == "-" {
+        let stdout = std::io::stdout();
+        let mut lock = stdout.lock();
+        plan.emit_with(&mut lock, emit_opts).map_err(joliet_error)?;
+        lock.flush()?;
+    } else {
+        plan.write_to_path(&args.output, emit_opts).map_err(joliet_error)?;
+    }
+    bar.finish_and_clear();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_split_at_the_first_unescaped_equals() {
+        assert_eq!(parse_source("dir"), SourceArg { image_path: None, host: "dir".into() });
+        assert_eq!(
+            parse_source("a/b=host/x"),
+            SourceArg { image_path: Some("a/b".into()), host: "host/x".into() }
+        );
+        assert_eq!(
+            parse_source(r"a\=b=c\=d"),
+            SourceArg { image_path: Some("a=b".into()), host: "c=d".into() }
+        );
+        assert_eq!(parse_source(r"x\=y"), SourceArg { image_path: None, host: "x=y".into() });
+    }
+}

@@ -1,0 +1,55 @@
+//! `imapi`: the command-line front door of imapi-rs. Glue only: every subcommand is a thin layer
+//! over the library crates. The forms are a contract (see CLI.md in the design notes).
+
+mod error;
+mod output;
+mod progress;
+
+mod cmd_audio;
+mod cmd_inspect;
+mod cmd_mkiso;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Build, read and burn CD images: ISO 9660 + Joliet data discs and Red Book audio discs.
+#[derive(Parser)]
+#[command(name = "imapi", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build an ISO 9660 + Joliet image from host files and folders.
+    Mkiso(cmd_mkiso::Args),
+    /// Build a BIN audio image (and its CUE, TOC, CD-Text) from WAV tracks.
+    Audio(cmd_audio::Args),
+    /// Summarise an image description (.cue, .toc).
+    Inspect(cmd_inspect::Args),
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Mkiso(args) => cmd_mkiso::run(args),
+        Command::Audio(args) => cmd_audio::run(args),
+        Command::Inspect(args) => cmd_inspect::run(args),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => error::report(&e),
+    }
+}

@@ -1,0 +1,519 @@
+//! The emit phase: one sequential pass over the plan that writes the image, streaming file data.
+//!
+//! [`Plan::emit`] writes to any [`Write`]; [`Plan::emit_to_file`] writes to a file and lets the
+//! kernel copy large host files (`copy_file_range`) where it can; [`Plan::write_to_path`] does
+//! that atomically through a temporary file; [`Plan::reader`] is a `Read + Seek` view that
+//! makes the image's bytes on demand. Every source's size is checked against the plan: a file
+//! that grew or shrank is [`Error::SourceChanged`], never truncated or padded in silence.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::error::Error;
+use crate::host_open::HostOpener;
+use crate::meta::{Region, Span};
+use crate::plan::Plan;
+use crate::raw::{BLOCK, BLOCK_U64};
+use crate::tree::{Content, Kind, NodeId};
+
+/// Bytes gathered before each write.
+const WRITE_CHUNK: usize = 1 << 20;
+/// Host files at least this large are copied by the kernel when the output is a file.
+const KERNEL_COPY_MIN: u64 = 1 << 20;
+
+/// Progress and cancellation of an emit pass.
+#[derive(Default)]
+pub struct EmitOptions<'a> {
+    /// Called with (bytes written, bytes in all) as the pass goes, at least once per MiB.
+    pub progress: Option<&'a mut dyn FnMut(u64, u64)>,
+    /// Raised by another thread to stop the pass: it ends with [`Error::Cancelled`].
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+impl std::fmt::Debug for EmitOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmitOptions").field("progress", &self.progress.is_some()).finish()
+    }
+}
+
+/// The output of one pass: a buffer in front of a writer, and the file behind it if any.
+struct Sink<'a, 'o> {
+    out: &'a mut dyn Write,
+    file: Option<&'a File>,
+    buf: Vec<u8>,
+    flushed: u64,
+    total: u64,
+    opts: EmitOptions<'o>,
+    last_report: u64,
+    opener: HostOpener,
+}
+
+impl Sink<'_, '_> {
+    fn written(&self) -> u64 {
+        self.flushed + self.buf.len() as u64
+    }
+
+    fn flush(&mut self) -> Result<(), Error> {
+        if !self.buf.is_empty() {
+            self.out.write_all(&self.buf).map_err(Error::Write)?;
+            self.flushed += self.buf.len() as u64;
+            self.buf.clear();
+        }
+        self.tick()
+    }
+
+    fn tick(&mut self) -> Result<(), Error> {
+        if let Some(c) = self.opts.cancel {
+            if c.load(Ordering::Relaxed) {
+                return Err(Error::Cancelled);
+            }
+        }
+        let done = self.written();
+        if done - self.last_report >= WRITE_CHUNK as u64 || done == self.total {
+            self.last_report = done;
+            if let Some(p) = self.opts.progress.as_mut() {
+                p(done, self.total);
+            }
+        }
+        Ok(())
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= WRITE_CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn zeros(&mut self, mut n: u64) -> Result<(), Error> {
+        while n > 0 {
+            let room = WRITE_CHUNK.saturating_sub(self.buf.len()).max(1);
+            let take = n.min(room as u64) as usize;
+            self.buf.resize(self.buf.len() + take, 0);
+            n -= take as u64;
+            if self.buf.len() >= WRITE_CHUNK {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies exactly `len` bytes of `src` into the output and makes sure nothing follows.
+    /// Returns the source's length when it is not `len` (at least `len + 1` when it grew).
+    ///
+    /// Reads ask for one byte more than is left, so a regular file proves its end with the
+    /// read that brings its last byte: no `fstat` and no extra `read` per file.
+    fn copy_exact(&mut self, src: &mut dyn Read, len: u64) -> io::Result<Option<u64>> {
+        let mut done = 0u64;
+        let mut proved_end = false;
+        loop {
+            if self.buf.len() >= WRITE_CHUNK {
+                self.flush().map_err(into_io)?;
+            }
+            let start = self.buf.len();
+            let left = len - done + 1;
+            let want = left.min((WRITE_CHUNK + BLOCK - start) as u64).max(1) as usize;
+            self.buf.resize(start + want, 0);
+            let n = loop {
+                match src.read(&mut self.buf[start..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        self.buf.truncate(start);
+                        return Err(e);
+                    }
+                }
+            };
+            if done + n as u64 > len {
+                self.buf.truncate(start);
+                return Ok(Some(len + 1));
+            }
+            self.buf.truncate(start + n);
+            done += n as u64;
+            if n == 0 {
+                proved_end = true;
+                break;
+            }
+            if done == len && n < want {
+                proved_end = true;
+                break;
+            }
+            if done == len && want as u64 == left {
+                // The read filled exactly what was left without the extra byte: not proved.
+                break;
+            }
+        }
+        if done < len {
+            return Ok(Some(done));
+        }
+        if !proved_end && has_more(src)? {
+            return Ok(Some(len + 1));
+        }
+        Ok(None)
+    }
+}
+
+fn into_io(e: Error) -> io::Error {
+    match e {
+        Error::Write(io) => io,
+        other => io::Error::other(other.to_string()),
+    }
+}
+
+/// Whether a reader has any byte left.
+fn has_more(src: &mut dyn Read) -> io::Result<bool> {
+    let mut one = [0u8; 1];
+    loop {
+        match src.read(&mut one) {
+            Ok(n) => return Ok(n > 0),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Copies `size` bytes of `src`, from offset `base`, to the current position of `out` in the
+/// kernel (`copy_file_range` through `io::copy`), seeking over the holes of a sparse source so
+/// the output keeps them. Returns the bytes accounted for (data copied plus holes skipped).
+fn copy_sparse(src: &File, base: u64, out: &File, size: u64) -> io::Result<u64> {
+    let mut out = out;
+    let mut src_ref = src;
+    let mut pos = 0u64;
+    while pos < size {
+        let data = next_data(src, base + pos)?.map_or(size, |d| d.saturating_sub(base)).min(size);
+        if data > pos {
+            out.seek(SeekFrom::Current((data - pos) as i64))?;
+            pos = data;
+            if pos == size {
+                // A hole at the end: make the file as long as the bytes it stands for.
+                let end = out.stream_position()?;
+                if out.metadata()?.len() < end {
+                    out.set_len(end)?;
+                }
+                break;
+            }
+        }
+        let hole = next_hole(src, base + pos)?.map_or(size, |h| h.saturating_sub(base)).min(size);
+        src_ref.seek(SeekFrom::Start(base + pos))?;
+        let copied = io::copy(&mut src_ref.take(hole - pos), &mut out)?;
+        if copied == 0 {
+            break;
+        }
+        pos += copied;
+    }
+    Ok(pos)
+}
+
+/// The first data offset at or after `pos`, `None` past the last data. Where the file system
+/// cannot tell, everything is data.
+#[cfg(target_os = "linux")]
+fn next_data(src: &File, pos: u64) -> io::Result<Option<u64>> {
+    match rustix::fs::seek(src, rustix::fs::SeekFrom::Data(pos)) {
+        Ok(p) => Ok(Some(p)),
+        Err(rustix::io::Errno::NXIO) => Ok(None),
+        Err(rustix::io::Errno::INVAL) | Err(rustix::io::Errno::NOSYS) => Ok(Some(pos)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The first hole at or after `pos` (the end of the file counts as one).
+#[cfg(target_os = "linux")]
+fn next_hole(src: &File, pos: u64) -> io::Result<Option<u64>> {
+    match rustix::fs::seek(src, rustix::fs::SeekFrom::Hole(pos)) {
+        Ok(p) => Ok(Some(p)),
+        Err(rustix::io::Errno::NXIO) => Ok(None),
+        Err(rustix::io::Errno::INVAL) | Err(rustix::io::Errno::NOSYS) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Without `SEEK_DATA`, everything is data.
+#[cfg(not(target_os = "linux"))]
+fn next_data(_src: &File, pos: u64) -> io::Result<Option<u64>> {
+    Ok(Some(pos))
+}
+
+/// Without `SEEK_HOLE`, the only hole is the end.
+#[cfg(not(target_os = "linux"))]
+fn next_hole(_src: &File, _pos: u64) -> io::Result<Option<u64>> {
+    Ok(None)
+}
+
+impl Plan<'_> {
+    /// Writes the image to `w` in one sequential pass and returns the bytes written
+    /// (always [`Plan::image_len`]).
+    pub fn emit<W: Write>(&self, mut w: W) -> Result<u64, Error> {
+        self.emit_with(&mut w, EmitOptions::default())
+    }
+
+    /// [`Plan::emit`] with progress and cancellation.
+    pub fn emit_with(&self, w: &mut dyn Write, opts: EmitOptions<'_>) -> Result<u64, Error> {
+        self.emit_dyn(w, None, opts)
+    }
+
+    /// Writes the image to `file` from its current position, letting the kernel copy large
+    /// host files where it can.
+    pub fn emit_to_file(&self, file: &File, opts: EmitOptions<'_>) -> Result<u64, Error> {
+        let mut w = file;
+        self.emit_dyn(&mut w, Some(file), opts)
+    }
+
+    /// Writes the image to `path` atomically: into a temporary file beside it, renamed over
+    /// `path` only when complete. A failed or cancelled pass leaves nothing behind.
+    pub fn write_to_path(&self, path: &Path, opts: EmitOptions<'_>) -> Result<u64, Error> {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".part");
+        #[cfg(unix)]
+        {
+            // An ordinary new file's mode (0666 less the umask), not the temporary file's 0600.
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let temp = builder.tempfile_in(dir).map_err(Error::Write)?;
+        let n = self.emit_to_file(temp.as_file(), opts)?;
+        temp.persist(path).map_err(|e| Error::Write(e.error))?;
+        Ok(n)
+    }
+
+    fn emit_dyn(
+        &self,
+        out: &mut dyn Write,
+        file: Option<&File>,
+        opts: EmitOptions<'_>,
+    ) -> Result<u64, Error> {
+        let mut sink = Sink {
+            out,
+            file,
+            buf: Vec::with_capacity(WRITE_CHUNK + BLOCK),
+            flushed: 0,
+            total: self.image_len(),
+            opts,
+            last_report: 0,
+            opener: HostOpener::default(),
+        };
+        for span in self.spans() {
+            match span.region {
+                Region::Zeros => sink.zeros(u64::from(span.blocks) * BLOCK_U64)?,
+                Region::Files => self.emit_files(&mut sink)?,
+                _ => {
+                    let bytes = self.region_bytes(&span);
+                    sink.put(&bytes)?;
+                }
+            }
+        }
+        sink.flush()?;
+        sink.out.flush().map_err(Error::Write)?;
+        debug_assert_eq!(sink.flushed, self.image_len());
+        Ok(sink.flushed)
+    }
+
+    fn emit_files(&self, sink: &mut Sink<'_, '_>) -> Result<(), Error> {
+        for &content in &self.file_order {
+            sink.tick()?;
+            let node = self.content_node[content as usize];
+            let size = match self.tree.node(node).kind {
+                Kind::File { size, .. } => size,
+                Kind::Dir(_) => 0,
+            };
+            self.emit_content(sink, content, node, size)?;
+            let pad = size.next_multiple_of(BLOCK_U64) - size;
+            sink.zeros(pad)?;
+        }
+        Ok(())
+    }
+
+    fn changed(&self, node: NodeId, planned: u64, found: u64) -> Error {
+        Error::SourceChanged { path: self.tree.path(node), planned, found }
+    }
+
+    fn emit_content(
+        &self,
+        sink: &mut Sink<'_, '_>,
+        content: u32,
+        node: NodeId,
+        size: u64,
+    ) -> Result<(), Error> {
+        let tree = self.tree;
+        let read_err = |name: String, e: io::Error| Error::SourceRead {
+            path: tree.path(node),
+            source_name: name,
+            source: e,
+        };
+        let found = match tree.contents.get(content as usize) {
+            Some(Content::Host { dir, name }) => {
+                let describe = || tree.host_path(*dir, *name).display().to_string();
+                let mut src =
+                    sink.opener.open(tree, *dir, *name).map_err(|e| read_err(describe(), e))?;
+                match (sink.file, size >= KERNEL_COPY_MIN) {
+                    (Some(out), true) => {
+                        let found = src.metadata().map_err(|e| read_err(describe(), e))?.len();
+                        if found != size {
+                            return Err(self.changed(node, size, found));
+                        }
+                        sink.flush()?;
+                        let copied =
+                            copy_sparse(&src, 0, out, size).map_err(|e| read_err(describe(), e))?;
+                        sink.flushed += copied;
+                        (copied != size).then_some(copied)
+                    }
+                    _ => sink.copy_exact(&mut src, size).map_err(|e| read_err(describe(), e))?,
+                }
+            }
+            Some(Content::Source(source)) => match (sink.file, source.host_file()) {
+                (Some(out), Some((path, base))) if size >= KERNEL_COPY_MIN => {
+                    let err = |e| read_err(source.describe(), e);
+                    let src = File::open(path).map_err(err)?;
+                    let found = source.len().map_err(err)?;
+                    if found != size {
+                        return Err(self.changed(node, size, found));
+                    }
+                    sink.flush()?;
+                    let copied = copy_sparse(&src, base, out, size).map_err(err)?;
+                    sink.flushed += copied;
+                    (copied != size).then_some(copied)
+                }
+                _ => {
+                    let mut r = source.open_at(0).map_err(|e| read_err(source.describe(), e))?;
+                    sink.copy_exact(&mut r, size).map_err(|e| read_err(source.describe(), e))?
+                }
+            },
+            Some(Content::Imported { .. }) | None => None,
+        };
+        match found {
+            Some(found) => Err(self.changed(node, size, found)),
+            None => Ok(()),
+        }
+    }
+
+    /// A `Read + Seek` view of the image that makes its bytes on demand.
+    pub fn reader(&self) -> ImageReader<'_, '_> {
+        ImageReader { plan: self, spans: self.spans(), pos: 0, cached: None, open: None }
+    }
+}
+
+/// A `Read + Seek` view of a planned image (see [`Plan::reader`]). Positions count from the
+/// session's first block. A source that changed size gives an `InvalidData` error.
+pub struct ImageReader<'p, 't> {
+    plan: &'p Plan<'t>,
+    spans: Vec<Span>,
+    pos: u64,
+    cached: Option<(usize, Vec<u8>)>,
+    open: Option<OpenSource<'p>>,
+}
+
+struct OpenSource<'p> {
+    content: u32,
+    offset: u64,
+    reader: Box<dyn Read + Send + 'p>,
+}
+
+impl std::fmt::Debug for ImageReader<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImageReader").field("pos", &self.pos).finish()
+    }
+}
+
+impl ImageReader<'_, '_> {
+    fn len(&self) -> u64 {
+        self.plan.image_len()
+    }
+
+    fn read_file_area(&mut self, block: u64, buf: &mut [u8]) -> io::Result<usize> {
+        let plan = self.plan;
+        let order = &plan.file_order;
+        let idx = order.partition_point(|&c| u64::from(plan.extents[c as usize]) <= block);
+        let within_block = self.pos % BLOCK_U64;
+        let Some(&content) = idx.checked_sub(1).and_then(|i| order.get(i)) else {
+            return Ok(zero_fill(buf, BLOCK_U64 - within_block));
+        };
+        let node = plan.content_node[content as usize];
+        let size = plan.tree.file_size(node);
+        let offset = (block - u64::from(plan.extents[content as usize])) * BLOCK_U64 + within_block;
+        if offset >= size {
+            return Ok(zero_fill(buf, BLOCK_U64 - within_block));
+        }
+        let reuse = matches!(&self.open, Some(o) if o.content == content && o.offset == offset);
+        if !reuse {
+            let reader: Box<dyn Read + Send + '_> = match plan.tree.contents.get(content as usize) {
+                Some(Content::Host { dir, name }) => {
+                    let mut f = File::open(plan.tree.host_path(*dir, *name))?;
+                    f.seek(SeekFrom::Start(offset))?;
+                    Box::new(f)
+                }
+                Some(Content::Source(s)) => s.open_at(offset)?,
+                _ => return Ok(zero_fill(buf, BLOCK_U64 - within_block)),
+            };
+            self.open = Some(OpenSource { content, offset, reader });
+        }
+        let Some(open) = self.open.as_mut() else { return Ok(0) };
+        let want = (buf.len() as u64).min(size - offset) as usize;
+        let n = open.reader.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{} is shorter than planned ({size} bytes)", plan.tree.path(node)),
+            ));
+        }
+        open.offset += n as u64;
+        Ok(n)
+    }
+}
+
+fn zero_fill(buf: &mut [u8], max: u64) -> usize {
+    let n = (buf.len() as u64).min(max) as usize;
+    buf[..n].fill(0);
+    n
+}
+
+impl Read for ImageReader<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.len() || buf.is_empty() {
+            return Ok(0);
+        }
+        let block = u64::from(self.plan.layout.first) + self.pos / BLOCK_U64;
+        let i = self.spans.partition_point(|s| u64::from(s.start) <= block).saturating_sub(1);
+        let span = self.spans[i];
+        let span_start = (u64::from(span.start) - u64::from(self.plan.layout.first)) * BLOCK_U64;
+        let span_end = span_start + u64::from(span.blocks) * BLOCK_U64;
+        let room = (span_end - self.pos).min(buf.len() as u64) as usize;
+        let n = match span.region {
+            Region::Zeros => zero_fill(&mut buf[..room], room as u64),
+            Region::Files => self.read_file_area(block, &mut buf[..room])?,
+            _ => {
+                if self.cached.as_ref().map(|c| c.0) != Some(i) {
+                    self.cached = Some((i, self.plan.region_bytes(&span)));
+                }
+                let bytes = self.cached.as_ref().map(|c| c.1.as_slice()).unwrap_or(&[]);
+                let from = (self.pos - span_start) as usize;
+                let n = room.min(bytes.len().saturating_sub(from));
+                buf[..n].copy_from_slice(&bytes[from..from + n]);
+                n
+            }
+        };
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for ImageReader<'_, '_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.len().checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        let target = target
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        self.pos = target;
+        Ok(target)
+    }
+}

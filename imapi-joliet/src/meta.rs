@@ -1,0 +1,305 @@
+//! The metadata blocks of a planned image: volume descriptors, path tables and directories.
+//! Pure functions of the plan: no I/O.
+
+use zerocopy::byteorder::{BigEndian, LittleEndian, U16, U32};
+use zerocopy::IntoBytes;
+
+use crate::date::UNSPECIFIED_DATE17;
+use crate::plan::{section_sizes, Plan, TreeKind};
+use crate::raw::{
+    dir_record_len, vd_type, BothU16, BothU32, DirRecordHeader, PathRecordHeader, VolumeDescriptor,
+    BLOCK, FLAG_DIRECTORY, FLAG_MULTI_EXTENT, JOLIET_ESCAPE_L3, MAX_SECTION,
+};
+use crate::tree::{Kind, NodeId};
+
+/// A run of blocks of the session and what fills it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Region {
+    Zeros,
+    Descriptor(TreeKind),
+    Terminator,
+    PathTable { kind: TreeKind, big_endian: bool },
+    Dir { kind: TreeKind, dir: u32 },
+    Files,
+}
+
+/// A region and the absolute blocks it covers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    pub(crate) start: u32,
+    pub(crate) blocks: u32,
+    pub(crate) region: Region,
+}
+
+fn fill_a(field: &mut [u8], text: &str) {
+    field.fill(b' ');
+    for (d, s) in field.iter_mut().zip(text.bytes()) {
+        *d = if s.is_ascii() { s } else { b'_' };
+    }
+}
+
+fn fill_ucs2(field: &mut [u8], text: &str) {
+    for pair in field.chunks_mut(2) {
+        if pair.len() == 2 {
+            pair.copy_from_slice(&[0x00, 0x20]);
+        } else {
+            pair[0] = 0;
+        }
+    }
+    for (pair, u) in field.chunks_exact_mut(2).zip(text.encode_utf16()) {
+        pair.copy_from_slice(&u.to_be_bytes());
+    }
+}
+
+/// Appends one directory record, starting a new block first if it would cross one.
+fn push_record(buf: &mut Vec<u8>, extent: u32, size: u32, date: [u8; 7], flags: u8, id: &[u8]) {
+    let len = dir_record_len(id.len());
+    if buf.len() % BLOCK + len > BLOCK {
+        let pad = BLOCK - buf.len() % BLOCK;
+        buf.resize(buf.len() + pad, 0);
+    }
+    let header = DirRecordHeader {
+        len_dr: len as u8,
+        ext_attr_len: 0,
+        extent: BothU32::new(extent),
+        data_len: BothU32::new(size),
+        recorded: date,
+        flags,
+        unit_size: 0,
+        gap_size: 0,
+        vol_seq: BothU16::new(1),
+        len_fi: id.len() as u8,
+    };
+    buf.extend_from_slice(header.as_bytes());
+    buf.extend_from_slice(id);
+    if id.len() % 2 == 0 {
+        buf.push(0);
+    }
+}
+
+impl Plan<'_> {
+    /// Every region of the session, in block order, covering it without gaps.
+    pub(crate) fn spans(&self) -> Vec<Span> {
+        let l = &self.layout;
+        let mut spans = vec![Span { start: l.first, blocks: 16, region: Region::Zeros }];
+        spans.push(Span { start: l.pvd, blocks: 1, region: Region::Descriptor(TreeKind::Iso) });
+        if let Some(svd) = l.svd {
+            spans.push(Span {
+                start: svd,
+                blocks: 1,
+                region: Region::Descriptor(TreeKind::Joliet),
+            });
+        }
+        spans.push(Span { start: l.terminator, blocks: 1, region: Region::Terminator });
+        let pt_blocks = |size: u32| size.div_ceil(BLOCK as u32);
+        spans.push(Span {
+            start: l.iso_path_l,
+            blocks: pt_blocks(l.iso_path_size),
+            region: Region::PathTable { kind: TreeKind::Iso, big_endian: false },
+        });
+        spans.push(Span {
+            start: l.iso_path_m,
+            blocks: pt_blocks(l.iso_path_size),
+            region: Region::PathTable { kind: TreeKind::Iso, big_endian: true },
+        });
+        if self.opts.joliet {
+            spans.push(Span {
+                start: l.jol_path_l,
+                blocks: pt_blocks(l.jol_path_size),
+                region: Region::PathTable { kind: TreeKind::Joliet, big_endian: false },
+            });
+            spans.push(Span {
+                start: l.jol_path_m,
+                blocks: pt_blocks(l.jol_path_size),
+                region: Region::PathTable { kind: TreeKind::Joliet, big_endian: true },
+            });
+        }
+        for kind in [TreeKind::Iso, TreeKind::Joliet] {
+            let order = match kind {
+                TreeKind::Iso => &self.iso_preorder,
+                TreeKind::Joliet => &self.jol_preorder,
+            };
+            for &d in order {
+                let (start, size) = self.dir_extent(kind, d);
+                let region = Region::Dir { kind, dir: d };
+                spans.push(Span { start, blocks: size / BLOCK as u32, region });
+            }
+        }
+        if let Some(z) = l.zero_block {
+            spans.push(Span { start: z, blocks: 1, region: Region::Zeros });
+        }
+        if l.files_end > l.files_start {
+            spans.push(Span {
+                start: l.files_start,
+                blocks: l.files_end - l.files_start,
+                region: Region::Files,
+            });
+        }
+        if l.end > l.files_end {
+            spans.push(Span {
+                start: l.files_end,
+                blocks: l.end - l.files_end,
+                region: Region::Zeros,
+            });
+        }
+        spans
+    }
+
+    /// The bytes of a metadata region (not `Files`), a whole number of blocks.
+    pub(crate) fn region_bytes(&self, span: &Span) -> Vec<u8> {
+        let mut out = match span.region {
+            Region::Zeros | Region::Files => Vec::new(),
+            Region::Descriptor(kind) => self.descriptor(kind).as_bytes().to_vec(),
+            Region::Terminator => VolumeDescriptor::new(vd_type::TERMINATOR).as_bytes().to_vec(),
+            Region::PathTable { kind, big_endian } => self.path_table(kind, big_endian),
+            Region::Dir { kind, dir } => self.directory(kind, dir),
+        };
+        out.resize(span.blocks as usize * BLOCK, 0);
+        out
+    }
+
+    fn identifier(&self, kind: TreeKind, id: NodeId) -> Vec<u8> {
+        match kind {
+            TreeKind::Iso => self.iso_name(id).to_vec(),
+            TreeKind::Joliet => self.joliet_name(id).iter().flat_map(|u| u.to_be_bytes()).collect(),
+        }
+    }
+
+    fn dir_extent(&self, kind: TreeKind, d: u32) -> (u32, u32) {
+        let dir = &self.dirs[d as usize];
+        match kind {
+            TreeKind::Iso => (dir.iso_extent, dir.iso_size),
+            TreeKind::Joliet => (dir.jol_extent, dir.jol_size),
+        }
+    }
+
+    fn root_record(&self, kind: TreeKind) -> [u8; 34] {
+        let (extent, size) = self.dir_extent(kind, 0);
+        let mut buf = Vec::with_capacity(34);
+        push_record(&mut buf, extent, size, self.entries[0].date, FLAG_DIRECTORY, &[0]);
+        let mut out = [0u8; 34];
+        out.copy_from_slice(&buf[..34]);
+        out
+    }
+
+    fn descriptor(&self, kind: TreeKind) -> VolumeDescriptor {
+        let joliet = kind == TreeKind::Joliet;
+        let mut vd =
+            VolumeDescriptor::new(if joliet { vd_type::SUPPLEMENTARY } else { vd_type::PRIMARY });
+        let text: fn(&mut [u8], &str) = if joliet { fill_ucs2 } else { fill_a };
+        text(&mut vd.system_id, &self.opts.system_id);
+        if joliet {
+            fill_ucs2(&mut vd.volume_id, &self.volume_name);
+            vd.escapes[..3].copy_from_slice(&JOLIET_ESCAPE_L3);
+        } else {
+            fill_a(&mut vd.volume_id, &self.volume_name);
+        }
+        vd.volume_space_size = BothU32::new(self.layout.end);
+        vd.volume_set_size = BothU16::new(1);
+        vd.volume_seq = BothU16::new(1);
+        vd.block_size = BothU16::new(BLOCK as u16);
+        let l = &self.layout;
+        let (size, lpt, mpt) = if joliet {
+            (l.jol_path_size, l.jol_path_l, l.jol_path_m)
+        } else {
+            (l.iso_path_size, l.iso_path_l, l.iso_path_m)
+        };
+        vd.path_table_size = BothU32::new(size);
+        vd.l_path_table = U32::<LittleEndian>::new(lpt);
+        vd.m_path_table = U32::<BigEndian>::new(mpt);
+        vd.root_record = self.root_record(kind);
+        text(&mut vd.volume_set_id, "");
+        text(&mut vd.publisher_id, &self.opts.publisher);
+        text(&mut vd.preparer_id, &self.opts.preparer);
+        text(&mut vd.application_id, &self.opts.application);
+        text(&mut vd.copyright_file_id, "");
+        text(&mut vd.abstract_file_id, "");
+        text(&mut vd.bibliographic_file_id, "");
+        let date = self.volume_date.to_bytes17().unwrap_or(UNSPECIFIED_DATE17);
+        vd.creation_date = date;
+        vd.modification_date = date;
+        vd.expiration_date = UNSPECIFIED_DATE17;
+        vd.effective_date = UNSPECIFIED_DATE17;
+        vd.file_structure_version = 1;
+        vd
+    }
+
+    fn path_table(&self, kind: TreeKind, big_endian: bool) -> Vec<u8> {
+        let (order, size) = match kind {
+            TreeKind::Iso => (&self.iso_path_order, self.layout.iso_path_size),
+            TreeKind::Joliet => (&self.jol_path_order, self.layout.jol_path_size),
+        };
+        let mut out = Vec::with_capacity(size as usize);
+        for &d in order {
+            let dir = &self.dirs[d as usize];
+            let id = if d == 0 { vec![0] } else { self.identifier(kind, dir.node) };
+            let parent = &self.dirs[dir.parent as usize];
+            let parent_number = match kind {
+                TreeKind::Iso => parent.iso_number,
+                TreeKind::Joliet => parent.jol_number,
+            };
+            let (extent, _) = self.dir_extent(kind, d);
+            if big_endian {
+                let h = PathRecordHeader::<BigEndian> {
+                    len_di: id.len() as u8,
+                    ext_attr_len: 0,
+                    extent: U32::new(extent),
+                    parent: U16::new(parent_number),
+                };
+                out.extend_from_slice(h.as_bytes());
+            } else {
+                let h = PathRecordHeader::<LittleEndian> {
+                    len_di: id.len() as u8,
+                    ext_attr_len: 0,
+                    extent: U32::new(extent),
+                    parent: U16::new(parent_number),
+                };
+                out.extend_from_slice(h.as_bytes());
+            }
+            out.extend_from_slice(&id);
+            if id.len() % 2 == 1 {
+                out.push(0);
+            }
+        }
+        out
+    }
+
+    fn directory(&self, kind: TreeKind, d: u32) -> Vec<u8> {
+        let dir = &self.dirs[d as usize];
+        let (extent, size) = self.dir_extent(kind, d);
+        let (pextent, psize) = self.dir_extent(kind, dir.parent);
+        let mut buf = Vec::with_capacity(size as usize);
+        let date = self.entries[dir.node.index()].date;
+        let pdate = self.entries[self.dirs[dir.parent as usize].node.index()].date;
+        push_record(&mut buf, extent, size, date, FLAG_DIRECTORY, &[0]);
+        push_record(&mut buf, pextent, psize, pdate, FLAG_DIRECTORY, &[1]);
+        let children = match kind {
+            TreeKind::Iso => &dir.iso_children,
+            TreeKind::Joliet => &dir.jol_children,
+        };
+        let tree = self.tree;
+        for &c in children {
+            let id = self.identifier(kind, c);
+            let date = self.entries[c.index()].date;
+            match tree.node(c).kind {
+                Kind::Dir(_) => {
+                    let (e, s) = self.dir_extent(kind, self.entries[c.index()].dir);
+                    push_record(&mut buf, e, s, date, FLAG_DIRECTORY, &id);
+                }
+                Kind::File { size, content } => {
+                    let first = self.extents.get(content as usize).copied().unwrap_or(0);
+                    let sections: Vec<u32> = section_sizes(size, self.opts.level).collect();
+                    let last = sections.len() - 1;
+                    for (i, s) in sections.into_iter().enumerate() {
+                        let e =
+                            first.saturating_add((i as u64 * MAX_SECTION / BLOCK as u64) as u32);
+                        let flags = if i < last { FLAG_MULTI_EXTENT } else { 0 };
+                        push_record(&mut buf, e, s, date, flags, &id);
+                    }
+                }
+            }
+        }
+        buf.resize(size as usize, 0);
+        buf
+    }
+}

@@ -1,0 +1,798 @@
+//! The plan phase: every name, every extent and the image size, fixed before one byte is
+//! written.
+//!
+//! # Layout
+//! Blocks 0–15 (of the session) are the system area, zero. Block 16 holds the primary volume
+//! descriptor, 17 the Joliet supplementary descriptor (`%/E`, UCS-2 level 3), then the
+//! terminator. Then the path tables: ISO L, ISO M, Joliet L, Joliet M, each in whole blocks.
+//! Then every ISO 9660 directory in pre-order, then every Joliet directory in pre-order: all
+//! directory extents come before the first file extent, which streaming readers (libarchive)
+//! need. Then one zero block shared by every empty file (as libisofs does), then file data in
+//! the pre-order of the ISO tree, each file once however many hard links name it, each padded
+//! to a whole block. Files larger than 0xFFFFF800 bytes are recorded as several sections
+//! (multi-extent, level 3) in both trees. Last, `pad_blocks` zero blocks (default 150, the
+//! 300 KiB xorriso pads with against Linux's read-ahead at the end of a CD), counted in the
+//! volume space size.
+//!
+//! # Policies
+//! - Names: see [`crate::names`].
+//! - Depth: ECMA-119 allows 8 levels and 255-byte paths; deeper trees are kept as they are
+//!   (as xorriso does by default) and reported as [`Warning::DeepDirectory`] /
+//!   [`Warning::LongPath`]; the verifier calls them relaxations.
+//! - Dates: with [`PlanOptions::date`] set, every date in the image (volume and records) is that
+//!   instant, shown at its own GMT offset, and the output is byte-reproducible whatever the time
+//!   zone and the order files were created in. Otherwise records carry each file's
+//!   modification time at the local offset of that instant, and the volume the time of planning.
+//! - Volume name: as given, never cut: at most 32 bytes in the PVD (non d-characters are kept
+//!   and reported as [`Warning::RelaxedVolumeName`], so `cidata` stays lower case) and 16 UCS-2
+//!   units in the Joliet descriptor; longer is an error.
+
+use chrono::{DateTime, FixedOffset, Local, Offset, TimeZone};
+
+use crate::date::IsoDateTime;
+use crate::error::{Error, Warning};
+use crate::names::{self, IsoLevel, NameInput, NameProblem, NonBmpPolicy};
+use crate::order;
+use crate::raw::{dir_record_len, path_record_len, BLOCK_U64, MAX_SECTION};
+use crate::tree::{Content, Kind, NodeId, Tree, NO_MTIME};
+
+/// Blocks of zero padding after the last file, by default.
+pub const DEFAULT_PAD_BLOCKS: u32 = 150;
+
+/// How to plan an image.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// ISO 9660 level (default 3).
+    pub level: IsoLevel,
+    /// Write a Joliet tree (default true).
+    pub joliet: bool,
+    /// Volume name; `None` records the date, as IMAPI's VolumeName defaults to.
+    pub volume_name: Option<String>,
+    /// System identifier (a-characters, ≤ 32 bytes).
+    pub system_id: String,
+    /// Publisher identifier (≤ 128 bytes).
+    pub publisher: String,
+    /// Data preparer identifier (≤ 128 bytes).
+    pub preparer: String,
+    /// Application identifier (≤ 128 bytes).
+    pub application: String,
+    /// One date for every time stamp, making the output reproducible.
+    pub date: Option<DateTime<FixedOffset>>,
+    /// Joliet handling of characters outside the BMP.
+    pub non_bmp: NonBmpPolicy,
+    /// Replace characters Joliet forbids by `_` instead of failing.
+    pub replace_forbidden: bool,
+    /// The block at which this session starts (0 for a single-session image).
+    pub first_block: u32,
+    /// Zero blocks appended after the data.
+    pub pad_blocks: u32,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        Self {
+            level: IsoLevel::L3,
+            joliet: true,
+            volume_name: None,
+            system_id: String::new(),
+            publisher: String::new(),
+            preparer: String::new(),
+            application: concat!("IMAPI-RS ", env!("CARGO_PKG_VERSION")).to_string(),
+            date: None,
+            non_bmp: NonBmpPolicy::Replace,
+            replace_forbidden: false,
+            first_block: 0,
+            pad_blocks: DEFAULT_PAD_BLOCKS,
+        }
+    }
+}
+
+/// Which of the two directory trees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeKind {
+    /// The ISO 9660 tree of the primary descriptor.
+    Iso,
+    /// The Joliet tree of the supplementary descriptor.
+    Joliet,
+}
+
+/// Per node: where its names are in the name arenas, its recorded date, and for a directory
+/// its index in `Plan::dirs`.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Entry {
+    pub(crate) iso_off: u32,
+    pub(crate) jol_off: u32,
+    pub(crate) iso_len: u8,
+    pub(crate) jol_len: u8,
+    pub(crate) date: [u8; 7],
+    pub(crate) dir: u32,
+}
+
+/// One directory of both trees.
+pub(crate) struct Dir {
+    pub(crate) node: NodeId,
+    pub(crate) parent: u32,
+    pub(crate) iso_children: Vec<NodeId>,
+    pub(crate) jol_children: Vec<NodeId>,
+    pub(crate) iso_extent: u32,
+    pub(crate) iso_size: u32,
+    pub(crate) jol_extent: u32,
+    pub(crate) jol_size: u32,
+    pub(crate) iso_number: u16,
+    pub(crate) jol_number: u16,
+}
+
+/// Where each part of the session lies, in absolute blocks.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Layout {
+    pub(crate) first: u32,
+    pub(crate) pvd: u32,
+    pub(crate) svd: Option<u32>,
+    pub(crate) terminator: u32,
+    pub(crate) iso_path_l: u32,
+    pub(crate) iso_path_m: u32,
+    pub(crate) jol_path_l: u32,
+    pub(crate) jol_path_m: u32,
+    pub(crate) iso_path_size: u32,
+    pub(crate) jol_path_size: u32,
+    pub(crate) dirs_start: u32,
+    pub(crate) zero_block: Option<u32>,
+    pub(crate) files_start: u32,
+    pub(crate) files_end: u32,
+    pub(crate) end: u32,
+}
+
+/// A planned image: names, extents and size fixed; borrows the tree, which cannot change
+/// until the plan is dropped.
+pub struct Plan<'t> {
+    pub(crate) tree: &'t Tree,
+    pub(crate) opts: PlanOptions,
+    pub(crate) volume_name: String,
+    pub(crate) volume_date: IsoDateTime,
+    pub(crate) iso_names: Vec<u8>,
+    pub(crate) jol_names: Vec<u16>,
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) dirs: Vec<Dir>,
+    /// Directories in pre-order of each tree (indexes into `dirs`).
+    pub(crate) iso_preorder: Vec<u32>,
+    pub(crate) jol_preorder: Vec<u32>,
+    /// Directories in path-table order of each tree.
+    pub(crate) iso_path_order: Vec<u32>,
+    pub(crate) jol_path_order: Vec<u32>,
+    /// Per content: its first block (u32::MAX before assignment).
+    pub(crate) extents: Vec<u32>,
+    /// Contents whose data this session writes, in block order.
+    pub(crate) file_order: Vec<u32>,
+    /// For each content, a node naming it (for error messages).
+    pub(crate) content_node: Vec<NodeId>,
+    pub(crate) layout: Layout,
+    warnings: Vec<Warning>,
+}
+
+impl std::fmt::Debug for Plan<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plan")
+            .field("blocks", &self.image_blocks())
+            .field("dirs", &self.dirs.len())
+            .field("files", &self.file_order.len())
+            .finish()
+    }
+}
+
+fn blocks_for(bytes: u64) -> u64 {
+    bytes.div_ceil(BLOCK_U64)
+}
+
+/// The sections a file of `size` bytes is recorded as.
+pub(crate) fn section_sizes(size: u64, level: IsoLevel) -> impl Iterator<Item = u32> {
+    let count =
+        if level == IsoLevel::L3 && size > MAX_SECTION { size.div_ceil(MAX_SECTION) } else { 1 };
+    (0..count).map(move |i| {
+        let rest = size - i * MAX_SECTION;
+        if count == 1 {
+            u32::try_from(size).unwrap_or(u32::MAX)
+        } else {
+            u32::try_from(rest.min(MAX_SECTION)).unwrap_or(u32::MAX)
+        }
+    })
+}
+
+/// The size of a directory whose records have the given lengths, with no record crossing a
+/// block boundary.
+fn dir_size(record_lens: impl Iterator<Item = usize>) -> u64 {
+    let mut pos: u64 = 68; // `.` and `..`, 34 bytes each
+    for len in record_lens {
+        let len = len as u64;
+        if pos % BLOCK_U64 + len > BLOCK_U64 {
+            pos = pos.next_multiple_of(BLOCK_U64);
+        }
+        pos += len;
+    }
+    pos.next_multiple_of(BLOCK_U64)
+}
+
+fn date_at(secs: i64, fixed: Option<&DateTime<FixedOffset>>) -> Result<IsoDateTime, Error> {
+    if let Some(d) = fixed {
+        return Ok(IsoDateTime::from_chrono(d)?);
+    }
+    let local = match Local.timestamp_opt(secs, 0).single() {
+        Some(t) => t.fixed_offset(),
+        None => Local::now().fixed_offset(),
+    };
+    // Some historic zones are not whole quarter hours: show those in UTC.
+    Ok(IsoDateTime::from_chrono(&local)
+        .or_else(|_| IsoDateTime::from_chrono(&local.with_timezone(&chrono::Utc.fix())))?)
+}
+
+fn record_date(d: &IsoDateTime) -> [u8; 7] {
+    // Years outside 1900–2155 cannot be recorded: clamp to the nearest end of the range.
+    let mut d = *d;
+    if d.year < 1900 {
+        d = IsoDateTime {
+            year: 1900,
+            month: 1,
+            day: 1,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            centisecond: 0,
+            gmt_offset: 0,
+        };
+    } else if d.year > 2155 {
+        d = IsoDateTime {
+            year: 2155,
+            month: 12,
+            day: 31,
+            hour: 23,
+            minute: 59,
+            second: 59,
+            centisecond: 0,
+            gmt_offset: 0,
+        };
+    }
+    d.to_bytes7().unwrap_or([0; 7])
+}
+
+fn check_field(field: &'static str, value: &str, max: usize) -> Result<(), Error> {
+    if value.len() > max {
+        return Err(Error::FieldTooLong { field, value: value.to_string(), max });
+    }
+    Ok(())
+}
+
+impl Tree {
+    /// Plans the image: names, sort order, directory sizes, path tables and extents. Reads no
+    /// file data; fails on a name Joliet cannot hold, a file too large for the level or a
+    /// volume name too long. Warnings are available from [`Plan::warnings`].
+    pub fn plan(&self, opts: &PlanOptions) -> Result<Plan<'_>, Error> {
+        Planner::new(self, opts.clone())?.run()
+    }
+}
+
+struct Planner<'t> {
+    plan: Plan<'t>,
+}
+
+impl<'t> Planner<'t> {
+    fn new(tree: &'t Tree, opts: PlanOptions) -> Result<Self, Error> {
+        let now = opts.date.unwrap_or_else(|| Local::now().fixed_offset());
+        let volume_date = IsoDateTime::from_chrono(&now)
+            .or_else(|_| IsoDateTime::from_chrono(&now.with_timezone(&chrono::Utc.fix())))?;
+        let volume_name = match &opts.volume_name {
+            Some(v) => v.clone(),
+            None => {
+                format!("{:04}_{:02}_{:02}", volume_date.year, volume_date.month, volume_date.day)
+            }
+        };
+        check_field("system identifier", &opts.system_id, 32)?;
+        check_field("publisher", &opts.publisher, 128)?;
+        check_field("preparer", &opts.preparer, 128)?;
+        check_field("application", &opts.application, 128)?;
+        Ok(Self {
+            plan: Plan {
+                tree,
+                opts,
+                volume_name,
+                volume_date,
+                iso_names: Vec::new(),
+                jol_names: Vec::new(),
+                entries: vec![Entry::default(); tree.nodes.len()],
+                dirs: Vec::new(),
+                iso_preorder: Vec::new(),
+                jol_preorder: Vec::new(),
+                iso_path_order: Vec::new(),
+                jol_path_order: Vec::new(),
+                extents: vec![u32::MAX; tree.contents.len()],
+                file_order: Vec::new(),
+                content_node: vec![NodeId(0); tree.contents.len()],
+                layout: Layout::default(),
+                warnings: Vec::new(),
+            },
+        })
+    }
+
+    fn run(mut self) -> Result<Plan<'t>, Error> {
+        self.check_volume_name()?;
+        self.collect_dirs()?;
+        self.name_and_sort()?;
+        self.dates()?;
+        self.orders()?;
+        self.assign_blocks()?;
+        Ok(self.plan)
+    }
+
+    fn check_volume_name(&mut self) -> Result<(), Error> {
+        let name = &self.plan.volume_name;
+        if name.len() > 32 {
+            return Err(Error::VolumeName {
+                name: name.clone(),
+                reason: "the primary descriptor holds 32 bytes",
+            });
+        }
+        if self.plan.opts.joliet && name.encode_utf16().count() > 16 {
+            return Err(Error::VolumeName {
+                name: name.clone(),
+                reason: "the Joliet descriptor holds 16 characters",
+            });
+        }
+        if !name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
+            self.plan.warnings.push(Warning::RelaxedVolumeName { name: name.clone() });
+        }
+        Ok(())
+    }
+
+    /// Numbers the directories and checks every file against the level.
+    fn collect_dirs(&mut self) -> Result<(), Error> {
+        let tree = self.plan.tree;
+        for (i, node) in tree.nodes.iter().enumerate() {
+            let id = NodeId(i as u32);
+            match &node.kind {
+                Kind::Dir(_) => {
+                    let dir = u32::try_from(self.plan.dirs.len()).unwrap_or(u32::MAX);
+                    self.plan.entries[i].dir = dir;
+                    self.plan.dirs.push(Dir {
+                        node: id,
+                        parent: 0,
+                        iso_children: Vec::new(),
+                        jol_children: Vec::new(),
+                        iso_extent: 0,
+                        iso_size: 0,
+                        jol_extent: 0,
+                        jol_size: 0,
+                        iso_number: 0,
+                        jol_number: 0,
+                    });
+                }
+                Kind::File { size, content } => {
+                    if *size > u64::from(u32::MAX) && self.plan.opts.level != IsoLevel::L3 {
+                        return Err(Error::FileTooLarge { path: tree.path(id), size: *size });
+                    }
+                    if let Some(slot) = self.plan.content_node.get_mut(*content as usize) {
+                        *slot = id;
+                    }
+                }
+            }
+        }
+        for d in 0..self.plan.dirs.len() {
+            let node = self.plan.dirs[d].node;
+            let parent = tree.parent(node);
+            self.plan.dirs[d].parent = self.plan.entries[parent.index()].dir;
+        }
+        Ok(())
+    }
+
+    fn name_and_sort(&mut self) -> Result<(), Error> {
+        for d in 0..self.plan.dirs.len() {
+            self.name_iso_children(d)?;
+            if self.plan.opts.joliet {
+                self.name_joliet_children(d)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// ISO 9660 identifiers for the children of directory `d`, and their §9.3 order.
+    fn name_iso_children(&mut self, d: usize) -> Result<(), Error> {
+        let tree = self.plan.tree;
+        let node = self.plan.dirs[d].node;
+        let children = tree.children(node);
+        let inputs: Vec<NameInput<'_>> = children
+            .iter()
+            .map(|&c| NameInput { name: tree.name(c), is_dir: tree.is_dir(c) })
+            .collect();
+        let iso = names::assign_iso_names(&inputs, self.plan.opts.level)
+            .map_err(|_| Error::TooManyCollisions { path: tree.path(node) })?;
+        for (&c, (id, changed)) in children.iter().zip(iso) {
+            let e = &mut self.plan.entries[c.index()];
+            e.iso_off = u32::try_from(self.plan.iso_names.len()).unwrap_or(u32::MAX);
+            e.iso_len = id.len() as u8;
+            self.plan.iso_names.extend_from_slice(&id);
+            if changed {
+                let iso_name = String::from_utf8_lossy(&id).into_owned();
+                self.plan.warnings.push(Warning::IsoNameChanged { path: tree.path(c), iso_name });
+            }
+        }
+        let mut sorted = children.to_vec();
+        let plan = &self.plan;
+        sorted.sort_by(|&a, &b| order::iso_cmp(plan.iso_name(a), plan.iso_name(b)));
+        self.plan.dirs[d].iso_children = sorted;
+        Ok(())
+    }
+
+    /// Joliet identifiers for the children of directory `d`, and their code-unit order.
+    fn name_joliet_children(&mut self, d: usize) -> Result<(), Error> {
+        let tree = self.plan.tree;
+        let children = tree.children(self.plan.dirs[d].node);
+        let (policy, replace) = (self.plan.opts.non_bmp, self.plan.opts.replace_forbidden);
+        let mut full = Vec::with_capacity(children.len());
+        let mut replaced = Vec::with_capacity(children.len());
+        for &c in children {
+            let (units, changed) =
+                names::joliet_units(tree.name(c), policy, replace).map_err(|p| {
+                    let reason = match p {
+                        NameProblem::JolietForbidden(ch) => {
+                            format!("character {ch:?} is not allowed")
+                        }
+                        NameProblem::Reserved => "the name is reserved".to_string(),
+                    };
+                    Error::BadJolietName { path: tree.path(c), reason }
+                })?;
+            full.push(units);
+            replaced.push(changed);
+        }
+        let assigned = names::assign_joliet_names(&full);
+        for ((&c, (units, cut)), replaced) in children.iter().zip(assigned).zip(replaced) {
+            if cut || replaced {
+                let joliet_name = String::from_utf16_lossy(&units);
+                self.plan
+                    .warnings
+                    .push(Warning::JolietNameChanged { path: tree.path(c), joliet_name });
+            }
+            let e = &mut self.plan.entries[c.index()];
+            e.jol_off = u32::try_from(self.plan.jol_names.len()).unwrap_or(u32::MAX);
+            e.jol_len = units.len() as u8;
+            self.plan.jol_names.extend_from_slice(&units);
+        }
+        let mut sorted = children.to_vec();
+        let plan = &self.plan;
+        sorted.sort_by(|&a, &b| order::joliet_cmp(plan.joliet_name(a), plan.joliet_name(b)));
+        self.plan.dirs[d].jol_children = sorted;
+        Ok(())
+    }
+
+    fn dates(&mut self) -> Result<(), Error> {
+        let fixed = self.plan.opts.date;
+        let volume = record_date(&self.plan.volume_date);
+        if let Some(d) = fixed {
+            let bytes = record_date(&IsoDateTime::from_chrono(&d)?);
+            for e in &mut self.plan.entries {
+                e.date = bytes;
+            }
+            return Ok(());
+        }
+        for (i, node) in self.plan.tree.nodes.iter().enumerate() {
+            self.plan.entries[i].date = if node.mtime == NO_MTIME {
+                volume
+            } else {
+                record_date(&date_at(node.mtime, None)?)
+            };
+        }
+        Ok(())
+    }
+
+    /// Pre-order and path-table order of both trees, with depth and path-length warnings.
+    fn orders(&mut self) -> Result<(), Error> {
+        let tree = self.plan.tree;
+        let plan = &mut self.plan;
+        let dir_children = |dirs: &[Dir], d: u32, kind: TreeKind| -> Vec<u32> {
+            let list = match kind {
+                TreeKind::Iso => &dirs[d as usize].iso_children,
+                TreeKind::Joliet => &dirs[d as usize].jol_children,
+            };
+            list.iter().filter(|&&c| tree.is_dir(c)).map(|&c| plan.entries[c.index()].dir).collect()
+        };
+        let kinds: &[TreeKind] =
+            if plan.opts.joliet { &[TreeKind::Iso, TreeKind::Joliet] } else { &[TreeKind::Iso] };
+        for &kind in kinds {
+            // Pre-order, with an explicit stack.
+            let mut pre = Vec::with_capacity(plan.dirs.len());
+            let mut stack = vec![0u32];
+            while let Some(d) = stack.pop() {
+                pre.push(d);
+                let mut kids = dir_children(&plan.dirs, d, kind);
+                kids.reverse();
+                stack.extend(kids);
+            }
+            // Level order: parents in number order, children in sorted order, which is the
+            // order of §6.9.1 (level, parent number, identifier).
+            let mut bfs = Vec::with_capacity(plan.dirs.len());
+            bfs.push(0u32);
+            let mut i = 0;
+            while i < bfs.len() {
+                let kids = dir_children(&plan.dirs, bfs[i], kind);
+                bfs.extend(kids);
+                i += 1;
+            }
+            if bfs.len() > usize::from(u16::MAX) {
+                return Err(Error::ImageTooLarge { blocks: u64::MAX });
+            }
+            for (n, &d) in bfs.iter().enumerate() {
+                let number = (n + 1) as u16;
+                match kind {
+                    TreeKind::Iso => plan.dirs[d as usize].iso_number = number,
+                    TreeKind::Joliet => plan.dirs[d as usize].jol_number = number,
+                }
+            }
+            match kind {
+                TreeKind::Iso => {
+                    plan.iso_preorder = pre;
+                    plan.iso_path_order = bfs;
+                }
+                TreeKind::Joliet => {
+                    plan.jol_preorder = pre;
+                    plan.jol_path_order = bfs;
+                }
+            }
+        }
+        // Depth and path length, ISO tree.
+        let mut depth = vec![0usize; plan.dirs.len()];
+        let mut path_len = vec![0usize; plan.dirs.len()];
+        depth[0] = 1;
+        for &d in &plan.iso_path_order.clone() {
+            let dir = &plan.dirs[d as usize];
+            for &c in &dir.iso_children {
+                let e = plan.entries[c.index()];
+                let len = path_len[d as usize] + 1 + e.iso_len as usize;
+                if tree.is_dir(c) {
+                    let cd = e.dir as usize;
+                    depth[cd] = depth[d as usize] + 1;
+                    path_len[cd] = len;
+                    if depth[cd] == 9 {
+                        plan.warnings
+                            .push(Warning::DeepDirectory { path: tree.path(c), level: depth[cd] });
+                    }
+                }
+                if len > 255 && path_len[d as usize] < 255 {
+                    plan.warnings.push(Warning::LongPath { path: tree.path(c), len });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn record_lens(&self, d: usize, kind: TreeKind) -> Vec<usize> {
+        let tree = self.plan.tree;
+        let dir = &self.plan.dirs[d];
+        let (children, level) = match kind {
+            TreeKind::Iso => (&dir.iso_children, self.plan.opts.level),
+            TreeKind::Joliet => (&dir.jol_children, self.plan.opts.level),
+        };
+        let mut lens = Vec::with_capacity(children.len());
+        for &c in children {
+            let e = &self.plan.entries[c.index()];
+            let id_len = match kind {
+                TreeKind::Iso => e.iso_len as usize,
+                TreeKind::Joliet => 2 * e.jol_len as usize,
+            };
+            let sections = section_sizes(tree.file_size(c), level).count();
+            for _ in 0..sections {
+                lens.push(dir_record_len(id_len));
+            }
+        }
+        lens
+    }
+
+    fn path_table_size(&self, kind: TreeKind) -> u64 {
+        let order = match kind {
+            TreeKind::Iso => &self.plan.iso_path_order,
+            TreeKind::Joliet => &self.plan.jol_path_order,
+        };
+        order
+            .iter()
+            .map(|&d| {
+                let node = self.plan.dirs[d as usize].node;
+                let e = &self.plan.entries[node.index()];
+                let len = if d == 0 {
+                    1
+                } else {
+                    match kind {
+                        TreeKind::Iso => e.iso_len as usize,
+                        TreeKind::Joliet => 2 * e.jol_len as usize,
+                    }
+                };
+                path_record_len(len) as u64
+            })
+            .sum()
+    }
+
+    fn assign_blocks(&mut self) -> Result<(), Error> {
+        let joliet = self.plan.opts.joliet;
+        let first = u64::from(self.plan.opts.first_block);
+        let mut cur = first + 16;
+        let mut layout = Layout { first: self.plan.opts.first_block, ..Layout::default() };
+        let to32 = |v: u64| u32::try_from(v).map_err(|_| Error::ImageTooLarge { blocks: v });
+        layout.pvd = to32(cur)?;
+        cur += 1;
+        if joliet {
+            layout.svd = Some(to32(cur)?);
+            cur += 1;
+        }
+        layout.terminator = to32(cur)?;
+        cur += 1;
+        let iso_pt = self.path_table_size(TreeKind::Iso);
+        layout.iso_path_size = to32(iso_pt)?;
+        layout.iso_path_l = to32(cur)?;
+        cur += blocks_for(iso_pt);
+        layout.iso_path_m = to32(cur)?;
+        cur += blocks_for(iso_pt);
+        if joliet {
+            let jol_pt = self.path_table_size(TreeKind::Joliet);
+            layout.jol_path_size = to32(jol_pt)?;
+            layout.jol_path_l = to32(cur)?;
+            cur += blocks_for(jol_pt);
+            layout.jol_path_m = to32(cur)?;
+            cur += blocks_for(jol_pt);
+        }
+        layout.dirs_start = to32(cur)?;
+        for i in 0..self.plan.iso_preorder.len() {
+            let d = self.plan.iso_preorder[i] as usize;
+            let size = dir_size(self.record_lens(d, TreeKind::Iso).into_iter());
+            self.plan.dirs[d].iso_extent = to32(cur)?;
+            self.plan.dirs[d].iso_size = to32(size)?;
+            cur += size / BLOCK_U64;
+        }
+        for i in 0..self.plan.jol_preorder.len() {
+            let d = self.plan.jol_preorder[i] as usize;
+            let size = dir_size(self.record_lens(d, TreeKind::Joliet).into_iter());
+            self.plan.dirs[d].jol_extent = to32(cur)?;
+            self.plan.dirs[d].jol_size = to32(size)?;
+            cur += size / BLOCK_U64;
+        }
+        // Files in the pre-order of the ISO tree.
+        let tree = self.plan.tree;
+        let has_empty = tree.nodes.iter().any(|n| {
+            matches!(n.kind, Kind::File { size: 0, content } if !matches!(tree.contents.get(content as usize), Some(Content::Imported { .. })))
+        });
+        if has_empty {
+            layout.zero_block = Some(to32(cur)?);
+            cur += 1;
+        }
+        layout.files_start = to32(cur)?;
+        let mut order = Vec::new();
+        for &d in &self.plan.iso_preorder {
+            for &c in &self.plan.dirs[d as usize].iso_children {
+                if let Kind::File { size, content } = tree.node(c).kind {
+                    let slot = content as usize;
+                    if self.plan.extents.get(slot).copied() != Some(u32::MAX) {
+                        continue;
+                    }
+                    let extent = match tree.contents.get(slot) {
+                        Some(Content::Imported { extent }) => *extent,
+                        _ if size == 0 => layout.zero_block.unwrap_or(0),
+                        _ => {
+                            let e = to32(cur)?;
+                            cur += blocks_for(size);
+                            order.push(content);
+                            e
+                        }
+                    };
+                    self.plan.extents[slot] = extent;
+                }
+            }
+        }
+        layout.files_end = to32(cur)?;
+        cur += u64::from(self.plan.opts.pad_blocks);
+        layout.end = to32(cur)?;
+        self.plan.file_order = order;
+        self.plan.layout = layout;
+        Ok(())
+    }
+}
+
+impl<'t> Plan<'t> {
+    /// The tree this plan was made from.
+    pub fn tree(&self) -> &'t Tree {
+        self.tree
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &PlanOptions {
+        &self.opts
+    }
+
+    /// What planning changed or relaxed (names numbered, deep directories kept, ...).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// The volume name recorded.
+    pub fn volume_name(&self) -> &str {
+        &self.volume_name
+    }
+
+    /// Blocks this session writes (from its first block to the end of the padding).
+    pub fn session_blocks(&self) -> u64 {
+        u64::from(self.layout.end - self.layout.first)
+    }
+
+    /// The volume space size: every block up to the end of this session.
+    pub fn image_blocks(&self) -> u64 {
+        u64::from(self.layout.end)
+    }
+
+    /// Bytes [`Plan::emit`] writes.
+    pub fn image_len(&self) -> u64 {
+        self.session_blocks() * BLOCK_U64
+    }
+
+    /// The ISO 9660 identifier of a node (`NAME.EXT;1`, or a directory's name).
+    pub fn iso_name(&self, id: NodeId) -> &[u8] {
+        let e = &self.entries[id.index()];
+        self.iso_names
+            .get(e.iso_off as usize..e.iso_off as usize + e.iso_len as usize)
+            .unwrap_or(&[])
+    }
+
+    /// The Joliet identifier of a node as UCS-2 code units.
+    pub fn joliet_name(&self, id: NodeId) -> &[u16] {
+        let e = &self.entries[id.index()];
+        self.jol_names
+            .get(e.jol_off as usize..e.jol_off as usize + e.jol_len as usize)
+            .unwrap_or(&[])
+    }
+
+    /// The first block of a node's extent: a directory's ISO 9660 extent, or a file's data.
+    pub fn extent(&self, id: NodeId) -> u32 {
+        match self.tree.node(id).kind {
+            Kind::Dir(_) => self.dirs[self.entries[id.index()].dir as usize].iso_extent,
+            Kind::File { content, .. } => self.extents.get(content as usize).copied().unwrap_or(0),
+        }
+    }
+
+    /// A directory's extent and size in the Joliet tree.
+    pub fn joliet_dir_extent(&self, id: NodeId) -> Option<(u32, u32)> {
+        if !self.opts.joliet || !self.tree.is_dir(id) {
+            return None;
+        }
+        let d = &self.dirs[self.entries[id.index()].dir as usize];
+        Some((d.jol_extent, d.jol_size))
+    }
+
+    /// The ISO 9660 path of a node (`/DIR/FILE.TXT;1`).
+    pub fn iso_path(&self, id: NodeId) -> String {
+        let mut parts = Vec::new();
+        let mut cur = id;
+        while cur != self.tree.root() {
+            parts.push(String::from_utf8_lossy(self.iso_name(cur)).into_owned());
+            cur = self.tree.parent(cur);
+        }
+        parts.reverse();
+        format!("/{}", parts.join("/"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directory_records_never_cross_a_block() {
+        // 60 records of 34 bytes: 68 + 60*34 = 2108 > 2048, so the last ones start block 2.
+        assert_eq!(dir_size(std::iter::repeat_n(34, 58)), 2048);
+        assert_eq!(dir_size(std::iter::repeat_n(34, 59)), 4096);
+        // A record that would straddle moves to the next block: 68 + 1978 = 2046, then 34.
+        assert_eq!(dir_size([1978usize, 34].into_iter()), 4096);
+        assert_eq!(dir_size(std::iter::empty()), 2048);
+    }
+
+    #[test]
+    fn multi_extent_sections() {
+        let l3: Vec<u32> = section_sizes(2 * MAX_SECTION + 1, IsoLevel::L3).collect();
+        assert_eq!(l3, [0xFFFF_F800, 0xFFFF_F800, 1]);
+        let four_gib_minus_one: Vec<u32> = section_sizes(0xFFFF_FFFF, IsoLevel::L3).collect();
+        assert_eq!(four_gib_minus_one, [0xFFFF_F800, 0x7FF]);
+        assert_eq!(section_sizes(0xFFFF_FFFF, IsoLevel::L2).collect::<Vec<_>>(), [0xFFFF_FFFF]);
+        assert_eq!(section_sizes(0, IsoLevel::L3).collect::<Vec<_>>(), [0]);
+        assert_eq!(section_sizes(MAX_SECTION, IsoLevel::L3).collect::<Vec<_>>(), [0xFFFF_F800]);
+    }
+}

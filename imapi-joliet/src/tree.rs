@@ -1,0 +1,682 @@
+//! The tree to build: an arena of directories and files whose contents are [`Source`]s.
+//!
+//! Nodes live in one vector and are named by [`NodeId`]; a lookup table keyed by (parent,
+//! name) makes merging and duplicate checks O(1) whatever the size of a directory. Host files
+//! found by [`Tree::add_host`] are recorded by their folder and name, not by a full path, and
+//! are read only when the image is written, so memory stays proportional to the number of
+//! entries, never to the bytes of data.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
+use std::fs;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use globset::GlobSet;
+use hashbrown::HashTable;
+
+use crate::error::{Error, Warning};
+use crate::source::Source;
+
+/// A node of a [`Tree`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub(crate) u32);
+
+impl NodeId {
+    pub(crate) fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Modification time not set: the plan's default date is recorded.
+pub(crate) const NO_MTIME: i64 = i64::MIN;
+
+/// One node: 40 bytes, its name in the tree's name arena.
+pub(crate) struct Node {
+    name_off: u32,
+    name_len: u16,
+    pub(crate) parent: NodeId,
+    pub(crate) mtime: i64,
+    pub(crate) kind: Kind,
+}
+
+/// A directory (its index in `Tree::dir_children`) or a file.
+#[derive(Clone, Copy)]
+pub(crate) enum Kind {
+    Dir(u32),
+    File { size: u64, content: u32 },
+}
+
+/// Where a file's bytes are. Hard links share one content, hence one extent.
+pub(crate) enum Content {
+    /// A file in a host folder found by a walk: `host_dirs[dir]` joined with the name.
+    Host { dir: u32, name: HostName },
+    /// Any other source.
+    Source(Box<dyn Source>),
+    /// Data already on the disc, in an earlier session, at this block.
+    Imported { extent: u32 },
+}
+
+/// The host name of a walked file: that of a node (when it is valid UTF-8) or an odd one.
+#[derive(Clone, Copy)]
+pub(crate) enum HostName {
+    Node(NodeId),
+    Odd(u32),
+}
+
+/// What to do when a file is added at a path that already holds a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Overwrite {
+    /// Fail with `IMAPI_E_FILEEXISTS` (IMAPI's `AddData` with `lFileOverwrite = 0`).
+    #[default]
+    Deny,
+    /// The later file replaces the earlier one.
+    Replace,
+}
+
+/// How [`Tree::add_host`] walks host folders.
+#[derive(Debug, Clone, Default)]
+pub struct HostOptions {
+    /// Follow symbolic links (loops are detected and not followed twice); else skip them with
+    /// a warning.
+    pub follow_links: bool,
+    /// Entries whose name or path below the added folder matches are left out.
+    pub exclude: Option<GlobSet>,
+    /// What to do with a file that is already in the tree.
+    pub overwrite: Overwrite,
+}
+
+/// A tree of directories and files to put in an image.
+pub struct Tree {
+    pub(crate) nodes: Vec<Node>,
+    names: String,
+    dir_children: Vec<Vec<NodeId>>,
+    pub(crate) contents: Vec<Content>,
+    pub(crate) host_dirs: Vec<PathBuf>,
+    pub(crate) odd_names: Vec<OsString>,
+    index: HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
+}
+
+impl Default for Tree {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Tree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tree").field("nodes", &self.nodes.len()).finish()
+    }
+}
+
+fn bad_path(path: &str) -> Error {
+    Error::InvalidPath { path: path.to_string() }
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= usize::from(u16::MAX)
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\0'])
+}
+
+fn unix_mtime(meta: &fs::Metadata) -> i64 {
+    match meta.modified() {
+        Ok(t) => match t.duration_since(UNIX_EPOCH) {
+            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+        },
+        Err(_) => NO_MTIME,
+    }
+}
+
+/// A host name as UTF-8, with `_` for bytes that are not; and whether it was changed.
+fn decode_host_name(name: &std::ffi::OsStr) -> (String, bool) {
+    match name.to_str() {
+        Some(s) => (s.to_string(), false),
+        None => {
+            let lossy = name.to_string_lossy();
+            (lossy.replace('\u{FFFD}', "_"), true)
+        }
+    }
+}
+
+#[cfg(unix)]
+fn file_identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_identity(_meta: &fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+#[cfg(unix)]
+fn is_hard_linked(meta: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    meta.nlink() > 1
+}
+
+#[cfg(not(unix))]
+fn is_hard_linked(_meta: &fs::Metadata) -> bool {
+    false
+}
+
+/// State of one [`Tree::add_host`] call.
+struct Walk<'o> {
+    opts: &'o HostOptions,
+    warnings: Vec<Warning>,
+    seen_dirs: HashSet<(u64, u64)>,
+    hard_links: HashMap<(u64, u64), u32>,
+}
+
+impl Tree {
+    /// An empty tree: a root directory alone.
+    pub fn new() -> Self {
+        let root = Node {
+            name_off: 0,
+            name_len: 0,
+            parent: NodeId(0),
+            mtime: NO_MTIME,
+            kind: Kind::Dir(0),
+        };
+        Self {
+            nodes: vec![root],
+            names: String::new(),
+            dir_children: vec![Vec::new()],
+            contents: Vec::new(),
+            host_dirs: Vec::new(),
+            odd_names: Vec::new(),
+            index: HashTable::new(),
+            hasher: hashbrown::DefaultHashBuilder::default(),
+        }
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> NodeId {
+        NodeId(0)
+    }
+
+    /// Number of nodes, the root included.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// True when the tree holds nothing but its root.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.len() == 1
+    }
+
+    pub(crate) fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    /// The node's name (empty for the root).
+    pub fn name(&self, id: NodeId) -> &str {
+        let n = self.node(id);
+        let start = n.name_off as usize;
+        self.names.get(start..start + n.name_len as usize).unwrap_or("")
+    }
+
+    /// The node's parent (the root is its own parent).
+    pub fn parent(&self, id: NodeId) -> NodeId {
+        self.node(id).parent
+    }
+
+    /// True for a directory.
+    pub fn is_dir(&self, id: NodeId) -> bool {
+        matches!(self.node(id).kind, Kind::Dir(_))
+    }
+
+    /// A directory's children in insertion order (empty for a file).
+    pub fn children(&self, id: NodeId) -> &[NodeId] {
+        match self.node(id).kind {
+            Kind::Dir(d) => self.dir_children.get(d as usize).map(Vec::as_slice).unwrap_or(&[]),
+            Kind::File { .. } => &[],
+        }
+    }
+
+    /// A file's size in bytes as recorded when it was added (0 for a directory).
+    pub fn file_size(&self, id: NodeId) -> u64 {
+        match self.node(id).kind {
+            Kind::File { size, .. } => size,
+            Kind::Dir(_) => 0,
+        }
+    }
+
+    /// The node's path from the root, with a leading `/` (`/` for the root).
+    pub fn path(&self, id: NodeId) -> String {
+        let mut parts = Vec::new();
+        let mut cur = id;
+        while cur != self.root() {
+            parts.push(self.name(cur));
+            cur = self.parent(cur);
+        }
+        parts.reverse();
+        format!("/{}", parts.join("/"))
+    }
+
+    /// Sets the modification time (seconds since 1970 UTC) recorded for a node.
+    pub fn set_mtime(&mut self, id: NodeId, unix_secs: i64) {
+        self.nodes[id.index()].mtime = unix_secs;
+    }
+
+    fn hash_key(&self, parent: NodeId, name: &str) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        parent.0.hash(&mut h);
+        name.hash(&mut h);
+        h.finish()
+    }
+
+    /// The child of `parent` called `name`.
+    pub fn child(&self, parent: NodeId, name: &str) -> Option<NodeId> {
+        let hash = self.hash_key(parent, name);
+        self.index
+            .find(hash, |&i| {
+                self.nodes[i as usize].parent == parent && self.name(NodeId(i)) == name
+            })
+            .map(|&i| NodeId(i))
+    }
+
+    /// The node at an image path such as `/dir/file.txt` (`/` or empty for the root).
+    pub fn lookup(&self, path: &str) -> Option<NodeId> {
+        let mut cur = self.root();
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            cur = self.child(cur, part)?;
+        }
+        Some(cur)
+    }
+
+    /// Appends a node; `name` was checked by `valid_name` (so it fits a u16 length).
+    fn push_node(
+        &mut self,
+        parent: NodeId,
+        name: &str,
+        is_dir: bool,
+        size: u64,
+        content: u32,
+    ) -> NodeId {
+        let id = NodeId(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
+        let hash = self.hash_key(parent, name);
+        let kind = if is_dir {
+            self.dir_children.push(Vec::new());
+            Kind::Dir(u32::try_from(self.dir_children.len() - 1).unwrap_or(u32::MAX))
+        } else {
+            Kind::File { size, content }
+        };
+        let name_off = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push_str(name);
+        self.nodes.push(Node {
+            name_off,
+            name_len: name.len() as u16,
+            parent,
+            mtime: NO_MTIME,
+            kind,
+        });
+        let (nodes, names, hasher) = (&self.nodes, &self.names, &self.hasher);
+        self.index.insert_unique(hash, id.0, |&i| {
+            let n = &nodes[i as usize];
+            let start = n.name_off as usize;
+            let mut h = hasher.build_hasher();
+            n.parent.0.hash(&mut h);
+            names.get(start..start + n.name_len as usize).unwrap_or("").hash(&mut h);
+            h.finish()
+        });
+        if let Kind::Dir(d) = self.nodes[parent.index()].kind {
+            if let Some(children) = self.dir_children.get_mut(d as usize) {
+                children.push(id);
+            }
+        }
+        id
+    }
+
+    fn check_parent(&self, parent: NodeId) -> Result<(), Error> {
+        if self.is_dir(parent) {
+            Ok(())
+        } else {
+            Err(Error::NotADirectory { path: self.path(parent) })
+        }
+    }
+
+    fn child_path(&self, parent: NodeId, name: &str) -> String {
+        let p = self.path(parent);
+        if p == "/" {
+            format!("/{name}")
+        } else {
+            format!("{p}/{name}")
+        }
+    }
+
+    /// The directory `name` in `parent`, created if missing (directories merge).
+    pub fn add_dir(&mut self, parent: NodeId, name: &str) -> Result<NodeId, Error> {
+        self.check_parent(parent)?;
+        if !valid_name(name) {
+            return Err(bad_path(&self.child_path(parent, name)));
+        }
+        match self.child(parent, name) {
+            Some(id) if self.is_dir(id) => Ok(id),
+            Some(_) => Err(Error::FileExists { path: self.child_path(parent, name) }),
+            None => Ok(self.push_node(parent, name, true, 0, 0)),
+        }
+    }
+
+    /// Every directory of `path` (`a/b/c`), created where missing; returns the last.
+    pub fn add_dirs(&mut self, path: &str) -> Result<NodeId, Error> {
+        let mut cur = self.root();
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            cur = self.add_dir(cur, part)?;
+        }
+        Ok(cur)
+    }
+
+    fn add_file_content(
+        &mut self,
+        parent: NodeId,
+        name: &str,
+        size: u64,
+        content: Content,
+        overwrite: Overwrite,
+    ) -> Result<NodeId, Error> {
+        self.check_parent(parent)?;
+        if !valid_name(name) {
+            return Err(bad_path(&self.child_path(parent, name)));
+        }
+        let index = u32::try_from(self.contents.len()).unwrap_or(u32::MAX);
+        let id = self.add_file_shared(parent, name, size, index, overwrite)?;
+        self.contents.push(content);
+        Ok(id)
+    }
+
+    fn add_file_shared(
+        &mut self,
+        parent: NodeId,
+        name: &str,
+        size: u64,
+        content: u32,
+        overwrite: Overwrite,
+    ) -> Result<NodeId, Error> {
+        match self.child(parent, name) {
+            Some(id) if self.is_dir(id) => {
+                Err(Error::FileExists { path: self.child_path(parent, name) })
+            }
+            Some(id) => match overwrite {
+                Overwrite::Deny => Err(Error::FileExists { path: self.child_path(parent, name) }),
+                Overwrite::Replace => {
+                    let node = &mut self.nodes[id.index()];
+                    node.kind = Kind::File { size, content };
+                    node.mtime = NO_MTIME;
+                    Ok(id)
+                }
+            },
+            None => Ok(self.push_node(parent, name, false, size, content)),
+        }
+    }
+
+    /// Adds a file with content from `source` (its size is taken now); a file already there is
+    /// `IMAPI_E_FILEEXISTS`.
+    pub fn add_file(
+        &mut self,
+        parent: NodeId,
+        name: &str,
+        source: impl Source + 'static,
+    ) -> Result<NodeId, Error> {
+        self.add_file_with(parent, name, Box::new(source), Overwrite::Deny)
+    }
+
+    /// Adds a file with content from a boxed `source`, replacing a file already there only
+    /// with [`Overwrite::Replace`].
+    pub fn add_file_with(
+        &mut self,
+        parent: NodeId,
+        name: &str,
+        source: Box<dyn Source>,
+        overwrite: Overwrite,
+    ) -> Result<NodeId, Error> {
+        let size = source.len().map_err(|e| Error::SourceRead {
+            path: self.child_path(parent, name),
+            source_name: source.describe(),
+            source: e,
+        })?;
+        self.add_file_content(parent, name, size, Content::Source(source), overwrite)
+    }
+
+    /// Adds a file whose data an earlier session already holds at block `extent`: the plan
+    /// points at it and the emit pass writes none of its bytes.
+    pub fn add_imported_file(
+        &mut self,
+        parent: NodeId,
+        name: &str,
+        extent: u32,
+        size: u64,
+    ) -> Result<NodeId, Error> {
+        self.add_file_content(parent, name, size, Content::Imported { extent }, Overwrite::Replace)
+    }
+
+    /// Adds a host file or folder under `parent`. A folder adds its *contents* to `parent`
+    /// (merged with what is there), as IMAPI's `AddData` does; a file is added under its own
+    /// name. Returns the warnings of the walk (links skipped, names changed).
+    pub fn add_host(
+        &mut self,
+        parent: NodeId,
+        host: &Path,
+        opts: &HostOptions,
+    ) -> Result<Vec<Warning>, Error> {
+        let meta = self.host_meta(host, opts.follow_links)?;
+        if meta.is_dir() {
+            let mut walk = Walk::new(opts);
+            self.walk_dir(parent, host, &meta, &mut walk)?;
+            return Ok(walk.warnings);
+        }
+        let name = host.file_name().ok_or_else(|| bad_path(&host.display().to_string()))?;
+        let (name, changed) = decode_host_name(name);
+        let mut walk = Walk::new(opts);
+        if changed {
+            walk.warnings
+                .push(Warning::NonUtf8Name { path: host.to_path_buf(), name: name.clone() });
+        }
+        self.add_host_entry(parent, &name, host, &meta, &mut walk)?;
+        Ok(walk.warnings)
+    }
+
+    /// Adds a host file or folder at `name` in `parent` (a graft point): a folder becomes the
+    /// directory `name` holding its contents, a file the file `name`.
+    pub fn add_host_as(
+        &mut self,
+        parent: NodeId,
+        name: &str,
+        host: &Path,
+        opts: &HostOptions,
+    ) -> Result<Vec<Warning>, Error> {
+        let meta = self.host_meta(host, opts.follow_links)?;
+        let mut walk = Walk::new(opts);
+        self.add_host_entry(parent, name, host, &meta, &mut walk)?;
+        Ok(walk.warnings)
+    }
+
+    fn host_meta(&self, host: &Path, follow: bool) -> Result<fs::Metadata, Error> {
+        let meta = if follow { fs::metadata(host) } else { fs::symlink_metadata(host) };
+        let meta = meta.map_err(|e| Error::Host { path: host.to_path_buf(), source: e })?;
+        if meta.file_type().is_symlink() {
+            // A link named on the command line is followed, as tar and mkisofs do.
+            return fs::metadata(host)
+                .map_err(|e| Error::Host { path: host.to_path_buf(), source: e });
+        }
+        Ok(meta)
+    }
+
+    fn add_host_entry(
+        &mut self,
+        parent: NodeId,
+        name: &str,
+        host: &Path,
+        meta: &fs::Metadata,
+        walk: &mut Walk<'_>,
+    ) -> Result<(), Error> {
+        if meta.is_dir() {
+            let dir = self.add_dir(parent, name)?;
+            self.set_mtime(dir, unix_mtime(meta));
+            self.walk_dir(dir, host, meta, walk)
+        } else if meta.is_file() {
+            let host_dir = host.parent().unwrap_or(Path::new("")).to_path_buf();
+            let file_name = host.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+            let dir = self.push_host_dir(host_dir);
+            let odd = self.push_odd_name(file_name);
+            self.add_host_file(parent, name, meta, dir, HostName::Odd(odd), walk)?;
+            Ok(())
+        } else {
+            walk.warnings.push(Warning::SpecialFileSkipped { path: host.to_path_buf() });
+            Ok(())
+        }
+    }
+
+    fn push_host_dir(&mut self, path: PathBuf) -> u32 {
+        self.host_dirs.push(path);
+        u32::try_from(self.host_dirs.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    fn push_odd_name(&mut self, name: OsString) -> u32 {
+        self.odd_names.push(name);
+        u32::try_from(self.odd_names.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    fn add_host_file(
+        &mut self,
+        parent: NodeId,
+        name: &str,
+        meta: &fs::Metadata,
+        dir: u32,
+        host_name: HostName,
+        walk: &mut Walk<'_>,
+    ) -> Result<NodeId, Error> {
+        let size = meta.len();
+        let linked = is_hard_linked(meta).then(|| file_identity(meta)).flatten();
+        let id = match linked.and_then(|k| walk.hard_links.get(&k).copied()) {
+            Some(content) => {
+                self.add_file_shared(parent, name, size, content, walk.opts.overwrite)?
+            }
+            None => {
+                let content = u32::try_from(self.contents.len()).unwrap_or(u32::MAX);
+                let id = self.add_file_shared(parent, name, size, content, walk.opts.overwrite)?;
+                let host_name = match host_name {
+                    HostName::Node(_) => HostName::Node(id),
+                    odd => odd,
+                };
+                self.contents.push(Content::Host { dir, name: host_name });
+                if let Some(k) = linked {
+                    walk.hard_links.insert(k, content);
+                }
+                id
+            }
+        };
+        self.set_mtime(id, unix_mtime(meta));
+        Ok(id)
+    }
+
+    /// Adds the contents of host folder `host` into directory `into`, depth first with an
+    /// explicit stack.
+    fn walk_dir(
+        &mut self,
+        into: NodeId,
+        host: &Path,
+        meta: &fs::Metadata,
+        walk: &mut Walk<'_>,
+    ) -> Result<(), Error> {
+        if let Some(k) = file_identity(meta) {
+            walk.seen_dirs.insert(k);
+        }
+        let mut stack: Vec<(NodeId, PathBuf, PathBuf)> =
+            vec![(into, host.to_path_buf(), PathBuf::new())];
+        while let Some((dir_node, dir_path, rel)) = stack.pop() {
+            let reader = fs::read_dir(&dir_path)
+                .map_err(|e| Error::Host { path: dir_path.clone(), source: e })?;
+            let mut entries = Vec::new();
+            for entry in reader {
+                let entry = entry.map_err(|e| Error::Host { path: dir_path.clone(), source: e })?;
+                entries.push(entry);
+            }
+            entries.sort_by_key(|e| e.file_name());
+            let host_dir = self.push_host_dir(dir_path.clone());
+            for entry in entries {
+                let os_name = entry.file_name();
+                let rel_path = rel.join(&os_name);
+                if let Some(ex) = &walk.opts.exclude {
+                    if ex.is_match(&os_name) || ex.is_match(&rel_path) {
+                        continue;
+                    }
+                }
+                let host_path = dir_path.join(&os_name);
+                let (name, changed) = decode_host_name(&os_name);
+                if changed {
+                    walk.warnings
+                        .push(Warning::NonUtf8Name { path: host_path.clone(), name: name.clone() });
+                }
+                let mut meta = entry
+                    .metadata()
+                    .map_err(|e| Error::Host { path: host_path.clone(), source: e })?;
+                if meta.file_type().is_symlink() {
+                    if !walk.opts.follow_links {
+                        walk.warnings.push(Warning::SymlinkSkipped { path: host_path });
+                        continue;
+                    }
+                    meta = match fs::metadata(&host_path) {
+                        Ok(m) => m,
+                        Err(_) => {
+                            // A dangling link or a loop the kernel refused (ELOOP).
+                            walk.warnings.push(Warning::SymlinkLoop { path: host_path });
+                            continue;
+                        }
+                    };
+                }
+                if meta.is_dir() {
+                    if let Some(k) = file_identity(&meta) {
+                        if !walk.seen_dirs.insert(k) {
+                            walk.warnings.push(Warning::SymlinkLoop { path: host_path });
+                            continue;
+                        }
+                    }
+                    let child = self.add_dir(dir_node, &name)?;
+                    self.set_mtime(child, unix_mtime(&meta));
+                    stack.push((child, host_path, rel_path));
+                } else if meta.is_file() {
+                    let host_name = if changed {
+                        HostName::Odd(self.push_odd_name(os_name))
+                    } else {
+                        HostName::Node(NodeId(0))
+                    };
+                    self.add_host_file(dir_node, &name, &meta, host_dir, host_name, walk)?;
+                } else {
+                    walk.warnings.push(Warning::SpecialFileSkipped { path: host_path });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The host path of a walked file's content.
+    pub(crate) fn host_path(&self, dir: u32, name: HostName) -> PathBuf {
+        let base = self.host_dirs.get(dir as usize).map(PathBuf::as_path).unwrap_or(Path::new(""));
+        match name {
+            HostName::Node(id) => base.join(self.name(id)),
+            HostName::Odd(i) => base
+                .join(self.odd_names.get(i as usize).map(OsString::as_os_str).unwrap_or_default()),
+        }
+    }
+}
+
+impl<'o> Walk<'o> {
+    fn new(opts: &'o HostOptions) -> Self {
+        Self { opts, warnings: Vec::new(), seen_dirs: HashSet::new(), hard_links: HashMap::new() }
+    }
+}
+
+/// Seconds since 1970 UTC of a system time (negative before).
+pub fn system_time_to_unix(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+    }
+}
