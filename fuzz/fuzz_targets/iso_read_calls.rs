@@ -5,7 +5,7 @@ use std::io::Read;
 
 use imapi_joliet::read::{Limits, Options, PathTableKind};
 use imapi_joliet::verify::verify;
-use imapi_joliet::{Image, Namespace};
+use imapi_joliet::{Image, TreeKind};
 
 /// Bytes of file data read per input at most, so overlapping extents cannot slow a run down.
 const READ_BUDGET: u64 = 8 << 20;
@@ -20,7 +20,7 @@ pub fn run(data: &[u8]) {
         let opts = Options::new().lenient(lenient).limits(limits);
         let Ok(image) = Image::parse_with(data, opts) else { continue };
         let mut budget = READ_BUDGET;
-        for ns in [Namespace::Iso9660, Namespace::Joliet] {
+        for ns in [TreeKind::Iso, TreeKind::Joliet] {
             let Ok(walk) = image.walk(ns) else { continue };
             let mut paths = Vec::new();
             for entry in walk {

@@ -48,7 +48,7 @@ pub use emit::{EmitOptions, ImageReader};
 pub use error::{Error, Warning};
 pub use names::{IsoLevel, NonBmpPolicy};
 pub use plan::{Plan, PlanOptions, TreeKind};
-pub use read::{Entry, EntryKind, Image, Namespace, ReadError};
+pub use read::{Entry, EntryKind, Image, ReadError};
 pub use source::{BytesSource, FileRangeSource, PathSource, Source};
 pub use tree::{HostOptions, NodeId, Overwrite, Tree};
 pub use verify::{Finding, Report, Rule, Severity};

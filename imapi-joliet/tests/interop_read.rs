@@ -6,7 +6,7 @@ use std::fs::File;
 use std::process::Command;
 
 use common::{have, have_pycdlib, host_tree, image_tree, paths, run, sample_tree};
-use imapi_joliet::read::{Image, Namespace};
+use imapi_joliet::read::{Image, TreeKind};
 
 #[test]
 fn xorriso_joliet_without_rock_ridge() {
@@ -23,14 +23,14 @@ fn xorriso_joliet_without_rock_ridge() {
         .arg(&src));
     let data = std::fs::read(&iso).unwrap();
     let image = Image::parse(&data).unwrap();
-    assert_eq!(image.default_namespace(), Namespace::Joliet);
+    assert_eq!(image.default_tree(), TreeKind::Joliet);
     let want = host_tree(&src);
-    let got = image_tree(&image, Namespace::Joliet);
+    let got = image_tree(&image, TreeKind::Joliet);
     assert_eq!(paths(&got), paths(&want));
     assert_eq!(got, want);
     // The same image through a `Read + Seek`.
     let streamed = Image::from_reader(File::open(&iso).unwrap()).unwrap();
-    assert_eq!(image_tree(&streamed, Namespace::Joliet), want);
+    assert_eq!(image_tree(&streamed, TreeKind::Joliet), want);
 }
 
 fn xorriso(args: &[&str], src: &std::path::Path, out: &std::path::Path) {
@@ -58,13 +58,13 @@ fn xorriso_with_rock_ridge_system_use_is_skipped() {
     xorriso(&["-J", "-R"], &src, &iso);
     let data = std::fs::read(&iso).unwrap();
     let image = Image::parse(&data).unwrap();
-    assert_eq!(image_tree(&image, Namespace::Joliet), host_tree(&src));
+    assert_eq!(image_tree(&image, TreeKind::Joliet), host_tree(&src));
     // The ISO 9660 tree holds the same bytes under d-character names.
-    let iso_tree = image_tree(&image, Namespace::Iso9660);
+    let iso_tree = image_tree(&image, TreeKind::Iso);
     assert_eq!(iso_tree.len(), host_tree(&src).len());
-    let hello = image.lookup(Namespace::Iso9660, "/HELLO.TXT").unwrap();
+    let hello = image.lookup(TreeKind::Iso, "/HELLO.TXT").unwrap();
     assert_eq!(hello.name(), "HELLO.TXT;1");
-    let root = image.root(Namespace::Iso9660).unwrap();
+    let root = image.root(TreeKind::Iso).unwrap();
     let dot = image.records(root.sections()[0]).next().unwrap().unwrap();
     assert!(dot.is_dot());
     assert!(dot.system_use().starts_with(b"SP"), "Rock Ridge starts with an SP entry");
@@ -83,7 +83,7 @@ fn genisoimage_joliet_and_rock_ridge() {
         let iso = tmp.path().join(format!("g{i}.iso"));
         genisoimage(args, &src, &iso);
         let image = Image::from_reader(File::open(&iso).unwrap()).unwrap();
-        assert_eq!(image_tree(&image, Namespace::Joliet), want, "{args:?}");
+        assert_eq!(image_tree(&image, TreeKind::Joliet), want, "{args:?}");
         assert_eq!(image.primary().volume_id(), "CDROM");
     }
 }
@@ -122,8 +122,8 @@ iso.close()
     .into_iter()
     .map(|(p, c)| (p.to_owned(), c))
     .collect();
-    assert_eq!(image_tree(&image, Namespace::Joliet), want);
-    assert_eq!(image.lookup(Namespace::Iso9660, "EMPTY").unwrap().name(), "EMPTY.;1");
+    assert_eq!(image_tree(&image, TreeKind::Joliet), want);
+    assert_eq!(image.lookup(TreeKind::Iso, "EMPTY").unwrap().name(), "EMPTY.;1");
     assert_eq!(image.read_path("/dir1/hello.txt;1").unwrap(), b"hello pycdlib");
 }
 
@@ -137,17 +137,17 @@ fn last_session_of_a_multisession_image() {
     let opts = imapi_joliet::read::Options::new().session_start(start);
     let last = Image::parse_with(&disc, opts).unwrap();
     assert_eq!(last.primary().block(), u64::from(start) + 16);
-    let got = image_tree(&last, Namespace::Joliet);
+    let got = image_tree(&last, TreeKind::Joliet);
     let paths: Vec<_> = got.keys().map(String::as_str).collect();
     assert_eq!(paths, ["old", "old/first.txt", "second.txt"]);
     assert_eq!(got["old/first.txt"].as_deref(), Some(&b"first session"[..]));
     assert_eq!(got["second.txt"].as_deref(), Some(&b"second session"[..]));
     // The earlier session's file keeps its extent in the first session.
-    let old = last.lookup(Namespace::Joliet, "old/first.txt").unwrap();
+    let old = last.lookup(TreeKind::Joliet, "old/first.txt").unwrap();
     assert!(old.block() < start);
     // Without the session start, the first session is read.
     let first_only = Image::parse(&disc).unwrap();
-    assert!(first_only.lookup(Namespace::Joliet, "second.txt").is_err());
+    assert!(first_only.lookup(TreeKind::Joliet, "second.txt").is_err());
 }
 
 /// Three hundred long names: the Joliet directory spans several blocks (pitfall 8). The
@@ -168,9 +168,9 @@ fn large_directories_match_isoinfo() {
     xorriso(&["-J", "--norock"], &src, &iso);
     let data = std::fs::read(&iso).unwrap();
     let image = Image::parse(&data).unwrap();
-    let many = image.lookup(Namespace::Joliet, "many").unwrap();
+    let many = image.lookup(TreeKind::Joliet, "many").unwrap();
     assert!(many.size() > 2048 * 4, "{}", many.size());
-    assert_eq!(image_tree(&image, Namespace::Joliet), host_tree(&src));
+    assert_eq!(image_tree(&image, TreeKind::Joliet), host_tree(&src));
     let out = run(Command::new("isoinfo").args(["-J", "-f", "-i"]).arg(&iso));
     let mut theirs: Vec<String> = String::from_utf8(out.stdout)
         .unwrap()

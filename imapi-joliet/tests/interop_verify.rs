@@ -172,11 +172,8 @@ fn section_9_3_pairs_are_in_order_in_both_tools() {
         assert_eq!(report.findings, [], "{tool}");
         let data = std::fs::read(&iso).unwrap();
         let image = Image::parse(&data).unwrap();
-        let names: Vec<String> = image
-            .walk(imapi_joliet::Namespace::Iso9660)
-            .unwrap()
-            .map(|e| e.unwrap().path)
-            .collect();
+        let names: Vec<String> =
+            image.walk(imapi_joliet::TreeKind::Iso).unwrap().map(|e| e.unwrap().path).collect();
         assert_eq!(
             names,
             ["A.B;1", "AB.;1", "A_B.;1", "FILE.;1", "FILE.0;1", "FILE.TX;1", "FILE.TX1;1"],

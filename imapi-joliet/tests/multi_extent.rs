@@ -14,14 +14,14 @@ use std::process::{Command, Stdio};
 use common::sparse::{SparseImage, MARKED};
 use imapi_joliet::read::Options;
 use imapi_joliet::verify::verify;
-use imapi_joliet::{Image, Namespace};
+use imapi_joliet::{Image, TreeKind};
 
 fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/xorriso-multi-extent.sparse")
 }
 
 fn check(image: &Image<SparseImage>) {
-    for ns in [Namespace::Joliet, Namespace::Iso9660] {
+    for ns in [TreeKind::Joliet, TreeKind::Iso] {
         let listed: Vec<(String, u64)> = image
             .walk(ns)
             .unwrap()
@@ -30,18 +30,18 @@ fn check(image: &Image<SparseImage>) {
             .unwrap();
         let names: Vec<(&str, u64)> = listed.iter().map(|(p, s)| (p.as_str(), *s)).collect();
         let want = match ns {
-            Namespace::Joliet => {
+            TreeKind::Joliet => {
                 [("big.bin", MARKED[0].size), ("small.txt", 6), ("ten.bin", MARKED[1].size)]
             }
-            Namespace::Iso9660 => {
+            TreeKind::Iso => {
                 [("BIG.BIN;1", MARKED[0].size), ("SMALL.TXT;1", 6), ("TEN.BIN;1", MARKED[1].size)]
             }
         };
         assert_eq!(names, want, "{ns:?}");
         for file in &MARKED {
             let path = match ns {
-                Namespace::Joliet => file.name.to_owned(),
-                Namespace::Iso9660 => file.name.to_uppercase(),
+                TreeKind::Joliet => file.name.to_owned(),
+                TreeKind::Iso => file.name.to_uppercase(),
             };
             let entry = image.lookup(ns, &path).unwrap();
             let lens: Vec<u64> = entry.sections().iter().map(|s| u64::from(s.len)).collect();

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use zerocopy::{FromBytes, FromZeros};
 
-use super::{len64, sub, text, Ctx, Namespace, ReadError};
+use super::{len64, sub, text, Ctx, ReadError, TreeKind};
 use crate::date::{DateError, IsoDateTime};
 use crate::raw::{DirRecordHeader, BLOCK_U64, DIR_RECORD_HEADER_LEN};
 use crate::raw::{FLAG_ASSOCIATED, FLAG_DIRECTORY, FLAG_HIDDEN, FLAG_MULTI_EXTENT};
@@ -303,7 +303,7 @@ pub enum EntryKind {
 /// A file or directory: its records joined, its name decoded.
 #[derive(Debug, Clone)]
 pub struct Entry<'a> {
-    namespace: Namespace,
+    tree: TreeKind,
     ident: Cow<'a, [u8]>,
     name: String,
     kind: EntryKind,
@@ -315,10 +315,10 @@ pub struct Entry<'a> {
 }
 
 impl<'a> Entry<'a> {
-    fn new(namespace: Namespace, first: Record<'a>, sections: Vec<Extent>, size: u64) -> Self {
+    fn new(tree: TreeKind, first: Record<'a>, sections: Vec<Extent>, size: u64) -> Self {
         let kind = if first.is_dir() { EntryKind::Directory } else { EntryKind::File };
-        let mut name = text::decode(namespace, first.identifier());
-        if namespace == Namespace::Joliet && name.ends_with(";1") {
+        let mut name = text::decode(tree, first.identifier());
+        if tree == TreeKind::Joliet && name.ends_with(";1") {
             name.truncate(name.len() - 2);
         }
         let (hdr, block, offset) = (first.hdr, first.block, first.offset);
@@ -329,16 +329,16 @@ impl<'a> Entry<'a> {
             }
             Cow::Owned(_) => Cow::Owned(first.identifier().to_vec()),
         };
-        Self { namespace, ident, name, kind, size, sections, hdr, block, offset }
+        Self { tree, ident, name, kind, size, sections, hdr, block, offset }
     }
 
     /// The root directory of a tree, as its descriptor records it.
-    pub(crate) fn root(namespace: Namespace, root: Extent, block: u64) -> Entry<'static> {
+    pub(crate) fn root(tree: TreeKind, root: Extent, block: u64) -> Entry<'static> {
         let mut hdr = DirRecordHeader::new_zeroed();
         hdr.flags = FLAG_DIRECTORY;
         hdr.len_fi = 1;
         Entry {
-            namespace,
+            tree,
             ident: Cow::Borrowed(&[0]),
             name: String::new(),
             kind: EntryKind::Directory,
@@ -351,8 +351,8 @@ impl<'a> Entry<'a> {
     }
 
     /// The tree the entry belongs to.
-    pub fn namespace(&self) -> Namespace {
-        self.namespace
+    pub fn tree(&self) -> TreeKind {
+        self.tree
     }
     /// The identifier as recorded (UCS-2 big-endian bytes in Joliet).
     pub fn identifier(&self) -> &[u8] {
@@ -416,12 +416,12 @@ impl<'a> Entry<'a> {
 /// Joins records into entries; the engine behind [`Entries`] and the walks.
 pub(crate) struct EntryCursor<'a> {
     records: DirCursor<'a>,
-    namespace: Namespace,
+    tree: TreeKind,
 }
 
 impl<'a> EntryCursor<'a> {
-    pub(crate) fn new(ctx: Ctx<'a>, namespace: Namespace, dir: Extent) -> Self {
-        Self { records: DirCursor::new(ctx, dir), namespace }
+    pub(crate) fn new(ctx: Ctx<'a>, tree: TreeKind, dir: Extent) -> Self {
+        Self { records: DirCursor::new(ctx, dir), tree }
     }
 
     /// The next entry, counting its records against `budget`. After an error, `None` forever.
@@ -445,10 +445,10 @@ impl<'a> EntryCursor<'a> {
             let size = u64::from(first.data_len);
             let mut sections = vec![first.extent()];
             if !first.is_multi_extent() {
-                return Some(Ok(Entry::new(self.namespace, first, sections, size)));
+                return Some(Ok(Entry::new(self.tree, first, sections, size)));
             }
             return Some(match self.join(&first, &mut sections, size, budget) {
-                Ok(size) => Ok(Entry::new(self.namespace, first, sections, size)),
+                Ok(size) => Ok(Entry::new(self.tree, first, sections, size)),
                 Err(e) => Err(e),
             });
         }
@@ -462,7 +462,7 @@ impl<'a> EntryCursor<'a> {
         mut size: u64,
         budget: &mut u64,
     ) -> Result<u64, ReadError> {
-        let ns = self.namespace;
+        let ns = self.tree;
         let name = || text::decode(ns, first.identifier());
         let bad = |r: &Record<'_>, reason| ReadError::BadMultiExtent {
             name: text::decode(ns, first.identifier()),
@@ -509,8 +509,8 @@ pub struct Entries<'a> {
 }
 
 impl<'a> Entries<'a> {
-    pub(crate) fn new(ctx: Ctx<'a>, namespace: Namespace, dir: Extent) -> Self {
-        Self { cursor: EntryCursor::new(ctx, namespace, dir), budget: ctx.opts.limits.max_records }
+    pub(crate) fn new(ctx: Ctx<'a>, tree: TreeKind, dir: Extent) -> Self {
+        Self { cursor: EntryCursor::new(ctx, tree, dir), budget: ctx.opts.limits.max_records }
     }
 }
 

@@ -49,16 +49,8 @@ pub use read_at::{ReadAt, SeekReader};
 pub use volume::{Descriptor, DescriptorKind, RecognitionEntry, Volume, MAX_DESCRIPTORS};
 pub use walk::{Walk, WalkEntry};
 
+pub use crate::plan::TreeKind;
 use crate::raw::{BothU16, BothU32, BLOCK, BLOCK_U64};
-
-/// One of the two trees of an image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Namespace {
-    /// The ISO 9660 tree of the primary volume descriptor.
-    Iso9660,
-    /// The Joliet tree of the supplementary volume descriptor.
-    Joliet,
-}
 
 /// Bounds on the work one call may do, against hostile images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -328,20 +320,20 @@ impl<S: ReadAt> Image<S> {
         self.joliet.as_ref()
     }
 
-    /// The descriptor of `namespace`'s tree.
-    pub fn volume(&self, namespace: Namespace) -> Result<&Volume, ReadError> {
-        match namespace {
-            Namespace::Iso9660 => Ok(&self.primary),
-            Namespace::Joliet => self.joliet.as_ref().ok_or(ReadError::NoJoliet),
+    /// The descriptor of tree `tree`.
+    pub fn volume(&self, tree: TreeKind) -> Result<&Volume, ReadError> {
+        match tree {
+            TreeKind::Iso => Ok(&self.primary),
+            TreeKind::Joliet => self.joliet.as_ref().ok_or(ReadError::NoJoliet),
         }
     }
 
     /// Joliet when the image has it, else ISO 9660: the tree a Windows reader shows.
-    pub fn default_namespace(&self) -> Namespace {
+    pub fn default_tree(&self) -> TreeKind {
         if self.joliet.is_some() {
-            Namespace::Joliet
+            TreeKind::Joliet
         } else {
-            Namespace::Iso9660
+            TreeKind::Iso
         }
     }
 
@@ -361,10 +353,10 @@ impl<S: ReadAt> Image<S> {
         &self.recognition
     }
 
-    /// The root directory of `namespace`'s tree.
-    pub fn root(&self, namespace: Namespace) -> Result<Entry<'static>, ReadError> {
-        let vol = self.volume(namespace)?;
-        Ok(Entry::root(namespace, vol.root(), vol.block()))
+    /// The root directory of tree `tree`.
+    pub fn root(&self, tree: TreeKind) -> Result<Entry<'static>, ReadError> {
+        let vol = self.volume(tree)?;
+        Ok(Entry::root(tree, vol.root(), vol.block()))
     }
 
     /// The raw records of the directory at `dir`, `.` and `..` included.
@@ -372,34 +364,34 @@ impl<S: ReadAt> Image<S> {
         Records::new(self.ctx(), dir)
     }
 
-    /// The entries of directory `dir` of `namespace`'s tree.
+    /// The entries of directory `dir` of tree `tree`.
     pub fn read_dir(&self, dir: &Entry<'_>) -> Result<Entries<'_>, ReadError> {
         match (dir.is_dir(), dir.sections().first()) {
-            (true, Some(&ext)) => Ok(Entries::new(self.ctx(), dir.namespace(), ext)),
+            (true, Some(&ext)) => Ok(Entries::new(self.ctx(), dir.tree(), ext)),
             _ => Err(ReadError::NotADirectory { path: dir.name().to_owned() }),
         }
     }
 
-    /// Walks `namespace`'s tree, depth first.
-    pub fn walk(&self, namespace: Namespace) -> Result<Walk<'_>, ReadError> {
-        let root = self.volume(namespace)?.root();
-        Ok(Walk::new(self.ctx(), namespace, root))
+    /// Walks tree `tree`, depth first.
+    pub fn walk(&self, tree: TreeKind) -> Result<Walk<'_>, ReadError> {
+        let root = self.volume(tree)?.root();
+        Ok(Walk::new(self.ctx(), tree, root))
     }
 
     /// Walks the default tree (Joliet when present), depth first.
     pub fn entries(&self) -> Walk<'_> {
-        let ns = self.default_namespace();
+        let ns = self.default_tree();
         let root = match ns {
-            Namespace::Joliet => self.joliet.as_ref().map_or(self.primary.root(), Volume::root),
-            Namespace::Iso9660 => self.primary.root(),
+            TreeKind::Joliet => self.joliet.as_ref().map_or(self.primary.root(), Volume::root),
+            TreeKind::Iso => self.primary.root(),
         };
         Walk::new(self.ctx(), ns, root)
     }
 
-    /// The entry at `path` in `namespace`'s tree; `/` is the root. A name matches with or
+    /// The entry at `path` in tree `tree`; `/` is the root. A name matches with or
     /// without its version `;1`, in either tree.
-    pub fn lookup(&self, namespace: Namespace, path: &str) -> Result<Entry<'_>, ReadError> {
-        walk::lookup(self.ctx(), namespace, self.root(namespace)?, path)
+    pub fn lookup(&self, tree: TreeKind, path: &str) -> Result<Entry<'_>, ReadError> {
+        walk::lookup(self.ctx(), tree, self.root(tree)?, path)
     }
 
     /// The bytes of `entry`, streamed section after section.
@@ -410,7 +402,7 @@ impl<S: ReadAt> Image<S> {
     /// The whole content of the file at `path` in the default tree, for small files: larger
     /// than [`Limits::max_read_len`] is an error (stream it with [`Image::open`]).
     pub fn read_path(&self, path: &str) -> Result<Vec<u8>, ReadError> {
-        let entry = self.lookup(self.default_namespace(), path)?;
+        let entry = self.lookup(self.default_tree(), path)?;
         let limit = self.opts.limits.max_read_len;
         if entry.size() > limit {
             let size = entry.size();
@@ -426,13 +418,13 @@ impl<S: ReadAt> Image<S> {
         Ok(out)
     }
 
-    /// Every record of the `kind` path table of `namespace`'s tree.
+    /// Every record of the `kind` path table of tree `tree`.
     pub fn path_table(
         &self,
-        namespace: Namespace,
+        tree: TreeKind,
         kind: PathTableKind,
     ) -> Result<Vec<PathTableRecord<'_>>, ReadError> {
-        path_table::read_path_table(self.ctx(), self.volume(namespace)?, kind)
+        path_table::read_path_table(self.ctx(), self.volume(tree)?, kind)
     }
 
     /// The 2048 bytes of `block`.

@@ -7,7 +7,7 @@ use zerocopy::byteorder::{BigEndian, LittleEndian};
 use zerocopy::FromBytes;
 
 use super::volume::Volume;
-use super::{sub, Ctx, Namespace, ReadError};
+use super::{sub, Ctx, ReadError, TreeKind};
 use crate::raw::{path_record_len, PathRecordHeader, BLOCK_U64, PATH_RECORD_HEADER_LEN};
 
 /// Which copy of a path table.
@@ -34,12 +34,12 @@ pub struct PathTableRecord<'a> {
     pub offset: usize,
 }
 
-fn table_name(namespace: Namespace, kind: PathTableKind) -> &'static str {
-    match (namespace, kind) {
-        (Namespace::Iso9660, PathTableKind::L) => "ISO 9660 type L",
-        (Namespace::Iso9660, PathTableKind::M) => "ISO 9660 type M",
-        (Namespace::Joliet, PathTableKind::L) => "Joliet type L",
-        (Namespace::Joliet, PathTableKind::M) => "Joliet type M",
+fn table_name(tree: TreeKind, kind: PathTableKind) -> &'static str {
+    match (tree, kind) {
+        (TreeKind::Iso, PathTableKind::L) => "ISO 9660 type L",
+        (TreeKind::Iso, PathTableKind::M) => "ISO 9660 type M",
+        (TreeKind::Joliet, PathTableKind::L) => "Joliet type L",
+        (TreeKind::Joliet, PathTableKind::M) => "Joliet type M",
     }
 }
 
@@ -49,7 +49,7 @@ pub(crate) fn read_path_table<'a>(
     vol: &Volume,
     kind: PathTableKind,
 ) -> Result<Vec<PathTableRecord<'a>>, ReadError> {
-    let table = table_name(vol.namespace(), kind);
+    let table = table_name(vol.tree(), kind);
     let size = vol.path_table_size();
     let limit = ctx.opts.limits.max_path_table;
     if size > limit {

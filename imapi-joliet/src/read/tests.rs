@@ -6,7 +6,7 @@ use super::testkit::*;
 use super::*;
 use crate::raw::{FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
 
-fn names<S: ReadAt>(image: &Image<S>, ns: Namespace) -> Vec<(String, u64)> {
+fn names<S: ReadAt>(image: &Image<S>, ns: TreeKind) -> Vec<(String, u64)> {
     image
         .walk(ns)
         .unwrap()
@@ -19,17 +19,17 @@ fn names<S: ReadAt>(image: &Image<S>, ns: Namespace) -> Vec<(String, u64)> {
 fn reads_both_trees() {
     let f = Fixture::new();
     let image = f.image().unwrap();
-    assert_eq!(image.default_namespace(), Namespace::Joliet);
+    assert_eq!(image.default_tree(), TreeKind::Joliet);
     assert_eq!(image.primary().volume_id(), "FIXTURE");
     assert_eq!(image.joliet().unwrap().volume_id(), "fixture");
     assert_eq!(image.joliet().unwrap().joliet_level(), Some(3));
-    let iso = names(&image, Namespace::Iso9660);
+    let iso = names(&image, TreeKind::Iso);
     assert_eq!(
         iso,
         [("A.TXT;1", 5), ("BIG.DAT;1", 2148), ("DIR", 2048), ("DIR/B.TXT;1", 3)]
             .map(|(p, s)| (p.to_owned(), s))
     );
-    let joliet = names(&image, Namespace::Joliet);
+    let joliet = names(&image, TreeKind::Joliet);
     assert_eq!(
         joliet,
         [("a.txt", 5), ("big.dat", 2148), ("dir", 2048), ("dir/b.txt", 3)]
@@ -49,7 +49,7 @@ fn reads_both_trees() {
 fn multi_extent_sections_come_in_order() {
     let f = Fixture::new();
     let image = f.image().unwrap();
-    for (ns, path) in [(Namespace::Iso9660, "/BIG.DAT;1"), (Namespace::Joliet, "/big.dat")] {
+    for (ns, path) in [(TreeKind::Iso, "/BIG.DAT;1"), (TreeKind::Joliet, "/big.dat")] {
         let e = image.lookup(ns, path).unwrap();
         let blocks: Vec<_> = e.sections().iter().map(|s| (u64::from(s.block), s.len)).collect();
         assert_eq!(blocks, [(BIG_1, 2048), (BIG_2, BIG_TAIL)]);
@@ -74,12 +74,12 @@ fn lookups_take_names_with_or_without_versions() {
     let f = Fixture::new();
     let image = f.image().unwrap();
     for path in ["/A.TXT;1", "A.TXT", "/DIR/B.TXT", "DIR//./B.TXT;1"] {
-        assert!(image.lookup(Namespace::Iso9660, path).is_ok(), "{path}");
+        assert!(image.lookup(TreeKind::Iso, path).is_ok(), "{path}");
     }
     for path in ["/a.txt", "a.txt;1", "dir/b.txt;1"] {
-        assert!(image.lookup(Namespace::Joliet, path).is_ok(), "{path}");
+        assert!(image.lookup(TreeKind::Joliet, path).is_ok(), "{path}");
     }
-    assert!(image.lookup(Namespace::Joliet, "/").unwrap().is_dir());
+    assert!(image.lookup(TreeKind::Joliet, "/").unwrap().is_dir());
 }
 
 #[test]
@@ -93,10 +93,10 @@ fn joliet_names_written_with_versions_are_read_without() {
     ];
     f.write_dir(J_DIR, &j_dir);
     let image = f.image().unwrap();
-    let e = image.lookup(Namespace::Joliet, "dir/b.txt").unwrap();
+    let e = image.lookup(TreeKind::Joliet, "dir/b.txt").unwrap();
     assert_eq!(e.name(), "b.txt");
     assert_eq!(e.identifier(), &ucs2("b.txt;1")[..]);
-    assert!(image.lookup(Namespace::Joliet, "dir/b.txt;1").is_ok());
+    assert!(image.lookup(TreeKind::Joliet, "dir/b.txt;1").is_ok());
 }
 
 #[test]
@@ -104,10 +104,10 @@ fn iso_tree_on_request_and_without_joliet() {
     let f = Fixture::iso_only();
     let image = f.image().unwrap();
     assert!(image.joliet().is_none());
-    assert_eq!(image.default_namespace(), Namespace::Iso9660);
+    assert_eq!(image.default_tree(), TreeKind::Iso);
     assert_eq!(image.read_path("/A.TXT").unwrap(), A);
-    assert!(matches!(image.walk(Namespace::Joliet), Err(ReadError::NoJoliet)));
-    assert!(matches!(image.lookup(Namespace::Joliet, "/a.txt"), Err(ReadError::NoJoliet)));
+    assert!(matches!(image.walk(TreeKind::Joliet), Err(ReadError::NoJoliet)));
+    assert!(matches!(image.lookup(TreeKind::Joliet, "/a.txt"), Err(ReadError::NoJoliet)));
 }
 
 #[test]
@@ -117,14 +117,14 @@ fn last_session_is_read_at_its_start() {
     let image = f.image().unwrap();
     assert_eq!(image.primary().block(), 316);
     assert_eq!(image.read_path("/dir/b.txt").unwrap(), B);
-    assert_eq!(image.lookup(Namespace::Joliet, "a.txt").unwrap().block(), 300 + A_TXT as u32);
+    assert_eq!(image.lookup(TreeKind::Joliet, "a.txt").unwrap().block(), 300 + A_TXT as u32);
 }
 
 #[test]
 fn streams_read_the_same_as_slices() {
     let f = Fixture::new();
     let image = Image::from_reader(std::io::Cursor::new(f.bytes.clone())).unwrap();
-    assert_eq!(names(&image, Namespace::Joliet), names(&f.image().unwrap(), Namespace::Joliet));
+    assert_eq!(names(&image, TreeKind::Joliet), names(&f.image().unwrap(), TreeKind::Joliet));
     assert_eq!(image.read_path("big.dat").unwrap(), big());
 }
 
@@ -160,7 +160,7 @@ fn system_use_areas_are_skipped() {
     ];
     f.write_dir(J_DIR, &recs);
     let image = f.image().unwrap();
-    let dir = image.lookup(Namespace::Joliet, "dir").unwrap();
+    let dir = image.lookup(TreeKind::Joliet, "dir").unwrap();
     let recs: Vec<_> = image.records(dir.sections()[0]).collect::<Result<_, _>>().unwrap();
     assert_eq!(recs[2].system_use(), b"NM\x0a\x01\x00rr_b\x00");
     assert_eq!(image.read_path("dir/b.txt").unwrap(), B);
@@ -268,7 +268,7 @@ fn rejects_disagreeing_halves_in_a_record() {
     let at = f.rec(J_ROOT, 2) + 2 + 4;
     f.put(at, &7u32.to_be_bytes());
     let image = f.image().unwrap();
-    let err = image.lookup(Namespace::Joliet, "a.txt").unwrap_err();
+    let err = image.lookup(TreeKind::Joliet, "a.txt").unwrap_err();
     assert!(
         matches!(err, ReadError::Endian { what: "extent location", block: 25, offset: 70, .. }),
         "{err}"
@@ -294,7 +294,7 @@ fn rejects_a_record_shorter_than_34() {
     let at = f.rec(ISO_ROOT, 2);
     f.bytes[at] = 12;
     let image = f.image().unwrap();
-    let err = image.lookup(Namespace::Iso9660, "A.TXT").unwrap_err();
+    let err = image.lookup(TreeKind::Iso, "A.TXT").unwrap_err();
     assert!(
         matches!(err, ReadError::RecordTooShort { block: 23, offset: 68, len_dr: 12 }),
         "{err}"
@@ -322,7 +322,7 @@ fn rejects_a_record_crossing_its_sector() {
         pos += r.len();
     }
     let image = f.image().unwrap();
-    let err = image.walk(Namespace::Joliet).unwrap().find_map(Result::err).unwrap();
+    let err = image.walk(TreeKind::Joliet).unwrap().find_map(Result::err).unwrap();
     assert!(
         matches!(err, ReadError::RecordCrossesSector { block: 26, offset: 1846, len_dr: 254 }),
         "{err}"
@@ -336,7 +336,7 @@ fn rejects_a_record_past_its_directory() {
     let at = f.rec(ISO_ROOT, 5) + 10;
     f.put32(at, 80);
     let image = f.image().unwrap();
-    let err = image.lookup(Namespace::Iso9660, "DIR/B.TXT").unwrap_err();
+    let err = image.lookup(TreeKind::Iso, "DIR/B.TXT").unwrap_err();
     assert!(
         matches!(
             err,
@@ -352,7 +352,7 @@ fn rejects_an_identifier_past_its_record() {
     let at = f.rec(ISO_ROOT, 2) + 32;
     f.bytes[at] = 200;
     let image = f.image().unwrap();
-    let err = image.lookup(Namespace::Iso9660, "A.TXT").unwrap_err();
+    let err = image.lookup(TreeKind::Iso, "A.TXT").unwrap_err();
     assert!(
         matches!(
             err,
@@ -368,7 +368,7 @@ fn rejects_an_empty_identifier() {
     let at = f.rec(ISO_ROOT, 2) + 32;
     f.bytes[at] = 0;
     let image = f.image().unwrap();
-    let err = image.lookup(Namespace::Iso9660, "A.TXT").unwrap_err();
+    let err = image.lookup(TreeKind::Iso, "A.TXT").unwrap_err();
     assert!(matches!(err, ReadError::EmptyIdentifier { block: 23, offset: 68 }), "{err}");
 }
 
@@ -378,7 +378,7 @@ fn rejects_a_multi_extent_file_without_final_section() {
     let at = f.rec(ISO_DIR, 2) + 25;
     f.bytes[at] = FLAG_MULTI_EXTENT;
     let image = f.image().unwrap();
-    let err = image.lookup(Namespace::Iso9660, "DIR/B.TXT").unwrap_err();
+    let err = image.lookup(TreeKind::Iso, "DIR/B.TXT").unwrap_err();
     assert!(
         matches!(&err, ReadError::UnterminatedMultiExtent { name, block: 24, offset: 68 } if name == "B.TXT;1"),
         "{err}"
@@ -391,7 +391,7 @@ fn rejects_a_multi_extent_file_whose_sections_change_name() {
     let at = f.rec(ISO_ROOT, 4) + 33;
     f.put(at, b"BIG.DAX;1");
     let image = f.image().unwrap();
-    let err = image.walk(Namespace::Iso9660).unwrap().find_map(Result::err).unwrap();
+    let err = image.walk(TreeKind::Iso).unwrap().find_map(Result::err).unwrap();
     assert!(
         matches!(
             err,
@@ -412,7 +412,7 @@ fn rejects_a_multi_extent_directory() {
     let at = f.rec(ISO_ROOT, 3) + 25;
     f.bytes[at] = FLAG_MULTI_EXTENT | FLAG_DIRECTORY;
     let image = f.image().unwrap();
-    let err = image.walk(Namespace::Iso9660).unwrap().find_map(Result::err).unwrap();
+    let err = image.walk(TreeKind::Iso).unwrap().find_map(Result::err).unwrap();
     assert!(matches!(err, ReadError::BadMultiExtent { reason: "is a directory", .. }), "{err}");
 }
 
@@ -423,7 +423,7 @@ fn rejects_a_directory_cycle() {
     let at = f.rec(J_ROOT, 5) + 2;
     f.put32(at, J_ROOT as u32);
     let image = f.image().unwrap();
-    let results: Vec<_> = image.walk(Namespace::Joliet).unwrap().collect();
+    let results: Vec<_> = image.walk(TreeKind::Joliet).unwrap().collect();
     assert!(results.len() < 10);
     let err = results.into_iter().find_map(Result::err).unwrap();
     assert!(matches!(&err, ReadError::Cycle { path, block: 25 } if path == "dir"), "{err}");
@@ -433,7 +433,7 @@ fn rejects_a_directory_cycle() {
 fn rejects_nesting_deeper_than_the_limit() {
     let f = Fixture::new();
     let image = f.image_with(Options::new().limits(Limits::default().max_depth(0))).unwrap();
-    let err = image.walk(Namespace::Joliet).unwrap().find_map(Result::err).unwrap();
+    let err = image.walk(TreeKind::Joliet).unwrap().find_map(Result::err).unwrap();
     assert!(matches!(&err, ReadError::TooDeep { path, limit: 0 } if path == "dir"), "{err}");
 }
 
@@ -441,7 +441,7 @@ fn rejects_nesting_deeper_than_the_limit() {
 fn rejects_more_records_than_the_budget() {
     let f = Fixture::new();
     let image = f.image_with(Options::new().limits(Limits::default().max_records(4))).unwrap();
-    let err = image.walk(Namespace::Joliet).unwrap().find_map(Result::err).unwrap();
+    let err = image.walk(TreeKind::Joliet).unwrap().find_map(Result::err).unwrap();
     assert!(matches!(err, ReadError::RecordBudget { limit: 4 }), "{err}");
 }
 
@@ -451,7 +451,7 @@ fn rejects_a_path_table_record_without_identifier() {
     let at = f.off(ISO_L) + 10;
     f.bytes[at] = 0;
     let image = f.image().unwrap();
-    let err = image.path_table(Namespace::Iso9660, PathTableKind::L).unwrap_err();
+    let err = image.path_table(TreeKind::Iso, PathTableKind::L).unwrap_err();
     assert!(
         matches!(
             err,
@@ -472,7 +472,7 @@ fn rejects_a_path_table_record_past_the_table() {
     let at = f.off(J_M) + 10;
     f.bytes[at] = 40;
     let image = f.image().unwrap();
-    let err = image.path_table(Namespace::Joliet, PathTableKind::M).unwrap_err();
+    let err = image.path_table(TreeKind::Joliet, PathTableKind::M).unwrap_err();
     assert!(
         matches!(
             err,
@@ -492,7 +492,7 @@ fn rejects_a_path_table_larger_than_the_limit() {
     let f = Fixture::new();
     let opts = Options::new().limits(Limits::default().max_path_table(16));
     let image = f.image_with(opts).unwrap();
-    let err = image.path_table(Namespace::Iso9660, PathTableKind::M).unwrap_err();
+    let err = image.path_table(TreeKind::Iso, PathTableKind::M).unwrap_err();
     assert!(matches!(err, ReadError::PathTableTooLarge { size: 22, limit: 16, .. }), "{err}");
 }
 
@@ -500,8 +500,8 @@ fn rejects_a_path_table_larger_than_the_limit() {
 fn reads_both_path_tables() {
     let f = Fixture::new();
     let image = f.image().unwrap();
-    let l = image.path_table(Namespace::Joliet, PathTableKind::L).unwrap();
-    let m = image.path_table(Namespace::Joliet, PathTableKind::M).unwrap();
+    let l = image.path_table(TreeKind::Joliet, PathTableKind::L).unwrap();
+    let m = image.path_table(TreeKind::Joliet, PathTableKind::M).unwrap();
     assert_eq!(l, m);
     let summary: Vec<_> = l.iter().map(|r| (r.ident.to_vec(), r.extent, r.parent)).collect();
     assert_eq!(summary, [(vec![0], 25, 1), (ucs2("dir"), 26, 1)]);
@@ -533,13 +533,13 @@ fn rejects_an_interleaved_file() {
 fn rejects_lookups_that_find_nothing() {
     let f = Fixture::new();
     let image = f.image().unwrap();
-    let not_found = image.lookup(Namespace::Joliet, "dir/nope").unwrap_err();
+    let not_found = image.lookup(TreeKind::Joliet, "dir/nope").unwrap_err();
     assert!(matches!(&not_found, ReadError::NotFound { path } if path == "/dir/nope"));
     assert_eq!(not_found.imapi_code(), None);
-    let through_file = image.lookup(Namespace::Joliet, "a.txt/x").unwrap_err();
+    let through_file = image.lookup(TreeKind::Joliet, "a.txt/x").unwrap_err();
     assert!(matches!(&through_file, ReadError::NotADirectory { path } if path == "/a.txt"));
     assert!(matches!(image.read_path("dir"), Err(ReadError::IsADirectory { .. })));
-    assert!(matches!(image.lookup(Namespace::Joliet, ".."), Err(ReadError::NotFound { .. })));
+    assert!(matches!(image.lookup(TreeKind::Joliet, ".."), Err(ReadError::NotFound { .. })));
 }
 
 #[test]

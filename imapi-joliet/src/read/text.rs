@@ -1,6 +1,6 @@
 //! Turning identifiers into text: d-/a-characters for ISO 9660, UCS-2 big-endian for Joliet.
 
-use super::Namespace;
+use super::TreeKind;
 
 /// The UCS-2 code units of big-endian bytes; an odd last byte is dropped.
 pub(crate) fn ucs2_units(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
@@ -18,30 +18,30 @@ pub(crate) fn ucs2be(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The text of an identifier of `namespace`.
-pub(crate) fn decode(namespace: Namespace, bytes: &[u8]) -> String {
-    match namespace {
-        Namespace::Iso9660 => String::from_utf8_lossy(bytes).into_owned(),
-        Namespace::Joliet => ucs2be(bytes),
+/// The text of an identifier of tree `tree`.
+pub(crate) fn decode(tree: TreeKind, bytes: &[u8]) -> String {
+    match tree {
+        TreeKind::Iso => String::from_utf8_lossy(bytes).into_owned(),
+        TreeKind::Joliet => ucs2be(bytes),
     }
 }
 
 /// The text of a descriptor field, without its padding (spaces, or zeros some writers leave).
-pub(crate) fn field(namespace: Namespace, bytes: &[u8]) -> String {
-    let text = decode(namespace, bytes);
+pub(crate) fn field(tree: TreeKind, bytes: &[u8]) -> String {
+    let text = decode(tree, bytes);
     text.trim_end_matches([' ', '\0']).to_owned()
 }
 
 /// A name as lookups compare it: without a version `;N`, and for ISO 9660 without the `.`
 /// that ends a name with no extension (`FILE.;1` is found as `FILE`).
-pub(crate) fn lookup_key(namespace: Namespace, name: &str) -> &str {
+pub(crate) fn lookup_key(tree: TreeKind, name: &str) -> &str {
     let stem = match name.rsplit_once(';') {
         Some((stem, v)) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => stem,
         _ => name,
     };
-    match namespace {
-        Namespace::Iso9660 => stem.strip_suffix('.').unwrap_or(stem),
-        Namespace::Joliet => stem,
+    match tree {
+        TreeKind::Iso => stem.strip_suffix('.').unwrap_or(stem),
+        TreeKind::Joliet => stem,
     }
 }
 
@@ -58,17 +58,17 @@ mod tests {
 
     #[test]
     fn lookup_keys_drop_versions() {
-        assert_eq!(lookup_key(Namespace::Iso9660, "FILE.TXT;1"), "FILE.TXT");
-        assert_eq!(lookup_key(Namespace::Iso9660, "FILE.;1"), "FILE");
-        assert_eq!(lookup_key(Namespace::Iso9660, "DIR"), "DIR");
-        assert_eq!(lookup_key(Namespace::Joliet, "a.txt;1"), "a.txt");
-        assert_eq!(lookup_key(Namespace::Joliet, "a;b"), "a;b");
-        assert_eq!(lookup_key(Namespace::Joliet, "a.;1"), "a.");
+        assert_eq!(lookup_key(TreeKind::Iso, "FILE.TXT;1"), "FILE.TXT");
+        assert_eq!(lookup_key(TreeKind::Iso, "FILE.;1"), "FILE");
+        assert_eq!(lookup_key(TreeKind::Iso, "DIR"), "DIR");
+        assert_eq!(lookup_key(TreeKind::Joliet, "a.txt;1"), "a.txt");
+        assert_eq!(lookup_key(TreeKind::Joliet, "a;b"), "a;b");
+        assert_eq!(lookup_key(TreeKind::Joliet, "a.;1"), "a.");
     }
 
     #[test]
     fn fields_lose_their_padding() {
-        assert_eq!(field(Namespace::Iso9660, b"CDROM   \0\0"), "CDROM");
-        assert_eq!(field(Namespace::Joliet, &[0, b'c', 0, b'd', 0, b' ']), "cd");
+        assert_eq!(field(TreeKind::Iso, b"CDROM   \0\0"), "CDROM");
+        assert_eq!(field(TreeKind::Joliet, &[0, b'c', 0, b'd', 0, b' ']), "cd");
     }
 }

@@ -4,7 +4,7 @@
 use zerocopy::FromBytes;
 
 use super::dir::{parse_root_record, Extent};
-use super::{text, Ctx, Namespace, ReadError};
+use super::{text, Ctx, ReadError, TreeKind};
 use crate::date::{DateError, IsoDateTime};
 use crate::raw::{vd_type, VolumeDescriptor, BLOCK, BLOCK_U64, FIRST_VD_BLOCK, JOLIET_ESCAPES};
 use crate::raw::{BothU16, BothU32, STANDARD_ID};
@@ -60,7 +60,7 @@ const VRS_IDS: [&[u8; 5]; 6] = [b"BEA01", b"NSR02", b"NSR03", b"TEA01", b"BOOT2"
 /// A primary or Joliet volume descriptor, with its fields checked.
 #[derive(Clone)]
 pub struct Volume {
-    namespace: Namespace,
+    tree: TreeKind,
     block: u64,
     vd: Box<VolumeDescriptor>,
     volume_space_size: u32,
@@ -74,7 +74,7 @@ pub struct Volume {
 impl core::fmt::Debug for Volume {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Volume")
-            .field("namespace", &self.namespace)
+            .field("tree", &self.tree)
             .field("block", &self.block)
             .field("volume_id", &self.volume_id())
             .field("volume_space_size", &self.volume_space_size)
@@ -85,8 +85,8 @@ impl core::fmt::Debug for Volume {
 
 impl Volume {
     /// Which tree this descriptor roots.
-    pub fn namespace(&self) -> Namespace {
-        self.namespace
+    pub fn tree(&self) -> TreeKind {
+        self.tree
     }
     /// The descriptor's block.
     pub fn block(&self) -> u64 {
@@ -98,23 +98,23 @@ impl Volume {
     }
     /// The volume identifier, without padding.
     pub fn volume_id(&self) -> String {
-        text::field(self.namespace, &self.vd.volume_id)
+        text::field(self.tree, &self.vd.volume_id)
     }
     /// The system identifier, without padding.
     pub fn system_id(&self) -> String {
-        text::field(self.namespace, &self.vd.system_id)
+        text::field(self.tree, &self.vd.system_id)
     }
     /// The publisher identifier, without padding.
     pub fn publisher_id(&self) -> String {
-        text::field(self.namespace, &self.vd.publisher_id)
+        text::field(self.tree, &self.vd.publisher_id)
     }
     /// The data preparer identifier, without padding.
     pub fn preparer_id(&self) -> String {
-        text::field(self.namespace, &self.vd.preparer_id)
+        text::field(self.tree, &self.vd.preparer_id)
     }
     /// The application identifier, without padding.
     pub fn application_id(&self) -> String {
-        text::field(self.namespace, &self.vd.application_id)
+        text::field(self.tree, &self.vd.application_id)
     }
     /// The volume space size in blocks.
     pub fn volume_space_size(&self) -> u32 {
@@ -206,13 +206,13 @@ pub(crate) fn read_descriptors(ctx: Ctx<'_>) -> Result<DescriptorSet, ReadError>
             vd_type::BOOT => DescriptorKind::Boot,
             vd_type::PARTITION => DescriptorKind::Partition,
             vd_type::PRIMARY if primary.is_none() => {
-                primary = Some(volume(ctx, block, vd, Namespace::Iso9660, None)?);
+                primary = Some(volume(ctx, block, vd, TreeKind::Iso, None)?);
                 DescriptorKind::Primary
             }
             vd_type::SUPPLEMENTARY if joliet.is_none() && vd.version == 1 && vd.flags & 1 == 0 => {
                 match joliet_level(&vd.escapes) {
                     Some(level) => {
-                        joliet = Some(volume(ctx, block, vd, Namespace::Joliet, Some(level))?);
+                        joliet = Some(volume(ctx, block, vd, TreeKind::Joliet, Some(level))?);
                         DescriptorKind::Joliet
                     }
                     None => DescriptorKind::Other,
@@ -255,7 +255,7 @@ fn volume(
     ctx: Ctx<'_>,
     block: u64,
     vd: VolumeDescriptor,
-    namespace: Namespace,
+    tree: TreeKind,
     joliet_level: Option<u8>,
 ) -> Result<Volume, ReadError> {
     if vd.version != 1 && !ctx.opts.lenient {
@@ -273,7 +273,7 @@ fn volume(
     let path_table_size = both32(&vd.path_table_size, "path table size", 132)?;
     let root = parse_root_record(ctx, &vd.root_record, block)?;
     Ok(Volume {
-        namespace,
+        tree,
         block,
         vd: Box::new(vd),
         volume_space_size,

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use super::dir::{Entry, EntryCursor, Extent};
-use super::{text, Ctx, Namespace, ReadError};
+use super::{text, Ctx, ReadError, TreeKind};
 
 /// One entry met by a [`Walk`].
 #[derive(Debug, Clone)]
@@ -31,7 +31,7 @@ struct Frame<'a> {
 /// gives `None`.
 pub struct Walk<'a> {
     ctx: Ctx<'a>,
-    namespace: Namespace,
+    tree: TreeKind,
     root: Option<Extent>,
     stack: Vec<Frame<'a>>,
     path: String,
@@ -41,10 +41,10 @@ pub struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    pub(crate) fn new(ctx: Ctx<'a>, namespace: Namespace, root: Extent) -> Self {
+    pub(crate) fn new(ctx: Ctx<'a>, tree: TreeKind, root: Extent) -> Self {
         Self {
             ctx,
-            namespace,
+            tree,
             root: Some(root),
             stack: Vec::new(),
             path: String::new(),
@@ -57,7 +57,7 @@ impl<'a> Walk<'a> {
     fn step(&mut self) -> Option<Result<WalkEntry<'a>, ReadError>> {
         if let Some(root) = self.root.take() {
             self.visited.insert(root.data_block());
-            let cursor = EntryCursor::new(self.ctx, self.namespace, root);
+            let cursor = EntryCursor::new(self.ctx, self.tree, root);
             self.stack.push(Frame { cursor, path_len: 0, depth: 0 });
         }
         loop {
@@ -87,7 +87,7 @@ impl<'a> Walk<'a> {
                         block: dir.block,
                     }));
                 }
-                let cursor = EntryCursor::new(self.ctx, self.namespace, dir);
+                let cursor = EntryCursor::new(self.ctx, self.tree, dir);
                 self.stack.push(Frame { cursor, path_len: self.path.len(), depth });
             }
             return Some(Ok(WalkEntry { path: self.path.clone(), depth, entry }));
@@ -114,7 +114,7 @@ impl<'a> Iterator for Walk<'a> {
 /// a Joliet `a.txt;1` is found as `a.txt` and the other way round.
 pub(crate) fn lookup<'a>(
     ctx: Ctx<'a>,
-    namespace: Namespace,
+    tree: TreeKind,
     root: Entry<'a>,
     path: &str,
 ) -> Result<Entry<'a>, ReadError> {
@@ -130,12 +130,12 @@ pub(crate) fn lookup<'a>(
             walked.push('/');
         }
         walked.push_str(comp);
-        let key = text::lookup_key(namespace, comp);
-        let mut cursor = EntryCursor::new(ctx, namespace, dir);
+        let key = text::lookup_key(tree, comp);
+        let mut cursor = EntryCursor::new(ctx, tree, dir);
         let mut found = None;
         while let Some(entry) = cursor.next_entry(&mut budget) {
             let entry = entry?;
-            if entry.name() == comp || text::lookup_key(namespace, entry.name()) == key {
+            if entry.name() == comp || text::lookup_key(tree, entry.name()) == key {
                 found = Some(entry);
                 break;
             }

@@ -6,7 +6,7 @@ use zerocopy::FromBytes;
 use super::{Findings, Rule};
 use crate::date::IsoDateTime;
 use crate::raw::{DirRecordHeader, EndianMismatch};
-use crate::read::{Image, Namespace, ReadAt, Volume};
+use crate::read::{Image, ReadAt, TreeKind, Volume};
 
 /// Checks the descriptor set of `image`.
 pub(crate) fn check<S: ReadAt>(image: &Image<S>, f: &mut Findings) {
@@ -32,9 +32,9 @@ pub(crate) fn check<S: ReadAt>(image: &Image<S>, f: &mut Findings) {
 
 fn volume(vol: &Volume, f: &mut Findings) {
     let vd = vol.raw();
-    let what = match vol.namespace() {
-        Namespace::Iso9660 => format!("primary volume descriptor (block {})", vol.block()),
-        Namespace::Joliet => format!("Joliet volume descriptor (block {})", vol.block()),
+    let what = match vol.tree() {
+        TreeKind::Iso => format!("primary volume descriptor (block {})", vol.block()),
+        TreeKind::Joliet => format!("Joliet volume descriptor (block {})", vol.block()),
     };
     if vd.version != 1 {
         f.push(Rule::DescriptorVersion, format!("{what}: version {}", vd.version));
@@ -83,7 +83,7 @@ fn volume(vol: &Volume, f: &mut Findings) {
         ("byte 882", vd.unused2 != 0),
         ("bytes 1395–2047", vd.reserved.iter().any(|&b| b != 0)),
     ];
-    if vol.namespace() == Namespace::Iso9660 {
+    if vol.tree() == TreeKind::Iso {
         reserved.push(("byte 7", vd.flags != 0));
         reserved.push(("bytes 88–119", vd.escapes.iter().any(|&b| b != 0)));
         volume_id(&vd.volume_id, &what, f);

@@ -8,20 +8,20 @@ use super::scan::Scan;
 use super::{Findings, Rule};
 use crate::order::{iso_cmp, joliet_bytes_cmp};
 use crate::read::path_table::read_path_table;
-use crate::read::{text, Ctx, Namespace, PathTableKind, PathTableRecord, Volume};
+use crate::read::{text, Ctx, PathTableKind, PathTableRecord, TreeKind, Volume};
 
-fn name(ns: Namespace, kind: PathTableKind) -> &'static str {
+fn name(ns: TreeKind, kind: PathTableKind) -> &'static str {
     match (ns, kind) {
-        (Namespace::Iso9660, PathTableKind::L) => "ISO 9660 L path table",
-        (Namespace::Iso9660, PathTableKind::M) => "ISO 9660 M path table",
-        (Namespace::Joliet, PathTableKind::L) => "Joliet L path table",
-        (Namespace::Joliet, PathTableKind::M) => "Joliet M path table",
+        (TreeKind::Iso, PathTableKind::L) => "ISO 9660 L path table",
+        (TreeKind::Iso, PathTableKind::M) => "ISO 9660 M path table",
+        (TreeKind::Joliet, PathTableKind::L) => "Joliet L path table",
+        (TreeKind::Joliet, PathTableKind::M) => "Joliet M path table",
     }
 }
 
 /// Checks both path tables of `vol` against each other and against the scanned tree.
 pub(crate) fn check(ctx: Ctx<'_>, vol: &Volume, scan: &Scan, f: &mut Findings) {
-    let ns = vol.namespace();
+    let ns = vol.tree();
     let mut tables = Vec::new();
     for kind in [PathTableKind::L, PathTableKind::M] {
         match read_path_table(ctx, vol, kind) {
@@ -33,12 +33,12 @@ pub(crate) fn check(ctx: Ctx<'_>, vol: &Volume, scan: &Scan, f: &mut Findings) {
         twins(ns, l, m, f);
     }
     for (kind, table) in &tables {
-        tree(ns, name(ns, *kind), table, scan, f);
+        compare_tree(ns, name(ns, *kind), table, scan, f);
     }
 }
 
-fn twins(ns: Namespace, l: &[PathTableRecord<'_>], m: &[PathTableRecord<'_>], f: &mut Findings) {
-    let what = if ns == Namespace::Iso9660 { "ISO 9660" } else { "Joliet" };
+fn twins(ns: TreeKind, l: &[PathTableRecord<'_>], m: &[PathTableRecord<'_>], f: &mut Findings) {
+    let what = if ns == TreeKind::Iso { "ISO 9660" } else { "Joliet" };
     if l.len() != m.len() {
         let msg =
             format!("{what}: the L path table has {} records, the M table {}", l.len(), m.len());
@@ -61,8 +61,8 @@ fn twins(ns: Namespace, l: &[PathTableRecord<'_>], m: &[PathTableRecord<'_>], f:
 }
 
 /// Rebuilds the tree `table` describes, checks its order and compares it with `scan`.
-fn tree(
-    ns: Namespace,
+fn compare_tree(
+    ns: TreeKind,
     table_name: &str,
     table: &[PathTableRecord<'_>],
     scan: &Scan,
@@ -102,8 +102,8 @@ fn tree(
                 let prev = table.get(i - 1);
                 let ord = prev.map(|p| {
                     prev_level.cmp(level).then(p.parent.cmp(&rec.parent)).then_with(|| match ns {
-                        Namespace::Iso9660 => iso_cmp(&p.ident, &rec.ident),
-                        Namespace::Joliet => joliet_bytes_cmp(&p.ident, &rec.ident),
+                        TreeKind::Iso => iso_cmp(&p.ident, &rec.ident),
+                        TreeKind::Joliet => joliet_bytes_cmp(&p.ident, &rec.ident),
                     })
                 });
                 if ord != Some(Ordering::Less) {

@@ -9,7 +9,7 @@ use super::{Findings, Rule};
 use crate::order::{iso_cmp, joliet_bytes_cmp};
 use crate::raw::{BLOCK, BLOCK_U64, DIR_RECORD_HEADER_LEN};
 use crate::read::dir::DirCursor;
-use crate::read::{text, Ctx, Extent, Namespace, ReadError, Record, Volume};
+use crate::read::{text, Ctx, Extent, ReadError, Record, TreeKind, Volume};
 
 /// ISO 9660 directories may nest eight levels, the root being the first (§6.8.2.1).
 const MAX_ISO_LEVEL: u32 = 8;
@@ -39,7 +39,7 @@ pub(crate) struct FileInfo {
 
 /// What one pass over a tree found.
 pub(crate) struct Scan {
-    pub namespace: Namespace,
+    pub tree: TreeKind,
     pub dirs: Vec<DirInfo>,
     pub files: Vec<FileInfo>,
     pub stats: LevelStats,
@@ -79,7 +79,7 @@ fn shown(path: &str) -> &str {
 pub(crate) fn scan(ctx: Ctx<'_>, vol: &Volume, f: &mut Findings) -> Scan {
     let root = vol.root();
     let scan = Scan {
-        namespace: vol.namespace(),
+        tree: vol.tree(),
         dirs: vec![DirInfo { path: String::new(), extent: root, parent: 0, level: 1 }],
         files: Vec::new(),
         stats: LevelStats::default(),
@@ -265,10 +265,10 @@ impl Scanner<'_, '_> {
 
     fn order(&mut self, path: &str, prev: Option<&[u8]>, ident: &[u8]) {
         let Some(prev) = prev else { return };
-        let ns = self.scan.namespace;
+        let ns = self.scan.tree;
         let (ord, rule) = match ns {
-            Namespace::Iso9660 => (iso_cmp(prev, ident), Rule::IsoOrder),
-            Namespace::Joliet => (joliet_bytes_cmp(prev, ident), Rule::JolietOrder),
+            TreeKind::Iso => (iso_cmp(prev, ident), Rule::IsoOrder),
+            TreeKind::Joliet => (joliet_bytes_cmp(prev, ident), Rule::JolietOrder),
         };
         let (a, b) = (text::decode(ns, prev), text::decode(ns, ident));
         match ord {
@@ -284,23 +284,23 @@ impl Scanner<'_, '_> {
     }
 
     fn entry(&mut self, path: &str, r: &Record<'_>, level: u32, idx: usize, st: &mut DirState) {
-        let ns = self.scan.namespace;
+        let ns = self.scan.tree;
         let ident = r.identifier();
         let child = format!("{path}/{}", text::decode(ns, ident));
         match ns {
-            Namespace::Iso9660 => {
+            TreeKind::Iso => {
                 check_iso(ident, r.is_dir(), &child, &mut self.scan.stats, self.f);
                 if child.len() - 1 > 255 {
                     let msg = format!("{child}: path of {} bytes, more than 255", child.len() - 1);
                     self.f.push(Rule::PathLength, msg);
                 }
             }
-            Namespace::Joliet => check_joliet(ident, &child, self.f),
+            TreeKind::Joliet => check_joliet(ident, &child, self.f),
         }
         let got = r.extent();
         if r.is_dir() {
             let level = level + 1;
-            if ns == Namespace::Iso9660 && level == MAX_ISO_LEVEL + 1 {
+            if ns == TreeKind::Iso && level == MAX_ISO_LEVEL + 1 {
                 let msg = format!(
                     "{child}: directory at level {level}, deeper than the 8 levels of §6.8.2.1"
                 );
@@ -324,8 +324,7 @@ impl Scanner<'_, '_> {
         if r.header().unit_size != 0 || r.header().gap_size != 0 {
             self.f.push(Rule::Interleaved, format!("{child}: recorded interleaved"));
         }
-        let rr =
-            if ns == Namespace::Iso9660 { rock_ridge(r.system_use()) } else { Default::default() };
+        let rr = if ns == TreeKind::Iso { rock_ridge(r.system_use()) } else { Default::default() };
         let iso_only = rr.symlink || rr.child_link;
         let file =
             FileInfo { path: child, sections: vec![got], size: u64::from(got.len), iso_only };

@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::Path;
 use std::process::Command;
 
-use imapi_joliet::read::{Image, Namespace, ReadAt};
+use imapi_joliet::read::{Image, ReadAt, TreeKind};
 
 /// A tree as path → contents (`None` for a directory), paths without a leading `/`.
 pub type TreeMap = BTreeMap<String, Option<Vec<u8>>>;
@@ -111,11 +111,11 @@ pub fn host_tree(root: &Path) -> TreeMap {
     out
 }
 
-/// Reads `namespace`'s tree of an image into a [`TreeMap`], files streamed through
+/// Reads tree `tree` of an image into a [`TreeMap`], files streamed through
 /// [`Image::open`].
-pub fn image_tree<S: ReadAt>(image: &Image<S>, namespace: Namespace) -> TreeMap {
+pub fn image_tree<S: ReadAt>(image: &Image<S>, tree: TreeKind) -> TreeMap {
     let mut out = TreeMap::new();
-    for e in image.walk(namespace).unwrap() {
+    for e in image.walk(tree).unwrap() {
         let e = e.unwrap();
         let content = if e.entry.is_dir() {
             None
