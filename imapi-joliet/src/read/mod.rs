@@ -24,6 +24,22 @@
 //! directory records per call, path table size, bytes read into memory at once). Both-endian
 //! fields whose halves disagree are an error unless [`Options::lenient`] is set; then the
 //! little-endian half is taken, as Linux does.
+//!
+//! ```
+//! use imapi_joliet::{BytesSource, Image, PlanOptions, Tree, TreeKind};
+//! let mut tree = Tree::new();
+//! let docs = tree.add_dir(tree.root(), "docs")?;
+//! tree.add_file(docs, "hello.txt", BytesSource::new(&b"hello"[..]))?;
+//! let mut iso = Vec::new();
+//! tree.plan(&PlanOptions::default())?.emit(&mut iso)?;
+//!
+//! let image = Image::parse(&iso)?;
+//! assert_eq!(image.read_path("/docs/hello.txt")?, b"hello");
+//! let iso_names: Vec<String> =
+//!     image.walk(TreeKind::Iso)?.map(|e| e.map(|e| e.path)).collect::<Result<_, _>>()?;
+//! assert_eq!(iso_names, ["DOCS", "DOCS/HELLO.TXT;1"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub(crate) mod dir;
 mod error;
