@@ -391,7 +391,18 @@ impl<S: ReadAt> Image<S> {
     /// Walks tree `tree`, depth first.
     pub fn walk(&self, tree: TreeKind) -> Result<Walk<'_>, ReadError> {
         let root = self.volume(tree)?.root();
-        Ok(Walk::new(self.ctx(), tree, root))
+        Ok(Walk::new(self.ctx(), tree, root, String::new()))
+    }
+
+    /// Walks the tree below directory `dir`, depth first; the paths it gives start with
+    /// `path` (the directory's own path, without leading or trailing `/`).
+    pub fn walk_dir(&self, dir: &Entry<'_>, path: &str) -> Result<Walk<'_>, ReadError> {
+        match (dir.is_dir(), dir.sections().first()) {
+            (true, Some(&ext)) => {
+                Ok(Walk::new(self.ctx(), dir.tree(), ext, path.trim_matches('/').to_owned()))
+            }
+            _ => Err(ReadError::NotADirectory { path: path.to_owned() }),
+        }
     }
 
     /// Walks the default tree (Joliet when present), depth first.
@@ -401,7 +412,7 @@ impl<S: ReadAt> Image<S> {
             TreeKind::Joliet => self.joliet.as_ref().map_or(self.primary.root(), Volume::root),
             TreeKind::Iso => self.primary.root(),
         };
-        Walk::new(self.ctx(), ns, root)
+        Walk::new(self.ctx(), ns, root, String::new())
     }
 
     /// The entry at `path` in tree `tree`; `/` is the root. A name matches with or

@@ -70,6 +70,17 @@ fn multi_extent_sections_come_in_order() {
 }
 
 #[test]
+fn walks_below_a_directory_with_its_path() {
+    let f = Fixture::new();
+    let image = f.image().unwrap();
+    let dir = image.lookup(TreeKind::Joliet, "/dir/").unwrap();
+    let paths: Vec<_> = image.walk_dir(&dir, "/dir/").unwrap().map(|e| e.unwrap().path).collect();
+    assert_eq!(paths, ["dir/b.txt"]);
+    let file = image.lookup(TreeKind::Joliet, "a.txt").unwrap();
+    assert!(matches!(image.walk_dir(&file, "a.txt"), Err(ReadError::NotADirectory { .. })));
+}
+
+#[test]
 fn lookups_take_names_with_or_without_versions() {
     let f = Fixture::new();
     let image = f.image().unwrap();

@@ -41,13 +41,14 @@ pub struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    pub(crate) fn new(ctx: Ctx<'a>, tree: TreeKind, root: Extent) -> Self {
+    /// A walk below the directory at `root`, whose paths start with `prefix`.
+    pub(crate) fn new(ctx: Ctx<'a>, tree: TreeKind, root: Extent, prefix: String) -> Self {
         Self {
             ctx,
             tree,
             root: Some(root),
             stack: Vec::new(),
-            path: String::new(),
+            path: prefix,
             budget: ctx.opts.limits.max_records,
             visited: HashSet::new(),
             done: false,
@@ -58,7 +59,7 @@ impl<'a> Walk<'a> {
         if let Some(root) = self.root.take() {
             self.visited.insert(root.data_block());
             let cursor = EntryCursor::new(self.ctx, self.tree, root);
-            self.stack.push(Frame { cursor, path_len: 0, depth: 0 });
+            self.stack.push(Frame { cursor, path_len: self.path.len(), depth: 0 });
         }
         loop {
             let frame = self.stack.last_mut()?;
