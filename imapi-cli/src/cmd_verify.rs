@@ -31,7 +31,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for finding in &report.findings {
         writeln!(out, "{finding}")?;
     }
-    let count = |s| report.with_severity(s).count();
+    let count = |s| report.count(s);
     let violations = count(Severity::Violation);
     writeln!(
         out,

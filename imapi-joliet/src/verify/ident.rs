@@ -138,13 +138,13 @@ mod tests {
         let mut f = Findings::default();
         let mut stats = LevelStats::default();
         check_iso(ident, is_dir, "/X", &mut stats, &mut f);
-        (f.finish(true).into_iter().map(|x| x.rule).collect(), stats)
+        (f.finish(true).0.into_iter().map(|x| x.rule).collect(), stats)
     }
 
     fn joliet(name: &str) -> Vec<Rule> {
         let mut f = Findings::default();
         check_joliet(&ucs2(name), "/x", &mut f);
-        f.finish(true).into_iter().map(|x| x.rule).collect()
+        f.finish(true).0.into_iter().map(|x| x.rule).collect()
     }
 
     #[test]
@@ -183,6 +183,6 @@ mod tests {
         assert_eq!(joliet(&"x".repeat(65)), [Rule::JolietLength]);
         let mut f = Findings::default();
         check_joliet(&[0, b'a', 0], "/x", &mut f);
-        assert_eq!(f.finish(true)[0].rule, Rule::JolietChars);
+        assert_eq!(f.finish(true).0[0].rule, Rule::JolietChars);
     }
 }

@@ -70,6 +70,8 @@ pub struct Report {
     pub iso_level: u8,
     /// Whether the verification was strict.
     pub strict: bool,
+    /// Findings per rule, those beyond [`MAX_FINDINGS_PER_RULE`] included.
+    totals: Vec<(Rule, Severity, usize)>,
 }
 
 impl Report {
@@ -86,6 +88,12 @@ impl Report {
     /// Whether some finding is under `rule`.
     pub fn has(&self, rule: Rule) -> bool {
         self.findings.iter().any(|f| f.rule == rule)
+    }
+
+    /// How many findings of severity `severity` there were, those left out of
+    /// [`Report::findings`] beyond [`MAX_FINDINGS_PER_RULE`] included.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.totals.iter().filter(|t| t.1 == severity).map(|t| t.2).sum()
     }
 }
 
@@ -114,13 +122,16 @@ impl Findings {
         self.push(rule, format!("{place}: {e}"));
     }
 
-    fn finish(self, strict: bool) -> Vec<Finding> {
+    /// The findings, and their number per rule, with the severities of this verification.
+    fn finish(self, strict: bool) -> (Vec<Finding>, Vec<(Rule, Severity, usize)>) {
         let mut out = Vec::new();
+        let mut totals = Vec::new();
         for (rule, (kept, count)) in self.by_rule {
             let severity = match rule.severity() {
                 Severity::Violation if !strict && !rule.is_structural() => Severity::Warning,
                 s => s,
             };
+            totals.push((rule, severity, count));
             let more = count - kept.len();
             out.extend(kept.into_iter().map(|message| Finding { rule, severity, message }));
             if more > 0 {
@@ -128,7 +139,7 @@ impl Findings {
                 out.push(Finding { rule, severity, message });
             }
         }
-        out
+        (out, totals)
     }
 }
 
@@ -148,5 +159,6 @@ pub fn verify<S: ReadAt>(image: &Image<S>, strict: bool) -> Report {
     });
     cross::check(image, &iso, joliet.as_ref(), &mut f);
     let iso_level = iso.stats.level();
-    Report { findings: f.finish(strict), iso_level, strict }
+    let (findings, totals) = f.finish(strict);
+    Report { findings, iso_level, strict, totals }
 }

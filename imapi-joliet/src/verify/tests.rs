@@ -421,7 +421,10 @@ fn findings_are_capped_per_rule() {
     for i in 0..60 {
         f.push(Rule::IsoOrder, format!("n{i}"));
     }
-    let out = f.finish(true);
+    let (out, totals) = f.finish(true);
     assert_eq!(out.len(), MAX_FINDINGS_PER_RULE + 1);
     assert_eq!(out[MAX_FINDINGS_PER_RULE].message, "10 more findings like these");
+    assert_eq!(totals, [(Rule::IsoOrder, Severity::Violation, 60)]);
+    let report = Report { findings: out, iso_level: 1, strict: true, totals };
+    assert_eq!(report.count(Severity::Violation), 60);
 }
