@@ -5,7 +5,7 @@ mod common;
 use std::fs::File;
 use std::process::Command;
 
-use common::{have, have_pycdlib, host_tree, image_tree, paths, run, sample_tree};
+use common::{have, have_pycdlib, host_tree, image_tree, mkisofs, paths, run, sample_tree};
 use imapi_joliet::read::{Image, TreeKind};
 
 #[test]
@@ -17,10 +17,7 @@ fn xorriso_joliet_without_rock_ridge() {
     let src = tmp.path().join("src");
     sample_tree(&src);
     let iso = tmp.path().join("x.iso");
-    run(Command::new("xorriso")
-        .args(["-as", "mkisofs", "-J", "--norock", "-quiet", "-o"])
-        .arg(&iso)
-        .arg(&src));
+    mkisofs("xorriso", &["-J", "--norock"], &src, &iso);
     let data = std::fs::read(&iso).unwrap();
     let image = Image::parse(&data).unwrap();
     assert_eq!(image.default_tree(), TreeKind::Joliet);
@@ -33,19 +30,6 @@ fn xorriso_joliet_without_rock_ridge() {
     assert_eq!(image_tree(&streamed, TreeKind::Joliet), want);
 }
 
-fn xorriso(args: &[&str], src: &std::path::Path, out: &std::path::Path) {
-    run(Command::new("xorriso")
-        .args(["-as", "mkisofs", "-quiet"])
-        .args(args)
-        .arg("-o")
-        .arg(out)
-        .arg(src));
-}
-
-fn genisoimage(args: &[&str], src: &std::path::Path, out: &std::path::Path) {
-    run(Command::new("genisoimage").arg("-quiet").args(args).arg("-o").arg(out).arg(src));
-}
-
 #[test]
 fn xorriso_with_rock_ridge_system_use_is_skipped() {
     if !have("xorriso") {
@@ -55,7 +39,7 @@ fn xorriso_with_rock_ridge_system_use_is_skipped() {
     let src = tmp.path().join("src");
     sample_tree(&src);
     let iso = tmp.path().join("rr.iso");
-    xorriso(&["-J", "-R"], &src, &iso);
+    mkisofs("xorriso", &["-J", "-R"], &src, &iso);
     let data = std::fs::read(&iso).unwrap();
     let image = Image::parse(&data).unwrap();
     assert_eq!(image_tree(&image, TreeKind::Joliet), host_tree(&src));
@@ -81,7 +65,7 @@ fn genisoimage_joliet_and_rock_ridge() {
     let want = host_tree(&src);
     for (i, args) in [&["-J"][..], &["-J", "-R"]].iter().enumerate() {
         let iso = tmp.path().join(format!("g{i}.iso"));
-        genisoimage(args, &src, &iso);
+        mkisofs("genisoimage", args, &src, &iso);
         let image = Image::from_reader(File::open(&iso).unwrap()).unwrap();
         assert_eq!(image_tree(&image, TreeKind::Joliet), want, "{args:?}");
         assert_eq!(image.primary().volume_id(), "CDROM");
@@ -165,7 +149,7 @@ fn large_directories_match_isoinfo() {
         std::fs::write(src.join("many").join(name), i.to_string()).unwrap();
     }
     let iso = tmp.path().join("many.iso");
-    xorriso(&["-J", "--norock"], &src, &iso);
+    mkisofs("xorriso", &["-J", "--norock"], &src, &iso);
     let data = std::fs::read(&iso).unwrap();
     let image = Image::parse(&data).unwrap();
     let many = image.lookup(TreeKind::Joliet, "many").unwrap();

@@ -6,19 +6,9 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{have, run, sample_tree};
+use common::{have, mkisofs, run, sample_tree};
 use imapi_joliet::verify::{verify, Finding, Report, Rule, Severity};
 use imapi_joliet::Image;
-
-fn build(tool: &str, args: &[&str], src: &Path, out: &Path) {
-    let mut cmd = Command::new(tool);
-    if tool == "xorriso" {
-        cmd.args(["-as", "mkisofs", "-quiet"]);
-    } else {
-        cmd.arg("-quiet");
-    }
-    run(cmd.args(args).arg("-o").arg(out).arg(src));
-}
 
 fn verify_file(iso: &Path) -> Report {
     let data = std::fs::read(iso).unwrap();
@@ -64,7 +54,7 @@ fn xorriso_images_have_no_violation() {
             .enumerate()
     {
         let iso = tmp.path().join(format!("x{i}.iso"));
-        build("xorriso", args, &src, &iso);
+        mkisofs("xorriso", args, &src, &iso);
         let report = verify_file(&iso);
         assert_eq!(beyond_xorriso_dotdot(&report), Vec::<&Finding>::new(), "{args:?}");
         let joliet = args.contains(&"-J");
@@ -84,7 +74,7 @@ fn genisoimage_images_have_no_violation() {
         [&["-J"][..], &["-J", "-R"], &["-J", "-r", "-iso-level", "2"]].iter().enumerate()
     {
         let iso = tmp.path().join(format!("g{i}.iso"));
-        build("genisoimage", args, &src, &iso);
+        mkisofs("genisoimage", args, &src, &iso);
         let report = verify_file(&iso);
         assert_clean(&report);
         assert_eq!(report.findings, [], "{args:?}");
@@ -106,7 +96,7 @@ fn xorriso_keeps_deep_trees_which_is_a_named_relaxation() {
     std::fs::write(deep.join("leaf.txt"), b"leaf").unwrap();
     let iso = tmp.path().join("deep.iso");
     // xorriso's mkisofs emulation does not relocate deep directories by default.
-    build("xorriso", &["-J", "--norock"], &src, &iso);
+    mkisofs("xorriso", &["-J", "--norock"], &src, &iso);
     let report = verify_file(&iso);
     let rest = beyond_xorriso_dotdot(&report);
     assert_eq!(rest.len(), 1, "{rest:#?}");
@@ -135,7 +125,7 @@ fn long_iso_paths_are_a_named_relaxation() {
     std::fs::create_dir_all(&deep).unwrap();
     std::fs::write(deep.join("a_long_leaf_file_name_for_the_path.txt"), b"leaf").unwrap();
     let iso = tmp.path().join("long.iso");
-    build("xorriso", &["-J", "--norock", "-iso-level", "3"], &src, &iso);
+    mkisofs("xorriso", &["-J", "--norock", "-iso-level", "3"], &src, &iso);
     let report = verify_file(&iso);
     let long: Vec<_> = report.findings.iter().filter(|f| f.rule == Rule::PathLength).collect();
     assert_eq!(long.len(), 1, "{long:#?}");
@@ -167,7 +157,7 @@ fn section_9_3_pairs_are_in_order_in_both_tools() {
             continue;
         }
         let iso = tmp.path().join(format!("{tool}.iso"));
-        build(tool, &["-J"], &src, &iso);
+        mkisofs(tool, &["-J"], &src, &iso);
         let report = verify_file(&iso);
         assert_eq!(report.findings, [], "{tool}");
         let data = std::fs::read(&iso).unwrap();
@@ -215,7 +205,7 @@ fn udf_bridge_is_noted() {
     let src = tmp.path().join("src");
     sample_tree(&src);
     let iso = tmp.path().join("udf.iso");
-    build("genisoimage", &["-J", "-udf"], &src, &iso);
+    mkisofs("genisoimage", &["-J", "-udf"], &src, &iso);
     let report = verify_file(&iso);
     let rules: Vec<Rule> = report.findings.iter().map(|f| f.rule).collect();
     assert_eq!(rules, [Rule::UdfBridge]);

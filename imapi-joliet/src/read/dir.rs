@@ -322,13 +322,8 @@ impl<'a> Entry<'a> {
             name.truncate(name.len() - 2);
         }
         let (hdr, block, offset) = (first.hdr, first.block, first.offset);
-        let ident = match first.bytes {
-            Cow::Borrowed(b) => {
-                let end = DIR_RECORD_HEADER_LEN + usize::from(hdr.len_fi);
-                Cow::Borrowed(b.get(DIR_RECORD_HEADER_LEN..end).unwrap_or(&[]))
-            }
-            Cow::Owned(_) => Cow::Owned(first.identifier().to_vec()),
-        };
+        let end = DIR_RECORD_HEADER_LEN + usize::from(hdr.len_fi);
+        let ident = sub(&first.bytes, DIR_RECORD_HEADER_LEN, end).unwrap_or_default();
         Self { tree, ident, name, kind, size, sections, hdr, block, offset }
     }
 

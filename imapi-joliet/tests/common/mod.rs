@@ -58,6 +58,16 @@ pub fn run(cmd: &mut Command) -> std::process::Output {
     out
 }
 
+/// Runs `tool` (`xorriso` in its mkisofs emulation, or `genisoimage`) quietly with `args`,
+/// writing the image of `src` to `out`.
+pub fn mkisofs(tool: &str, args: &[&str], src: &Path, out: &Path) {
+    let mut cmd = Command::new(tool);
+    if tool == "xorriso" {
+        cmd.args(["-as", "mkisofs"]);
+    }
+    run(cmd.arg("-quiet").args(args).arg("-o").arg(out).arg(src));
+}
+
 /// Deterministic bytes: a small xorshift stream seeded by `seed`.
 pub fn bytes(seed: u64, len: usize) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
