@@ -407,12 +407,8 @@ impl<S: ReadAt> Image<S> {
 
     /// Walks the default tree (Joliet when present), depth first.
     pub fn entries(&self) -> Walk<'_> {
-        let ns = self.default_tree();
-        let root = match ns {
-            TreeKind::Joliet => self.joliet.as_ref().map_or(self.primary.root(), Volume::root),
-            TreeKind::Iso => self.primary.root(),
-        };
-        Walk::new(self.ctx(), ns, root, String::new())
+        let vol = self.joliet.as_ref().unwrap_or(&self.primary);
+        Walk::new(self.ctx(), vol.tree(), vol.root(), String::new())
     }
 
     /// The entry at `path` in tree `tree`; `/` is the root. A name matches with or
