@@ -13,10 +13,12 @@ need_apt=()
 want() { command -v "$1" >/dev/null 2>&1 || need_apt+=("$2"); }
 want xorriso xorriso
 want isoinfo genisoimage
+want isovfy genisoimage
 want genisoimage genisoimage
 want 7zz 7zip
 want bsdtar libarchive-tools
 want iso-info libcdio-utils
+want iso-read libcdio-utils
 want cd-info libcdio-utils
 want cdrdao cdrdao
 want bchunk bchunk

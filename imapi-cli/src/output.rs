@@ -1,5 +1,7 @@
-//! Atomic output files: written to a temporary file in the destination's folder, synced, then
-//! renamed over the destination. A failed run leaves nothing behind.
+//! Atomic output files: written to a temporary file in the destination's folder, then renamed
+//! over the destination. A failed run leaves nothing behind and never clobbers an existing file
+//! with half a result. Like `cp`, `tar` and xorriso, the rename is not preceded by an fsync: the
+//! guarantee is against a failed run, not a power cut (`sync` after the run gives that).
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -9,13 +11,11 @@ use anyhow::Context;
 use tempfile::NamedTempFile;
 
 /// An output file being written; becomes visible under its name only at [`AtomicFile::commit`].
-#[allow(dead_code)] // the audio and extract subcommands write through it
 pub struct AtomicFile {
     temp: NamedTempFile,
     dest: PathBuf,
 }
 
-#[allow(dead_code)]
 impl AtomicFile {
     /// Starts writing `dest` (through a hidden temporary file beside it).
     pub fn create(dest: &Path) -> anyhow::Result<Self> {
@@ -24,9 +24,16 @@ impl AtomicFile {
             _ => PathBuf::from("."),
         };
         let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".part")
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".part");
+        #[cfg(unix)]
+        {
+            // An ordinary new file's mode (0666 less the umask), not the temporary file's 0600.
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let temp = builder
             .tempfile_in(&dir)
             .with_context(|| format!("cannot create a file in {}", dir.display()))?;
         Ok(Self { temp, dest: dest.to_path_buf() })
@@ -37,13 +44,9 @@ impl AtomicFile {
         self.temp.as_file_mut()
     }
 
-    /// Syncs and renames the file to its destination.
+    /// Renames the file to its destination.
     pub fn commit(mut self) -> anyhow::Result<()> {
         self.temp.as_file_mut().flush()?;
-        self.temp
-            .as_file()
-            .sync_all()
-            .with_context(|| format!("cannot sync {}", self.dest.display()))?;
         self.temp
             .persist(&self.dest)
             .map_err(|e| e.error)

@@ -263,7 +263,27 @@ impl Plan<'_> {
 
     /// Writes the image to `path` atomically: into a temporary file beside it, renamed over
     /// `path` only when complete. A failed or cancelled pass leaves nothing behind.
+    ///
+    /// A symbolic link is written through (its target gets the image, the link stays). What a
+    /// rename cannot replace — a FIFO, a device such as a terminal or `/dev/null` — is written
+    /// in place.
     pub fn write_to_path(&self, path: &Path, opts: EmitOptions<'_>) -> Result<u64, Error> {
+        let resolved;
+        let path = match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+                resolved.as_path()
+            }
+            _ => path,
+        };
+        if let Ok(m) = std::fs::metadata(path) {
+            if !m.is_file() && !m.is_dir() {
+                // Through plain writes: a FIFO or a device cannot seek over a source's holes.
+                let mut out =
+                    std::fs::OpenOptions::new().write(true).open(path).map_err(Error::Write)?;
+                return self.emit_with(&mut out, opts);
+            }
+        }
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),

@@ -149,6 +149,11 @@ pub enum Warning {
         /// The host path of the link.
         path: PathBuf,
     },
+    /// A followed link whose target does not exist.
+    SymlinkBroken {
+        /// The host path of the link.
+        path: PathBuf,
+    },
     /// A host entry that is neither a file, a folder nor a link (fifo, socket, device).
     SpecialFileSkipped {
         /// The host path.
@@ -201,6 +206,9 @@ impl std::fmt::Display for Warning {
         match self {
             Self::SymlinkSkipped { path } => write!(f, "{}: symbolic link skipped", path.display()),
             Self::SymlinkLoop { path } => write!(f, "{}: link loop, not followed", path.display()),
+            Self::SymlinkBroken { path } => {
+                write!(f, "{}: link to nothing, skipped", path.display())
+            }
             Self::SpecialFileSkipped { path } => {
                 write!(f, "{}: not a regular file or folder, skipped", path.display())
             }

@@ -6,7 +6,7 @@
 //! are read only when the image is written, so memory stays proportional to the number of
 //! entries, never to the bytes of data.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -170,7 +170,9 @@ fn is_hard_linked(_meta: &fs::Metadata) -> bool {
 struct Walk<'o> {
     opts: &'o HostOptions,
     warnings: Vec<Warning>,
-    seen_dirs: HashSet<(u64, u64)>,
+    /// Every folder entered: its identity and the index of its parent folder here, so a link
+    /// can be checked against its own ancestors (a loop) and no others.
+    chain: Vec<(Option<(u64, u64)>, usize)>,
     hard_links: HashMap<(u64, u64), u32>,
 }
 
@@ -585,12 +587,10 @@ impl Tree {
         meta: &fs::Metadata,
         walk: &mut Walk<'_>,
     ) -> Result<(), Error> {
-        if let Some(k) = file_identity(meta) {
-            walk.seen_dirs.insert(k);
-        }
-        let mut stack: Vec<(NodeId, PathBuf, PathBuf)> =
-            vec![(into, host.to_path_buf(), PathBuf::new())];
-        while let Some((dir_node, dir_path, rel)) = stack.pop() {
+        walk.chain.push((file_identity(meta), usize::MAX));
+        let mut stack: Vec<(NodeId, PathBuf, PathBuf, usize)> =
+            vec![(into, host.to_path_buf(), PathBuf::new(), walk.chain.len() - 1)];
+        while let Some((dir_node, dir_path, rel, link)) = stack.pop() {
             let reader = fs::read_dir(&dir_path)
                 .map_err(|e| Error::Host { path: dir_path.clone(), source: e })?;
             let mut entries = Vec::new();
@@ -617,30 +617,34 @@ impl Tree {
                 let mut meta = entry
                     .metadata()
                     .map_err(|e| Error::Host { path: host_path.clone(), source: e })?;
-                if meta.file_type().is_symlink() {
+                let is_link = meta.file_type().is_symlink();
+                if is_link {
                     if !walk.opts.follow_links {
                         walk.warnings.push(Warning::SymlinkSkipped { path: host_path });
                         continue;
                     }
                     meta = match fs::metadata(&host_path) {
                         Ok(m) => m,
-                        Err(_) => {
-                            // A dangling link or a loop the kernel refused (ELOOP).
+                        Err(e) if e.raw_os_error() == Some(LOOP_ERRNO) => {
                             walk.warnings.push(Warning::SymlinkLoop { path: host_path });
+                            continue;
+                        }
+                        Err(_) => {
+                            walk.warnings.push(Warning::SymlinkBroken { path: host_path });
                             continue;
                         }
                     };
                 }
                 if meta.is_dir() {
-                    if let Some(k) = file_identity(&meta) {
-                        if !walk.seen_dirs.insert(k) {
-                            walk.warnings.push(Warning::SymlinkLoop { path: host_path });
-                            continue;
-                        }
+                    let key = file_identity(&meta);
+                    if is_link && key.is_some() && walk.is_ancestor(link, key) {
+                        walk.warnings.push(Warning::SymlinkLoop { path: host_path });
+                        continue;
                     }
                     let child = self.add_dir(dir_node, &name)?;
                     self.set_mtime(child, unix_mtime(&meta));
-                    stack.push((child, host_path, rel_path));
+                    walk.chain.push((key, link));
+                    stack.push((child, host_path, rel_path, walk.chain.len() - 1));
                 } else if meta.is_file() {
                     let host_name = if changed {
                         HostName::Odd(self.push_odd_name(os_name))
@@ -667,9 +671,27 @@ impl Tree {
     }
 }
 
+/// The errno of a path that resolves through too many links (ELOOP).
+#[cfg(unix)]
+const LOOP_ERRNO: i32 = rustix::io::Errno::LOOP.raw_os_error();
+/// Without ELOOP, a loop the kernel refuses shows as a broken link.
+#[cfg(not(unix))]
+const LOOP_ERRNO: i32 = i32::MIN;
+
 impl<'o> Walk<'o> {
+    /// Whether the folder `key` is the folder at `at` in the chain or one of its ancestors.
+    fn is_ancestor(&self, mut at: usize, key: Option<(u64, u64)>) -> bool {
+        while let Some(&(k, parent)) = self.chain.get(at) {
+            if k == key {
+                return true;
+            }
+            at = parent;
+        }
+        false
+    }
+
     fn new(opts: &'o HostOptions) -> Self {
-        Self { opts, warnings: Vec::new(), seen_dirs: HashSet::new(), hard_links: HashMap::new() }
+        Self { opts, warnings: Vec::new(), chain: Vec::new(), hard_links: HashMap::new() }
     }
 }
 
