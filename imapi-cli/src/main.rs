@@ -2,12 +2,17 @@
 //! over the library crates. The forms are a contract (see CLI.md in the design notes).
 
 mod error;
+mod image_file;
 mod output;
 mod progress;
+mod safe_dir;
 
 mod cmd_audio;
+mod cmd_extract;
 mod cmd_inspect;
+mod cmd_ls;
 mod cmd_mkiso;
+mod cmd_verify;
 mod inspect_stash;
 
 use std::process::ExitCode;
@@ -30,6 +35,12 @@ enum Command {
     Audio(cmd_audio::Args),
     /// Summarise an image description (.cue, .toc) or a stash.
     Inspect(cmd_inspect::Args),
+    /// List an ISO 9660 + Joliet image: `TYPE<TAB>SIZE<TAB>PATH` per entry.
+    Ls(cmd_ls::Args),
+    /// Write an image's files below a folder, never outside it.
+    Extract(cmd_extract::Args),
+    /// Check an image against ECMA-119 and Joliet; exit 1 on violations.
+    Verify(cmd_verify::Args),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -37,6 +48,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Mkiso(args) => cmd_mkiso::run(args),
         Command::Audio(args) => cmd_audio::run(args),
         Command::Inspect(args) => cmd_inspect::run(args),
+        Command::Ls(args) => cmd_ls::run(args),
+        Command::Extract(args) => cmd_extract::run(args),
+        Command::Verify(args) => cmd_verify::run(args),
     }
 }
 

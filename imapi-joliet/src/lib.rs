@@ -39,12 +39,16 @@ pub mod names;
 pub mod order;
 pub mod plan;
 pub mod raw;
+pub mod read;
 pub mod source;
 pub mod tree;
+pub mod verify;
 
 pub use emit::{EmitOptions, ImageReader};
 pub use error::{Error, Warning};
 pub use names::{IsoLevel, NonBmpPolicy};
 pub use plan::{Plan, PlanOptions, TreeKind};
+pub use read::{Entry, EntryKind, Image, ReadError};
 pub use source::{BytesSource, FileRangeSource, PathSource, Source};
 pub use tree::{HostOptions, NodeId, Overwrite, Tree};
+pub use verify::{Finding, Report, Rule, Severity};

@@ -1,0 +1,9 @@
+//! Fuzzes the ISO 9660 + Joliet reader and verifier on arbitrary images.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "iso_read_calls.rs"]
+mod calls;
+
+fuzz_target!(|data: &[u8]| calls::run(data));
