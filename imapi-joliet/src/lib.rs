@@ -34,6 +34,7 @@ pub mod date;
 pub mod emit;
 pub mod error;
 mod host_open;
+mod kind;
 mod meta;
 pub mod names;
 pub mod order;
@@ -46,8 +47,9 @@ pub mod verify;
 
 pub use emit::{EmitOptions, ImageReader};
 pub use error::{Error, Warning};
+pub use kind::TreeKind;
 pub use names::{IsoLevel, NonBmpPolicy};
-pub use plan::{Plan, PlanOptions, TreeKind};
+pub use plan::{Plan, PlanOptions};
 pub use read::{Entry, EntryKind, Image, ReadError};
 pub use source::{BytesSource, FileRangeSource, PathSource, Source};
 pub use tree::{HostOptions, NodeId, Overwrite, Tree};

@@ -5,7 +5,8 @@ use zerocopy::byteorder::{BigEndian, LittleEndian, U16, U32};
 use zerocopy::IntoBytes;
 
 use crate::date::UNSPECIFIED_DATE17;
-use crate::plan::{section_sizes, Plan, TreeKind};
+use crate::kind::TreeKind;
+use crate::plan::{section_sizes, Plan};
 use crate::raw::{
     dir_record_len, vd_type, BothU16, BothU32, DirRecordHeader, PathRecordHeader, VolumeDescriptor,
     BLOCK, FLAG_DIRECTORY, FLAG_MULTI_EXTENT, JOLIET_ESCAPE_L3, MAX_SECTION,

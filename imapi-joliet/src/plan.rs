@@ -31,6 +31,7 @@ use chrono::{DateTime, FixedOffset, Local, Offset, TimeZone};
 
 use crate::date::IsoDateTime;
 use crate::error::{Error, Warning};
+use crate::kind::TreeKind;
 use crate::names::{self, IsoLevel, NameInput, NameProblem, NonBmpPolicy};
 use crate::order;
 use crate::raw::{dir_record_len, path_record_len, BLOCK_U64, MAX_SECTION};
@@ -85,15 +86,6 @@ impl Default for PlanOptions {
             pad_blocks: DEFAULT_PAD_BLOCKS,
         }
     }
-}
-
-/// Which of the two directory trees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TreeKind {
-    /// The ISO 9660 tree of the primary descriptor.
-    Iso,
-    /// The Joliet tree of the supplementary descriptor.
-    Joliet,
 }
 
 /// Per node: where its names are in the name arenas, its recorded date, and for a directory

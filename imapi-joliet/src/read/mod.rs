@@ -65,7 +65,7 @@ pub use read_at::{ReadAt, SeekReader};
 pub use volume::{Descriptor, DescriptorKind, RecognitionEntry, Volume, MAX_DESCRIPTORS};
 pub use walk::{Walk, WalkEntry};
 
-pub use crate::plan::TreeKind;
+pub use crate::kind::TreeKind;
 use crate::raw::{BothU16, BothU32, BLOCK, BLOCK_U64};
 
 /// Bounds on the work one call may do, against hostile images.
