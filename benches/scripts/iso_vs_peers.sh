@@ -33,6 +33,7 @@ declare -A times mem
 run() {
   local name=$1; shift
   local out
+  sync  # the previous run's dirty pages are written back before this run starts
   /usr/bin/time -o "$work/time.out" -f "%e %M" "$@" >/dev/null 2>&1
   out=$(tail -n 1 "$work/time.out")
   times[$name]+="${out%% *} "
