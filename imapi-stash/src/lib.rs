@@ -159,6 +159,8 @@
 
 mod error;
 mod flush;
+#[doc(hidden)]
+pub mod fuzzing;
 mod header;
 mod lock;
 mod model;

@@ -1,56 +1,10 @@
 //! Replays every file of the `stash_open` fuzz corpus on stable Rust through the fuzz
 //! target's calls (`fuzz/fuzz_targets/stash_open.rs`), and checks that the seeds are valid.
 
+use imapi_stash::fuzzing::{fix_checksums, open_read_verify, stash_open};
 use imapi_stash::Stash;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
-
-/// What the fuzz target does with one input; returns whether it opened, read and verified
-/// cleanly.
-fn open_read_verify(data: &[u8]) -> bool {
-    let Ok(mut stash) = Stash::from_reader(Cursor::new(data)) else {
-        return false;
-    };
-    let mut clean = true;
-    for i in 0..stash.tracks().len() {
-        match stash.track_reader(i) {
-            Ok(mut r) => clean &= r.read_to_end(&mut Vec::new()).is_ok(),
-            Err(_) => clean = false,
-        }
-    }
-    clean && stash.verify().is_ok()
-}
-
-/// The fuzz target's checksum fix-up: table CRC at 56..60, header CRC at 124..128.
-fn fix_checksums(data: &mut [u8]) {
-    if data.len() < 128 {
-        return;
-    }
-    let u64_at = |d: &[u8], at: usize| {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&d[at..at + 8]);
-        u64::from_le_bytes(b)
-    };
-    let table_offset = u64_at(data, 40);
-    let table_len = u64_at(data, 48);
-    if let Some(end) = table_offset.checked_add(table_len) {
-        if end <= data.len() as u64 {
-            let crc = crc32c::crc32c(&data[table_offset as usize..end as usize]);
-            data[56..60].copy_from_slice(&crc.to_le_bytes());
-        }
-    }
-    let crc = crc32c::crc32c(&data[..124]);
-    data[124..128].copy_from_slice(&crc.to_le_bytes());
-}
-
-/// The fuzz target: both tries; returns whether the input as given was clean.
-fn stash_open(data: &[u8]) -> bool {
-    let clean = open_read_verify(data);
-    let mut fixed = data.to_vec();
-    fix_checksums(&mut fixed);
-    open_read_verify(&fixed);
-    clean
-}
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/stash_open")
