@@ -79,20 +79,7 @@ fn pycdlib_image_reads_back() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let iso = tmp.path().join("p.iso");
-    let script = r#"
-import io, sys, pycdlib
-iso = pycdlib.PyCdlib()
-iso.new(interchange_level=3, joliet=3, vol_ident='PYCDLIB')
-iso.add_directory('/DIR1', joliet_path='/dir1')
-hello = b'hello pycdlib'
-iso.add_fp(io.BytesIO(hello), len(hello), '/DIR1/HELLO.TXT;1', joliet_path='/dir1/hello.txt')
-big = bytes(range(256)) * 40
-iso.add_fp(io.BytesIO(big), len(big), '/BIG.BIN;1', joliet_path='/big.bin')
-iso.add_fp(io.BytesIO(b''), 0, '/EMPTY.;1', joliet_path='/empty')
-iso.write(sys.argv[1])
-iso.close()
-"#;
-    run(Command::new("python3").args(["-c", script]).arg(&iso));
+    common::pycdlib_sample(&iso);
     let data = std::fs::read(&iso).unwrap();
     let image = Image::parse(&data).unwrap();
     assert_eq!(image.primary().volume_id(), "PYCDLIB");

@@ -179,18 +179,7 @@ fn pycdlib_image_has_no_finding() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let iso = tmp.path().join("p.iso");
-    let script = r#"
-import io, sys, pycdlib
-iso = pycdlib.PyCdlib()
-iso.new(interchange_level=3, joliet=3, vol_ident='PYCDLIB')
-iso.add_directory('/DIR1', joliet_path='/dir1')
-data = b'hello'
-iso.add_fp(io.BytesIO(data), len(data), '/DIR1/HELLO.TXT;1', joliet_path='/dir1/hello.txt')
-iso.add_fp(io.BytesIO(data * 1000), 5000, '/BIG.BIN;1', joliet_path='/big.bin')
-iso.write(sys.argv[1])
-iso.close()
-"#;
-    run(Command::new("python3").args(["-c", script]).arg(&iso));
+    common::pycdlib_sample(&iso);
     let report = verify_file(&iso);
     assert_eq!(report.findings, []);
     assert_eq!(report.iso_level, 1);

@@ -172,3 +172,23 @@ pub fn two_sessions(tmp: &Path) -> (Vec<u8>, u32) {
 }
 
 pub mod sparse;
+
+/// Writes at `iso` an image made by pycdlib: `/dir1/hello.txt` ("hello pycdlib"), `/big.bin`
+/// (0..=255 forty times) and an empty `/empty`, named `DIR1`, `HELLO.TXT;1`, `BIG.BIN;1` and
+/// `EMPTY.;1` in the ISO 9660 tree; volume `PYCDLIB`.
+pub fn pycdlib_sample(iso: &Path) {
+    let script = r#"
+import io, sys, pycdlib
+iso = pycdlib.PyCdlib()
+iso.new(interchange_level=3, joliet=3, vol_ident='PYCDLIB')
+iso.add_directory('/DIR1', joliet_path='/dir1')
+hello = b'hello pycdlib'
+iso.add_fp(io.BytesIO(hello), len(hello), '/DIR1/HELLO.TXT;1', joliet_path='/dir1/hello.txt')
+big = bytes(range(256)) * 40
+iso.add_fp(io.BytesIO(big), len(big), '/BIG.BIN;1', joliet_path='/big.bin')
+iso.add_fp(io.BytesIO(b''), 0, '/EMPTY.;1', joliet_path='/empty')
+iso.write(sys.argv[1])
+iso.close()
+"#;
+    run(Command::new("python3").args(["-c", script]).arg(iso));
+}
