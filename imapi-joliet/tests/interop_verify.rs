@@ -4,9 +4,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{have, mkisofs, run, sample_tree};
+use common::{have, mkisofs, sample_tree};
 use imapi_joliet::verify::{verify, Finding, Report, Rule, Severity};
 use imapi_joliet::Image;
 
