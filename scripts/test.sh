@@ -43,6 +43,11 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install --locked cargo-fuzz
 fi
 
+if ! rustup target list --installed | grep -q '^x86_64-pc-windows-gnu$'; then
+  log "installing the x86_64-pc-windows-gnu target (SPTI check)"
+  rustup target add x86_64-pc-windows-gnu
+fi
+
 export CARGO_TERM_COLOR=never
 export PROPTEST_CASES=${PROPTEST_CASES:-64}
 export IMAPI_BENCH_FILES=${IMAPI_BENCH_FILES:-2000}   # benches run once, small, as tests
@@ -53,6 +58,9 @@ cargo fmt --all --check
 
 log "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+log "cargo check for Windows (SPTI transport)"
+cargo check --target x86_64-pc-windows-gnu --workspace --quiet
 
 log "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet

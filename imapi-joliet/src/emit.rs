@@ -209,6 +209,7 @@ fn copy_sparse(src: &File, out: &File, size: u64) -> io::Result<u64> {
 
 /// The first data offset at or after `pos`, `None` past the last data. Where the file system
 /// cannot tell, everything is data.
+#[cfg(unix)]
 fn next_data(src: &File, pos: u64) -> io::Result<Option<u64>> {
     match rustix::fs::seek(src, rustix::fs::SeekFrom::Data(pos)) {
         Ok(p) => Ok(Some(p)),
@@ -219,6 +220,7 @@ fn next_data(src: &File, pos: u64) -> io::Result<Option<u64>> {
 }
 
 /// The first hole at or after `pos` (the end of the file counts as one).
+#[cfg(unix)]
 fn next_hole(src: &File, pos: u64) -> io::Result<Option<u64>> {
     match rustix::fs::seek(src, rustix::fs::SeekFrom::Hole(pos)) {
         Ok(p) => Ok(Some(p)),
@@ -226,6 +228,18 @@ fn next_hole(src: &File, pos: u64) -> io::Result<Option<u64>> {
         Err(rustix::io::Errno::INVAL) | Err(rustix::io::Errno::NOSYS) => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Without `SEEK_DATA`, the whole file is data.
+#[cfg(not(unix))]
+fn next_data(_src: &File, pos: u64) -> io::Result<Option<u64>> {
+    Ok(Some(pos))
+}
+
+/// Without `SEEK_HOLE`, the only hole is the end of the file.
+#[cfg(not(unix))]
+fn next_hole(_src: &File, _pos: u64) -> io::Result<Option<u64>> {
+    Ok(None)
 }
 
 impl Plan<'_> {
