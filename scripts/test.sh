@@ -21,6 +21,13 @@ want cd-info libcdio-utils
 want cdrdao cdrdao
 want bchunk bchunk
 want cueprint cuetools
+# the real-kernel drive test: QEMU, Debian's kernel with its modules, a static busybox; xz and
+# zstd unpack compressed kernel modules
+want qemu-system-x86_64 qemu-system-x86
+dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
+want xz xz-utils
+want zstd zstd
+ls /boot/vmlinuz-* >/dev/null 2>&1 || need_apt+=(linux-image-amd64)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
