@@ -36,6 +36,7 @@ pub mod discover;
 pub mod ops;
 #[cfg(target_os = "linux")]
 pub mod sg;
+pub mod sim;
 #[cfg(windows)]
 pub mod spti;
 pub mod transport;
