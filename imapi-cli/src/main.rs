@@ -6,6 +6,8 @@ mod output;
 mod progress;
 
 mod cmd_mkiso;
+mod cmd_recorders;
+mod cmd_sim;
 
 use std::process::ExitCode;
 
@@ -23,11 +25,17 @@ struct Cli {
 enum Command {
     /// Build an ISO 9660 + Joliet image from host files and folders.
     Mkiso(cmd_mkiso::Args),
+    /// List the recorders found: path, vendor, product, revision, type.
+    Recorders(cmd_recorders::Args),
+    /// Create or export a simulated CD recorder.
+    Sim(cmd_sim::Args),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Mkiso(args) => cmd_mkiso::run(args),
+        Command::Recorders(args) => cmd_recorders::run(args),
+        Command::Sim(args) => cmd_sim::run(args),
     }
 }
 
