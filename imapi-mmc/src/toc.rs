@@ -53,8 +53,7 @@ pub struct ReadToc {
 }
 
 impl ReadToc {
-    /// A request for `format` with LBA addresses from track or session 1 (0 for format 2's
-    /// "all sessions" is 1 here as well).
+    /// A request for `format` with LBA addresses, starting at track (or session) 1.
     pub const fn new(format: TocFormat, alloc_len: u16) -> ReadToc {
         ReadToc { form: AddressForm::Lba, format, track_or_session: 1, alloc_len, control: 0 }
     }

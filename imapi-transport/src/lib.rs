@@ -8,6 +8,8 @@
 //!   answer into a [`CommandError`] for the layers above.
 //! - `SgDevice` (Linux SG_IO) and `SptiDevice` (Windows SPTI) talk to real drives;
 //!   [`recorders`] finds them.
+//! - [`sim::SimRecorder`]: a simulated CD-R/CD-RW drive whose disc lives in a folder, with
+//!   injected faults ([`sim::Faults`]) — what tests and `imapi sim` burn to.
 //! - [`ops`] runs imapi-mmc's typed requests over any transport, each with the timeout of its
 //!   [`CommandClass`].
 //!

@@ -89,7 +89,8 @@ impl SimRecorder {
         }
         let start = i32::try_from(lba).map_err(|_| codes::LBA_OUT_OF_RANGE)?;
         for k in 0..i32::from(blocks) {
-            let (_, data) = self.block(start + k, Some(TrackKind::Data))?;
+            let lba = start.checked_add(k).ok_or(codes::LBA_OUT_OF_RANGE)?;
+            let (_, data) = self.block(lba, Some(TrackKind::Data))?;
             let at = k as usize * 2048;
             out[at..at + 2048].copy_from_slice(&data);
         }
