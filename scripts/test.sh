@@ -21,6 +21,8 @@ want cd-info libcdio-utils
 want cdrdao cdrdao
 want bchunk bchunk
 want cueprint cuetools
+want cueconvert cuetools
+want toc2cue cdrdao
 # the real-kernel drive test: QEMU, Debian's kernel with its modules, a static busybox; xz and
 # zstd unpack compressed kernel modules
 want qemu-system-x86_64 qemu-system-x86

@@ -5,6 +5,8 @@ mod error;
 mod output;
 mod progress;
 
+mod cmd_audio;
+mod cmd_inspect;
 mod cmd_mkiso;
 mod cmd_recorders;
 mod cmd_sim;
@@ -25,6 +27,10 @@ struct Cli {
 enum Command {
     /// Build an ISO 9660 + Joliet image from host files and folders.
     Mkiso(cmd_mkiso::Args),
+    /// Build a BIN audio image (and its CUE, TOC, CD-Text) from WAV tracks.
+    Audio(cmd_audio::Args),
+    /// Summarise an image description (.cue, .toc).
+    Inspect(cmd_inspect::Args),
     /// List the recorders found: path, vendor, product, revision, type.
     Recorders(cmd_recorders::Args),
     /// Create or export a simulated CD recorder.
@@ -34,6 +40,8 @@ enum Command {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Mkiso(args) => cmd_mkiso::run(args),
+        Command::Audio(args) => cmd_audio::run(args),
+        Command::Inspect(args) => cmd_inspect::run(args),
         Command::Recorders(args) => cmd_recorders::run(args),
         Command::Sim(args) => cmd_sim::run(args),
     }

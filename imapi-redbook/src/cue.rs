@@ -501,14 +501,14 @@ impl CueSheet {
         let mut file_line = |s: &mut String, upto: usize| -> Result<(), CueWriteError> {
             while emitted <= upto && emitted < self.files.len() {
                 let file = &self.files[emitted];
-                let _ = writeln!(s, "FILE {} {}", q(&file.name)?, file.kind.as_str());
+                let _ = writeln!(s, "FILE {} {}", q(&file.name)?, word(file.kind.as_str())?);
                 emitted += 1;
             }
             Ok(())
         };
         for t in &self.tracks {
             file_line(&mut s, t.file)?;
-            let mode = t.mode.as_ref().map_or("AUDIO", TrackMode::as_str);
+            let mode = word(t.mode.as_ref().map_or("AUDIO", TrackMode::as_str))?;
             let _ = writeln!(s, "  TRACK {:02} {mode}", t.number);
             // A track's UPC_EAN line is its ISRC, written below.
             for (kind, word) in TEXT_WORDS.into_iter().filter(|w| w.0 != 0x8E) {
@@ -670,6 +670,18 @@ impl CueSheet {
             })?;
         }
         Ok(layout)
+    }
+}
+
+/// A keyword as written: quoted when it is empty or holds white space (as it was read).
+fn word(w: &str) -> Result<String, CueWriteError> {
+    if w.contains(['"', '\n', '\r']) {
+        return Err(CueWriteError { text: w.chars().take(40).collect() });
+    }
+    if w.is_empty() || w.contains(char::is_whitespace) {
+        Ok(format!("\"{w}\""))
+    } else {
+        Ok(w.to_string())
     }
 }
 

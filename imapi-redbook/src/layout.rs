@@ -176,7 +176,7 @@ pub enum LayoutError {
         /// The gap given.
         frames: u32,
     },
-    /// An INDEX 02+ outside its track or out of order.
+    /// An index missing (INDEX 01), out of order, or past the track end (INDEX 02+).
     #[error(
         "track {track}: index {index} at frame {offset} is out of order or past the track end"
     )]
