@@ -4,24 +4,63 @@
 //! - `imapi-drivecheck probe [DEVICE]`: the first CD/DVD device found in sysfs, or DEVICE.
 //! - `imapi-drivecheck list LABEL DIR`: every entry under DIR (sorted), with its size and the
 //!   CRC-32C of a file's bytes.
+//! - `imapi-drivecheck sim-write DIR`: writes one Track-at-Once data track to the simulated
+//!   recorder at DIR, 16 blocks per WRITE, without end, printing `IMAPI wrote N` after each
+//!   WRITE: a writer to kill.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["probe"] => probe(None),
-        ["probe", dev] => probe(Some(PathBuf::from(dev))),
-        ["list", label, dir] => list(label, Path::new(dir)),
-        _ => Err("usage: imapi-drivecheck probe [DEVICE] | list LABEL DIR".to_string()),
-    };
+    let result =
+        match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+            ["probe"] => probe(None),
+            ["probe", dev] => probe(Some(PathBuf::from(dev))),
+            ["list", label, dir] => list(label, Path::new(dir)),
+            ["sim-write", dir] => sim_write(Path::new(dir)),
+            _ => Err("usage: imapi-drivecheck probe [DEVICE] | list LABEL DIR | sim-write DIR"
+                .to_string()),
+        };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             println!("IMAPI error {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn sim_write(dir: &Path) -> Result<(), String> {
+    use std::io::Write;
+
+    use imapi_mmc::{
+        ModeData, ModePage, ModeSelect10, MultiSession, ReadTrackInformation, WriteParameters,
+    };
+    use imapi_transport::sim::SimRecorder;
+    use imapi_transport::{ops, Data};
+
+    let mut sim = SimRecorder::open(dir).map_err(|e| e.to_string())?;
+    let page = ModeData::with_page(ModePage::WriteParameters(WriteParameters::tao_data(
+        MultiSession::Open,
+    )));
+    let list = page.to_select_vec().map_err(|e| e.to_string())?;
+    ops::run(&mut sim, &ModeSelect10::new(list.len() as u16), Data::ToDevice(&list))
+        .map_err(|e| e.to_string())?;
+    let nwa = ops::track_information(&mut sim, &ReadTrackInformation::invisible())
+        .map_err(|e| e.to_string())?
+        .nwa;
+    let mut written = 0i32;
+    let mut out = std::io::stdout();
+    loop {
+        let block: Vec<u8> = (0..16 * 2048).map(|i: i32| (i + written) as u8).collect();
+        ops::write10(&mut sim, imapi_redbook::Lba(nwa.0 + written), &block, 2048)
+            .map_err(|e| e.to_string())?;
+        written += 16;
+        writeln!(out, "IMAPI wrote {written}")
+            .and_then(|_| out.flush())
+            .map_err(|e| e.to_string())?;
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }
 
