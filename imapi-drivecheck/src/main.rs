@@ -4,6 +4,8 @@
 //! - `imapi-drivecheck probe [DEVICE]`: the first CD/DVD device found in sysfs, or DEVICE.
 //! - `imapi-drivecheck list LABEL DIR`: every entry under DIR (sorted), with its size and the
 //!   CRC-32C of a file's bytes.
+//! - `imapi-drivecheck access LABEL DEVICE`: whether DEVICE opens shared (and answers
+//!   INQUIRY) and whether it opens exclusive, as `IMAPI access LABEL shared=.. exclusive=..`.
 //! - `imapi-drivecheck sim-write DIR`: writes one Track-at-Once data track to the simulated
 //!   recorder at DIR, 16 blocks per WRITE, without end, printing `IMAPI wrote N` after each
 //!   WRITE: a writer to kill.
@@ -19,6 +21,7 @@ fn main() -> ExitCode {
             ["probe", dev] => probe(Some(PathBuf::from(dev))),
             ["list", label, dir] => list(label, Path::new(dir)),
             ["sim-write", dir] => sim_write(Path::new(dir)),
+            ["access", label, dev] => access(label, Path::new(dev)),
             _ => Err("usage: imapi-drivecheck probe [DEVICE] | list LABEL DIR | sim-write DIR"
                 .to_string()),
         };
@@ -225,6 +228,28 @@ fn probe(dev: Option<PathBuf>) -> Result<(), String> {
     }
     println!("IMAPI probe-end");
     Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn access(label: &str, dev: &Path) -> Result<(), String> {
+    use imapi_transport::{ops, Access, SgDevice};
+    let word = |r: std::io::Result<SgDevice>, query: bool| match r {
+        Ok(mut d) if query => match ops::inquiry(&mut d) {
+            Ok(_) => "ok".to_string(),
+            Err(e) => format!("inquiry-failed:{e}"),
+        },
+        Ok(_) => "ok".to_string(),
+        Err(e) => format!("errno{}", e.raw_os_error().unwrap_or(0)),
+    };
+    let shared = word(SgDevice::open(dev, Access::Shared), true);
+    let exclusive = word(SgDevice::open(dev, Access::Exclusive), false);
+    println!("IMAPI access {label} shared={shared} exclusive={exclusive}");
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn access(_label: &str, _dev: &Path) -> Result<(), String> {
+    Err("SG_IO exists on Linux only".to_string())
 }
 
 #[cfg(not(target_os = "linux"))]

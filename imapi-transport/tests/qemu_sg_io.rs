@@ -238,10 +238,13 @@ const INIT: &str = r#"#!/bin/busybox sh
 for m in $(/bin/busybox cat /modules.order); do
   /bin/busybox insmod "/modules/$m" || echo "IMAPI insmod-failed $m"
 done
+echo
 i=0
 while [ ! -e /dev/sr0 ] && [ $i -lt 200 ]; do /bin/busybox sleep 0.05; i=$((i+1)); done
 /imapi-drivecheck probe
+/imapi-drivecheck access unmounted /dev/sr0
 if /bin/busybox mount -t iso9660 -o ro,norock,utf8 /dev/sr0 /mnt/joliet; then
+  /imapi-drivecheck access mounted /dev/sr0
   /imapi-drivecheck list joliet /mnt/joliet
   /bin/busybox umount /mnt/joliet
 else
@@ -270,6 +273,11 @@ fn parse_listing(lines: &[String], label: &str) -> BTreeMap<String, (char, u64, 
             (it.next().unwrap().to_string(), (kind, size, crc))
         })
         .collect()
+}
+
+/// EBUSY on Linux.
+fn libc_ebusy() -> i32 {
+    16
 }
 
 #[test]
@@ -405,9 +413,8 @@ fn qemu_scsi_cd_over_sg_io() {
     let ran = boot.elapsed();
     let lines: Vec<String> = console
         .lines()
-        .map(str::trim_end)
-        .filter(|l| l.starts_with("IMAPI "))
-        .map(String::from)
+        // The first line may follow early console output that ended without a newline.
+        .filter_map(|l| l.find("IMAPI ").map(|at| l[at..].trim_end().to_string()))
         .collect();
     let _ = std::io::stderr().write_all(format!("{}\n", lines.join("\n")).as_bytes());
     eprintln!("qemu ran {ran:?}, test {:?} in all", started.elapsed());
@@ -429,6 +436,15 @@ fn qemu_scsi_cd_over_sg_io() {
             .unwrap_or_else(|| panic!("no {key} in\n{console}"))
             .to_string()
     };
+    // sysfs discovery found the drive as the kernel saw its INQUIRY data.
+    let recorder = value("recorder");
+    assert!(
+        recorder.starts_with("/dev/sr0 QEMU|QEMU CD-ROM|") && recorder.ends_with("|5"),
+        "{recorder}"
+    );
+    // Shared access works beside a mounted file system; exclusive access only without one.
+    assert_eq!(value("access unmounted"), "shared=ok exclusive=ok");
+    assert_eq!(value("access mounted"), format!("shared=ok exclusive=errno{}", libc_ebusy()));
     let blocks = image.len() as u64 / 2048;
     // Identify: INQUIRY and GET CONFIGURATION.
     assert_eq!(value("inquiry-vendor"), "QEMU");

@@ -82,6 +82,10 @@ fn tao_data_disc_in_two_sessions() {
     assert_eq!((t1.start, t1.size, t1.damage, t1.blank), (Lba(0), 1002, false, false));
     let inv = ops::track_information(&mut t, &ReadTrackInformation::invisible()).unwrap();
     assert_eq!((inv.track, inv.nwa), (2, Lba(1152)));
+    // The open first session's lead-in starts where the ATIP says (97:26:65).
+    let di = ops::disc_information(&mut t).unwrap();
+    assert_eq!((di.status, di.last_session), (DiscStatus::Appendable, SessionState::Incomplete));
+    assert_eq!(di.last_session_lead_in.msf().map(|m| m.to_lba()), Some(Lba(-11_635)));
     ops::command(&mut t, &CloseTrackSession::session()).unwrap();
 
     // Appendable: the next session's track after lead-out + 11 400.
@@ -91,6 +95,8 @@ fn tao_data_disc_in_two_sessions() {
         (DiscStatus::Appendable, SessionState::Empty, 2)
     );
     assert_eq!((di.first_track_last_session, di.last_track_last_session), (2, 2));
+    // The next lead-in: 4500 blocks before B0 (lead-out 1002 + 11 250).
+    assert_eq!(di.last_session_lead_in.msf().map(|m| m.to_lba()), Some(Lba(12_252 - 4_500)));
     let inv = ops::track_information(&mut t, &ReadTrackInformation::invisible()).unwrap();
     assert_eq!((inv.session, inv.nwa), (2, Lba(1002 + 11_400)));
     assert_eq!(ops::capacity(&mut t).unwrap().last_lba, 1001);

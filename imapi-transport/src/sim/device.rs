@@ -459,7 +459,7 @@ impl SimRecorder {
             let next = u16::from(d.next_track_number());
             (DiscStatus::Appendable, SessionState::Empty, closed + 1, next, next)
         };
-        let lead_in = if d.is_blank() {
+        let lead_in = if d.sessions.is_empty() {
             AddressField::from_msf(imapi_redbook::Msf::new(97, 26, 65).unwrap_or_default())
         } else if d.finalized {
             AddressField::NONE
