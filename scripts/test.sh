@@ -25,6 +25,13 @@ want bchunk bchunk
 want cueprint cuetools
 want cueconvert cuetools
 want toc2cue cdrdao
+# the real-kernel drive test: QEMU, Debian's kernel with its modules, a static busybox; xz and
+# zstd unpack compressed kernel modules
+want qemu-system-x86_64 qemu-system-x86
+dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
+want xz xz-utils
+want zstd zstd
+ls /boot/vmlinuz-* >/dev/null 2>&1 || need_apt+=(linux-image-amd64)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -47,6 +54,11 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install --locked cargo-fuzz
 fi
 
+if ! rustup target list --installed | grep -q '^x86_64-pc-windows-gnu$'; then
+  log "installing the x86_64-pc-windows-gnu target (SPTI check)"
+  rustup target add x86_64-pc-windows-gnu
+fi
+
 export CARGO_TERM_COLOR=never
 export PROPTEST_CASES=${PROPTEST_CASES:-64}
 export IMAPI_BENCH_FILES=${IMAPI_BENCH_FILES:-2000}   # benches run once, small, as tests
@@ -57,6 +69,9 @@ cargo fmt --all --check
 
 log "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+log "cargo check for Windows (SPTI transport)"
+cargo check --target x86_64-pc-windows-gnu --workspace --quiet
 
 log "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet

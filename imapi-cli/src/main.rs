@@ -12,6 +12,8 @@ mod cmd_extract;
 mod cmd_inspect;
 mod cmd_ls;
 mod cmd_mkiso;
+mod cmd_recorders;
+mod cmd_sim;
 mod cmd_verify;
 mod inspect_stash;
 
@@ -41,6 +43,10 @@ enum Command {
     Extract(cmd_extract::Args),
     /// Check an image against ECMA-119 and Joliet; exit 1 on violations.
     Verify(cmd_verify::Args),
+    /// List the recorders found: path, vendor, product, revision, type.
+    Recorders(cmd_recorders::Args),
+    /// Create or export a simulated CD recorder.
+    Sim(cmd_sim::Args),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -51,6 +57,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ls(args) => cmd_ls::run(args),
         Command::Extract(args) => cmd_extract::run(args),
         Command::Verify(args) => cmd_verify::run(args),
+        Command::Recorders(args) => cmd_recorders::run(args),
+        Command::Sim(args) => cmd_sim::run(args),
     }
 }
 

@@ -1,0 +1,144 @@
+//! What every command shares: the CDB buffer, the request and reply traits, byte helpers.
+
+use crate::error::{CdbError, ReplyError};
+
+/// An encoded command descriptor block of 6, 10, 12 or 16 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Cdb {
+    bytes: [u8; 16],
+    len: u8,
+}
+
+impl Cdb {
+    /// A CDB of `N` bytes (`N` ≤ 16; longer arrays keep their first 16 bytes).
+    pub fn new<const N: usize>(bytes: [u8; N]) -> Cdb {
+        let mut b = [0u8; 16];
+        let len = N.min(16);
+        b[..len].copy_from_slice(&bytes[..len]);
+        Cdb { bytes: b, len: len as u8 }
+    }
+
+    /// The bytes of the CDB.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// The operation code.
+    pub fn opcode(&self) -> u8 {
+        self.bytes[0]
+    }
+}
+
+impl AsRef<[u8]> for Cdb {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+/// Which way a command moves data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// No data phase.
+    None,
+    /// From the device to the host (a reply).
+    In,
+    /// From the host to the device (parameter data or blocks to write).
+    Out,
+}
+
+/// A command: its CDB encodes from typed fields and parses back into them.
+pub trait Request: Sized {
+    /// The operation code.
+    const OPCODE: u8;
+    /// The CDB length.
+    const CDB_LEN: usize;
+    /// The command's name, as errors give it.
+    const NAME: &'static str;
+    /// The CDB bytes.
+    fn encode(&self) -> Cdb;
+    /// The fields back from CDB bytes (for a device that receives them).
+    fn parse(cdb: &[u8]) -> Result<Self, CdbError>;
+    /// Which way the data phase goes.
+    fn direction(&self) -> Direction;
+    /// Bytes in the data phase: the allocation length of a query, the parameter length of a
+    /// data-out command, 0 for none (blocks of a READ or WRITE are not counted here).
+    fn transfer_len(&self) -> usize;
+}
+
+/// A reply or a parameter list: parsed strictly from bytes and emitted into them.
+pub trait Reply: Sized {
+    /// The structure's name, as errors give it.
+    const WHAT: &'static str;
+    /// Parses untrusted bytes.
+    fn parse(buf: &[u8]) -> Result<Self, ReplyError>;
+    /// The bytes [`Reply::emit`] writes.
+    fn buffer_len(&self) -> usize;
+    /// Writes the structure into the start of `buf`; returns the bytes written.
+    fn emit(&self, buf: &mut [u8]) -> Result<usize, ReplyError>;
+    /// The structure as a new vector.
+    fn to_vec(&self) -> Result<Vec<u8>, ReplyError> {
+        let mut v = vec![0; self.buffer_len()];
+        let n = self.emit(&mut v)?;
+        v.truncate(n);
+        Ok(v)
+    }
+}
+
+/// The first `N` bytes of a CDB after checking its length and opcode.
+pub(crate) fn cdb_bytes<const N: usize>(
+    cdb: &[u8],
+    command: &'static str,
+    opcode: u8,
+) -> Result<[u8; N], CdbError> {
+    let b: [u8; N] = cdb.get(..N).and_then(|s| s.try_into().ok()).ok_or(CdbError::Truncated {
+        command,
+        need: N,
+        got: cdb.len(),
+    })?;
+    if b[0] != opcode {
+        return Err(CdbError::Opcode { command, expected: opcode, got: b[0] });
+    }
+    Ok(b)
+}
+
+/// The first `N` bytes of a reply.
+pub(crate) fn head<const N: usize>(buf: &[u8], what: &'static str) -> Result<[u8; N], ReplyError> {
+    buf.get(..N).and_then(|s| s.try_into().ok()).ok_or(ReplyError::Truncated {
+        what,
+        need: N,
+        got: buf.len(),
+    })
+}
+
+/// Checks that `buf` holds at least `need` bytes for emitting.
+pub(crate) fn room(buf: &[u8], need: usize, what: &'static str) -> Result<(), ReplyError> {
+    if buf.len() < need {
+        return Err(ReplyError::Truncated { what, need, got: buf.len() });
+    }
+    Ok(())
+}
+
+pub(crate) fn be16(b: [u8; 2]) -> u16 {
+    u16::from_be_bytes(b)
+}
+
+pub(crate) fn be24(b: [u8; 3]) -> u32 {
+    u32::from_be_bytes([0, b[0], b[1], b[2]])
+}
+
+pub(crate) fn be32(b: [u8; 4]) -> u32 {
+    u32::from_be_bytes(b)
+}
+
+pub(crate) fn to_be24(v: u32) -> [u8; 3] {
+    let b = v.to_be_bytes();
+    [b[1], b[2], b[3]]
+}
+
+pub(crate) fn bit(byte: u8, n: u8) -> bool {
+    byte & (1 << n) != 0
+}
+
+pub(crate) fn flag(on: bool, n: u8) -> u8 {
+    u8::from(on) << n
+}

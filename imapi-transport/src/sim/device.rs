@@ -1,0 +1,957 @@
+//! Command dispatch and the state changes of the simulated recorder.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use imapi_mmc::config::{feature_code, Feature, FeatureBody, Mastering, ProfileEntry, TrackAtOnce};
+use imapi_mmc::sense::codes;
+use imapi_mmc::{
+    AddressField, BlankType, BufferCapacity, Capabilities, CdbError, CloseFunction, Command,
+    Configuration, CueSheet, DataBlockType, DiscInformation, DiscStatus, EventData, EventStatus,
+    InquiryData, MediaEvent, MediaEventCode, ModeData, ModePage, MultiSession, Profile, Reply,
+    Sense, SenseFormat, SenseKey, SessionState, WriteParameters, WriteSpeed, WriteSpeeds,
+    WriteType,
+};
+use imapi_redbook::cuesheet::CueSheetEntry;
+use imapi_redbook::Lba;
+
+use super::disc::{Disc, Media, SaoState, SessionRec, TrackKind, TrackRec, TrackState};
+use super::store::{SimError, Store};
+use crate::transport::{Completion, Data, Transport, TransportError};
+
+/// Faults to inject into the next writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Faults {
+    /// A WRITE covering this LBA records the blocks before it, then fails with 03/0C/00 and
+    /// leaves the track damaged.
+    pub write_error_at: Option<i32>,
+    /// The next this many WRITEs answer 02/04/08 (long write in progress) and record nothing.
+    pub busy_writes: u32,
+    /// After this many more blocks the medium is pulled: 02/3A/00, the track left damaged.
+    pub remove_after_blocks: Option<u32>,
+    /// After this many more blocks the power fails: the command gets no answer, the device
+    /// answers nothing more, and the folder holds an open track that the next process finds
+    /// incomplete.
+    pub power_loss_after_blocks: Option<u32>,
+}
+
+/// Why a command did not complete.
+pub(super) enum Fail {
+    Sense(Sense),
+    PowerLoss,
+}
+
+impl From<Sense> for Fail {
+    fn from(s: Sense) -> Self {
+        Fail::Sense(s)
+    }
+}
+
+impl From<SimError> for Fail {
+    fn from(_: SimError) -> Self {
+        // The folder failed under the drive: a hardware error as a real drive would report.
+        Fail::Sense(Sense::new(SenseKey::HardwareError, 0x08, 0x00))
+    }
+}
+
+pub(super) type Outcome = Result<usize, Fail>;
+
+/// 1× in kB/s.
+const KBPS_1X: u16 = 177;
+/// The drive's buffer, 2 MiB.
+const BUFFER_BYTES: u32 = 2 << 20;
+
+/// A simulated CD recorder.
+#[derive(Debug)]
+pub struct SimRecorder {
+    dir: PathBuf,
+    pub(super) store: Store,
+    pub(super) disc: Disc,
+    locked: bool,
+    attention: Option<Sense>,
+    new_media: bool,
+    last_sense: Option<Sense>,
+    params: WriteParameters,
+    write_kbps: u16,
+    throttle: bool,
+    faults: Faults,
+    dead: bool,
+}
+
+fn with_info(s: Sense, lba: i32) -> Sense {
+    s.with_information(u64::from(lba as u32))
+}
+
+impl SimRecorder {
+    /// Puts a blank disc of `media` in a new simulated recorder at `dir`, writing at most
+    /// `max_speed`× (0: 48× for CD-R, 24× for CD-RW).
+    pub fn create(dir: &Path, media: Media, max_speed: u16) -> Result<SimRecorder, SimError> {
+        let speed = if max_speed > 0 {
+            max_speed
+        } else if media.erasable() {
+            24
+        } else {
+            48
+        };
+        let disc = Disc::blank(media, speed);
+        let store = Store::create(dir, &disc)?;
+        Ok(Self::with(dir, store, disc))
+    }
+
+    /// Opens the simulated recorder at `dir`. A track left open by a process that ended
+    /// without SYNCHRONIZE CACHE (a killed writer, a power loss) is found incomplete.
+    pub fn open(dir: &Path) -> Result<SimRecorder, SimError> {
+        let (store, mut disc) = Store::open(dir)?;
+        let mut changed = false;
+        for t in disc.tracks.iter_mut().filter(|t| t.state == TrackState::Open) {
+            t.state = TrackState::Damaged;
+            changed = true;
+        }
+        if disc.sao.take().is_some() {
+            changed = true;
+        }
+        if changed {
+            store.save(&disc)?;
+        }
+        Ok(Self::with(dir, store, disc))
+    }
+
+    fn with(dir: &Path, store: Store, disc: Disc) -> SimRecorder {
+        let write_kbps = disc.max_speed.saturating_mul(KBPS_1X);
+        SimRecorder {
+            dir: dir.to_path_buf(),
+            store,
+            disc,
+            locked: false,
+            attention: None,
+            new_media: false,
+            last_sense: None,
+            params: WriteParameters::tao_data(MultiSession::Open),
+            write_kbps,
+            throttle: false,
+            faults: Faults::default(),
+            dead: false,
+        }
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The disc model as it stands.
+    pub fn disc(&self) -> &Disc {
+        &self.disc
+    }
+
+    /// Faults for the next writes (replacing any set before).
+    pub fn inject(&mut self, faults: Faults) {
+        self.faults = faults;
+    }
+
+    /// Sleep as long as the current write speed takes for each WRITE.
+    pub fn set_throttle(&mut self, on: bool) {
+        self.throttle = on;
+    }
+
+    fn save(&self) -> Result<(), Fail> {
+        self.store.save(&self.disc).map_err(Fail::from)
+    }
+
+    fn medium(&self) -> Result<(), Fail> {
+        if self.disc.loaded {
+            Ok(())
+        } else {
+            Err(codes::MEDIUM_NOT_PRESENT.into())
+        }
+    }
+
+    fn dispatch(&mut self, cdb: &[u8], data: Data<'_>) -> Outcome {
+        let cmd = match Command::parse(cdb) {
+            Ok(c) => c,
+            Err(CdbError::UnknownOpcode(_)) => return Err(codes::INVALID_OPCODE.into()),
+            Err(_) => return Err(codes::INVALID_FIELD_IN_CDB.into()),
+        };
+        // A pending unit attention answers the first command that is not a query of identity.
+        if !matches!(
+            cmd,
+            Command::Inquiry(_)
+                | Command::RequestSense(_)
+                | Command::GetConfiguration(_)
+                | Command::GetEventStatus(_)
+        ) {
+            if let Some(s) = self.attention.take() {
+                return Err(s.into());
+            }
+        }
+        let mut out: &mut [u8] = &mut [];
+        let mut input: &[u8] = &[];
+        match data {
+            Data::FromDevice(b) => out = b,
+            Data::ToDevice(b) => input = b,
+            Data::None => {}
+        }
+        match cmd {
+            Command::TestUnitReady(_) => self.medium().map(|_| 0),
+            Command::RequestSense(r) => {
+                let mut s = self.last_sense.take().unwrap_or(Sense::new(SenseKey::NoSense, 0, 0));
+                if r.descriptor {
+                    s.format = SenseFormat::Descriptor;
+                }
+                give(out, &s.to_vec().map_err(|_| codes::INVALID_FIELD_IN_CDB)?)
+            }
+            Command::Inquiry(q) => {
+                if q.evpd {
+                    return Err(codes::INVALID_FIELD_IN_CDB.into());
+                }
+                give(out, &reply(&InquiryData::mmc("IMAPI-RS", "SIM CD-RW", "0.1"))?)
+            }
+            Command::GetConfiguration(g) => {
+                give(out, &reply(&self.configuration(g.request_type, g.starting_feature))?)
+            }
+            Command::GetEventStatus(g) => {
+                if !g.polled {
+                    return Err(codes::INVALID_FIELD_IN_CDB.into());
+                }
+                give(out, &reply(&self.event(g.class_mask))?)
+            }
+            Command::ReadDiscInformation(r) => {
+                self.medium()?;
+                if r.data_type != 0 {
+                    return Err(codes::INVALID_FIELD_IN_CDB.into());
+                }
+                give(out, &reply(&self.disc_information())?)
+            }
+            Command::ReadTrackInformation(r) => {
+                self.medium()?;
+                give(out, &reply(&self.track_information(r)?)?)
+            }
+            Command::ReadToc(r) => {
+                self.medium()?;
+                give(out, &self.read_toc(&r)?)
+            }
+            Command::ReadCapacity(_) => {
+                self.medium()?;
+                let last = self.disc.readable_end().map_or(0, |e| (e - 1).max(0) as u32);
+                give(out, &reply(&imapi_mmc::Capacity { last_lba: last, block_len: 2048 })?)
+            }
+            Command::Read10(r) => {
+                self.medium()?;
+                self.read10(r.lba, r.blocks, out)
+            }
+            Command::ReadCd(r) => {
+                self.medium()?;
+                self.read_cd(&r, out)
+            }
+            Command::ModeSense10(m) => give(out, &reply(&self.mode_sense(m.page)?)?),
+            Command::ModeSelect10(m) => {
+                let list =
+                    input.get(..usize::from(m.param_len)).ok_or(codes::INVALID_FIELD_IN_CDB)?;
+                self.mode_select(list).map(|_| 0)
+            }
+            Command::SetCdSpeed(s) => {
+                let max = self.disc.max_speed.saturating_mul(KBPS_1X);
+                self.write_kbps =
+                    if s.write_speed == 0xFFFF { max } else { s.write_speed.clamp(KBPS_1X, max) };
+                Ok(0)
+            }
+            Command::GetPerformance(p) => {
+                if p.kind != imapi_mmc::speed::WRITE_SPEED_TYPE {
+                    return Err(codes::INVALID_FIELD_IN_CDB.into());
+                }
+                let speeds = WriteSpeeds {
+                    write: false,
+                    except: false,
+                    speeds: vec![WriteSpeed {
+                        wrc: 0,
+                        rdd: false,
+                        exact: true,
+                        mrw: false,
+                        end_lba: self.disc.media.max_lead_out() as u32,
+                        read_speed: u32::from(self.disc.max_speed) * u32::from(KBPS_1X),
+                        write_speed: u32::from(self.disc.max_speed) * u32::from(KBPS_1X),
+                    }],
+                };
+                give(out, &reply(&speeds)?)
+            }
+            Command::SendOpc(_) => self.medium().map(|_| 0),
+            Command::ReadBufferCapacity(_) => {
+                let free = if self.faults.busy_writes > 0 { 0 } else { BUFFER_BYTES };
+                give(out, &reply(&BufferCapacity { length: BUFFER_BYTES, free })?)
+            }
+            Command::PreventAllow(p) => {
+                self.locked = p.prevent & 1 != 0;
+                Ok(0)
+            }
+            Command::StartStopUnit(s) => {
+                if !s.load_eject {
+                    return Ok(0);
+                }
+                if s.start {
+                    if !self.disc.loaded {
+                        self.disc.loaded = true;
+                        self.attention = Some(codes::MEDIUM_MAY_HAVE_CHANGED);
+                        self.new_media = true;
+                        self.save()?;
+                    }
+                } else {
+                    if self.locked {
+                        return Err(codes::REMOVAL_PREVENTED.into());
+                    }
+                    self.disc.loaded = false;
+                    self.save()?;
+                }
+                Ok(0)
+            }
+            Command::SendCueSheet(c) => {
+                self.medium()?;
+                let sheet = input.get(..c.size as usize).ok_or(codes::INVALID_FIELD_IN_CDB)?;
+                self.send_cue_sheet(sheet).map(|_| 0)
+            }
+            Command::Write10(w) => {
+                self.medium()?;
+                self.write(w.lba.0, w.blocks, input)
+            }
+            Command::SynchronizeCache(_) => {
+                self.medium()?;
+                self.synchronize().map(|_| 0)
+            }
+            Command::CloseTrackSession(c) => {
+                self.medium()?;
+                match c.function {
+                    CloseFunction::Track => self.synchronize().map(|_| 0),
+                    CloseFunction::Session => self.close_session().map(|_| 0),
+                    CloseFunction::Unknown(_) => Err(codes::INVALID_FIELD_IN_CDB.into()),
+                }
+            }
+            Command::Blank(b) => {
+                self.medium()?;
+                self.blank(b.blank_type).map(|_| 0)
+            }
+        }
+    }
+
+    fn configuration(&self, rt: u8, start: u16) -> Configuration {
+        let current = if !self.disc.loaded {
+            Profile::NoProfile
+        } else if self.disc.media.erasable() {
+            Profile::CdRw
+        } else {
+            Profile::CdR
+        };
+        let loaded = self.disc.loaded;
+        let feature = |code, version, current, body| Feature {
+            code,
+            version,
+            persistent: false,
+            current,
+            body,
+        };
+        let all = vec![
+            Feature {
+                persistent: true,
+                ..feature(
+                    feature_code::PROFILE_LIST,
+                    0,
+                    true,
+                    FeatureBody::ProfileList(vec![
+                        ProfileEntry { profile: Profile::CdRw, current: current == Profile::CdRw },
+                        ProfileEntry { profile: Profile::CdR, current: current == Profile::CdR },
+                    ]),
+                )
+            },
+            Feature {
+                persistent: true,
+                ..feature(
+                    feature_code::CORE,
+                    1,
+                    true,
+                    FeatureBody::Raw(vec![0, 0, 0, 0, 0x01, 0, 0, 0]),
+                )
+            },
+            feature(
+                feature_code::CD_TRACK_AT_ONCE,
+                2,
+                loaded,
+                FeatureBody::TrackAtOnce(TrackAtOnce {
+                    buf: true,
+                    cd_rw: true,
+                    data_types: 1,
+                    ..Default::default()
+                }),
+            ),
+            feature(
+                feature_code::CD_MASTERING,
+                1,
+                loaded,
+                FeatureBody::Mastering(Mastering {
+                    buf: true,
+                    sao: true,
+                    cd_rw: true,
+                    max_cue_len: 4096,
+                    ..Default::default()
+                }),
+            ),
+        ];
+        let features = all
+            .into_iter()
+            .filter(|f| match rt {
+                1 => f.current && f.code >= start,
+                2 => f.code == start,
+                _ => f.code >= start,
+            })
+            .collect();
+        Configuration { current_profile: current, features }
+    }
+
+    fn event(&mut self, mask: u8) -> EventStatus {
+        if mask & imapi_mmc::event::MEDIA_CLASS_MASK == 0 {
+            return EventStatus {
+                nea: true,
+                class: 0,
+                supported: imapi_mmc::event::MEDIA_CLASS_MASK,
+                data: EventData::None,
+            };
+        }
+        let event = if std::mem::take(&mut self.new_media) {
+            MediaEventCode::NewMedia
+        } else {
+            MediaEventCode::NoChange
+        };
+        EventStatus {
+            nea: false,
+            class: imapi_mmc::event::MEDIA_CLASS,
+            supported: imapi_mmc::event::MEDIA_CLASS_MASK,
+            data: EventData::Media(MediaEvent {
+                event,
+                media_present: self.disc.loaded,
+                tray_open: !self.disc.loaded,
+                start_slot: 0,
+                end_slot: 0,
+            }),
+        }
+    }
+
+    fn disc_information(&self) -> DiscInformation {
+        let d = &self.disc;
+        let closed = d.sessions.len() as u16;
+        let open_first = d.open_tracks().next().map(|t| t.number);
+        let (status, state, sessions, first, last) = if d.is_blank() {
+            (DiscStatus::Blank, SessionState::Empty, 1, 1, 1)
+        } else if d.finalized {
+            let n = d.sessions.last().map_or(1, |s| s.number);
+            let in_last = d.tracks.iter().filter(|t| t.session == n);
+            let first = in_last.clone().map(|t| t.number).min().unwrap_or(1);
+            let last = in_last.map(|t| t.number).max().unwrap_or(1);
+            (
+                DiscStatus::Complete,
+                SessionState::Complete,
+                closed,
+                u16::from(first),
+                u16::from(last),
+            )
+        } else if let Some(first) = open_first {
+            let complete =
+                d.open_tracks().filter(|t| t.state == TrackState::Complete).count() as u16;
+            let last = u16::from(first) + complete;
+            (DiscStatus::Appendable, SessionState::Incomplete, closed + 1, u16::from(first), last)
+        } else {
+            let next = u16::from(d.next_track_number());
+            (DiscStatus::Appendable, SessionState::Empty, closed + 1, next, next)
+        };
+        let lead_in = if d.sessions.is_empty() {
+            AddressField::from_msf(imapi_redbook::Msf::new(97, 26, 65).unwrap_or_default())
+        } else if d.finalized {
+            AddressField::NONE
+        } else {
+            Lba(d.session_start() - 150 - 4500)
+                .to_msf()
+                .map_or(AddressField::NONE, AddressField::from_msf)
+        };
+        let lead_out = if d.finalized {
+            AddressField::NONE
+        } else {
+            Lba(d.media.max_lead_out()).to_msf().map_or(AddressField::NONE, AddressField::from_msf)
+        };
+        DiscInformation {
+            erasable: d.media.erasable(),
+            last_session: state,
+            status,
+            first_track: 1,
+            sessions,
+            first_track_last_session: first,
+            last_track_last_session: last,
+            did_valid: false,
+            bar_code_valid: false,
+            unrestricted: true,
+            disc_type: 0,
+            disc_id: 0,
+            last_session_lead_in: lead_in,
+            last_lead_out: lead_out,
+            bar_code: [0; 8],
+            application_code: 0,
+            opc_tables: 0,
+        }
+    }
+
+    fn track_information(
+        &self,
+        r: imapi_mmc::ReadTrackInformation,
+    ) -> Result<imapi_mmc::TrackInformation, Fail> {
+        use imapi_mmc::AddressType;
+        let d = &self.disc;
+        let rec = match r.address_type {
+            AddressType::Track if r.number == imapi_mmc::track_info::INVISIBLE_TRACK => None,
+            AddressType::Track => Some(d.tracks.iter().find(|t| u32::from(t.number) == r.number)),
+            AddressType::Session => {
+                Some(d.tracks.iter().find(|t| u32::from(t.session) == r.number))
+            }
+            AddressType::Lba => Some(d.track_at(r.number as i32)),
+            AddressType::Unknown(_) => return Err(codes::INVALID_FIELD_IN_CDB.into()),
+        };
+        let info = |t: &TrackRec| imapi_mmc::TrackInformation {
+            track: u16::from(t.number),
+            session: u16::from(t.session),
+            damage: t.state == TrackState::Damaged,
+            copy: false,
+            track_mode: t.kind.control(),
+            reserved: false,
+            blank: false,
+            packet: false,
+            fixed_packet: false,
+            data_mode: if t.kind == TrackKind::Data { 1 } else { 0x0F },
+            lra_valid: t.written > 0,
+            nwa_valid: t.state == TrackState::Open && t.tao,
+            start: Lba(t.start),
+            nwa: Lba(if t.state == TrackState::Open && t.tao {
+                t.start + t.written as i32
+            } else {
+                0
+            }),
+            free_blocks: if t.state == TrackState::Open && t.tao {
+                (d.media.max_lead_out() - t.start - t.written as i32).max(0) as u32
+            } else {
+                0
+            },
+            packet_size: 0,
+            size: t.size(),
+            last_recorded: Lba(t.start + t.written as i32 - 1),
+        };
+        match rec {
+            Some(Some(t)) => Ok(info(t)),
+            Some(None) => Err(codes::INVALID_FIELD_IN_CDB.into()),
+            None => {
+                if let Some(t) = d.writing_track() {
+                    return Ok(info(t));
+                }
+                match d.nwa() {
+                    Some(nwa) => {
+                        let free = (d.media.max_lead_out() - nwa).max(0) as u32;
+                        Ok(imapi_mmc::TrackInformation {
+                            track: u16::from(d.next_track_number()),
+                            session: u16::from(d.open_session()),
+                            damage: false,
+                            copy: false,
+                            track_mode: self.params.track_mode,
+                            reserved: false,
+                            blank: true,
+                            packet: false,
+                            fixed_packet: false,
+                            data_mode: 0x0F,
+                            lra_valid: false,
+                            nwa_valid: true,
+                            start: Lba(nwa),
+                            nwa: Lba(nwa),
+                            free_blocks: free,
+                            packet_size: 0,
+                            size: free,
+                            last_recorded: Lba(0),
+                        })
+                    }
+                    // No writable address: the last track as it is.
+                    None => {
+                        d.tracks.last().map(info).ok_or_else(|| codes::INVALID_FIELD_IN_CDB.into())
+                    }
+                }
+            }
+        }
+    }
+
+    fn mode_sense(&self, page: u8) -> Result<ModeData, Fail> {
+        let max = self.disc.max_speed.saturating_mul(KBPS_1X);
+        let caps = ModePage::Capabilities(Capabilities::recorder(
+            max,
+            max,
+            self.write_kbps,
+            2048,
+            self.locked,
+        ));
+        let write = ModePage::WriteParameters(self.params.clone());
+        let pages = match page {
+            imapi_mmc::pages::WRITE_PARAMETERS => vec![write],
+            imapi_mmc::pages::CAPABILITIES => vec![caps],
+            0x3F => vec![write, caps],
+            _ => return Err(codes::INVALID_FIELD_IN_CDB.into()),
+        };
+        Ok(ModeData { medium_type: 0, device_specific: 0, block_descriptors: Vec::new(), pages })
+    }
+
+    fn mode_select(&mut self, list: &[u8]) -> Result<(), Fail> {
+        let bad = || Fail::Sense(codes::INVALID_FIELD_IN_PARAMETERS);
+        let data = ModeData::parse(list).map_err(|_| bad())?;
+        for p in data.pages {
+            let ModePage::WriteParameters(w) = p else { return Err(bad()) };
+            let tao_ok = matches!(
+                (w.track_mode, w.data_block_type),
+                (4, DataBlockType::Mode1) | (0, DataBlockType::Raw)
+            );
+            let ok = match w.write_type {
+                WriteType::TrackAtOnce => tao_ok,
+                WriteType::SessionAtOnce => true,
+                _ => false,
+            } && !w.test_write
+                && !matches!(w.multi_session, MultiSession::Unknown(_));
+            if !ok {
+                return Err(bad());
+            }
+            self.params = w;
+        }
+        Ok(())
+    }
+
+    fn send_cue_sheet(&mut self, bytes: &[u8]) -> Result<(), Fail> {
+        let bad = || Fail::Sense(codes::INVALID_FIELD_IN_PARAMETERS);
+        if self.params.write_type != WriteType::SessionAtOnce
+            || !self.disc.is_blank()
+            || self.disc.sao.is_some()
+        {
+            return Err(codes::COMMAND_SEQUENCE_ERROR.into());
+        }
+        let sheet = CueSheet::parse(bytes).map_err(|_| bad())?;
+        // (number, kind, pregap start, start) per track, then the lead-out.
+        let mut tracks: Vec<(u8, TrackKind, Option<i32>, Option<i32>)> = Vec::new();
+        let mut lead_out = None;
+        let mut last = i32::MIN;
+        for e in &sheet.entries {
+            let CueSheetEntry::Time(t) = e else { continue };
+            let at = t.at.to_lba().0;
+            if t.track == 0 {
+                continue;
+            }
+            if at < last {
+                return Err(bad());
+            }
+            last = at;
+            if t.track == 0xAA {
+                lead_out = Some(at);
+                continue;
+            }
+            let kind = match t.data_form.0 & 0x3F {
+                0x00 => TrackKind::Audio,
+                0x10 => TrackKind::Data,
+                _ => return Err(bad()),
+            };
+            if tracks.last().map(|x| x.0) != Some(t.track) {
+                if t.track as usize != tracks.len() + 1 {
+                    return Err(bad());
+                }
+                tracks.push((t.track, kind, None, None));
+            }
+            let Some(cur) = tracks.last_mut() else { return Err(bad()) };
+            if cur.1 != kind {
+                return Err(bad());
+            }
+            match t.index {
+                0 => cur.2 = Some(at),
+                1 => cur.3 = Some(at),
+                _ => {}
+            }
+        }
+        let lead_out = lead_out.ok_or_else(bad)?;
+        if tracks.is_empty() || lead_out > self.disc.media.max_lead_out() {
+            return Err(bad());
+        }
+        let mut recs = Vec::new();
+        let mut pregaps = Vec::new();
+        for (k, (number, kind, pregap, start)) in tracks.iter().enumerate() {
+            let start = start.ok_or_else(bad)?;
+            let pregap_start = pregap.unwrap_or(start);
+            let end = tracks.get(k + 1).map_or(Some(lead_out), |n| n.2.or(n.3)).ok_or_else(bad)?;
+            if (k == 0 && pregap_start != -150) || end - start < 300 {
+                return Err(bad());
+            }
+            pregaps.push(pregap_start);
+            recs.push(TrackRec {
+                number: *number,
+                session: 1,
+                kind: *kind,
+                start,
+                written: 0,
+                pregap: (start - pregap_start) as u32,
+                tao: false,
+                state: TrackState::Open,
+            });
+        }
+        self.disc.tracks = recs;
+        self.disc.sao = Some(SaoState { pregaps, lead_out, next: -150 });
+        self.save()
+    }
+
+    fn write(&mut self, lba: i32, blocks: u16, input: &[u8]) -> Outcome {
+        if self.faults.busy_writes > 0 {
+            self.faults.busy_writes -= 1;
+            return Err(codes::LONG_WRITE_IN_PROGRESS.into());
+        }
+        let blocks = u32::from(blocks);
+        let (kind, track_index) = match &self.disc.sao {
+            Some(sao) => {
+                if lba != sao.next {
+                    return Err(with_info(codes::INVALID_ADDRESS_FOR_WRITE, lba).into());
+                }
+                let end = lba + blocks as i32;
+                if end > sao.lead_out {
+                    return Err(with_info(codes::LBA_OUT_OF_RANGE, lba).into());
+                }
+                // The cued track whose pregap..end holds the blocks; one kind per WRITE.
+                let k = sao
+                    .pregaps
+                    .iter()
+                    .rposition(|&p| p <= lba)
+                    .ok_or(codes::INVALID_ADDRESS_FOR_WRITE)?;
+                let region_end = sao.pregaps.get(k + 1).copied().unwrap_or(sao.lead_out);
+                let kind = self
+                    .disc
+                    .tracks
+                    .get(k)
+                    .map(|t| t.kind)
+                    .ok_or(codes::INVALID_ADDRESS_FOR_WRITE)?;
+                let next_kind = self.disc.tracks.get(k + 1).map(|t| t.kind);
+                if end > region_end && next_kind != Some(kind) {
+                    return Err(codes::ILLEGAL_MODE_FOR_TRACK.into());
+                }
+                (kind, None)
+            }
+            None => {
+                if self.params.write_type != WriteType::TrackAtOnce {
+                    return Err(codes::COMMAND_SEQUENCE_ERROR.into());
+                }
+                let nwa =
+                    self.disc.nwa().ok_or(with_info(codes::INVALID_ADDRESS_FOR_WRITE, lba))?;
+                if lba != nwa {
+                    return Err(with_info(codes::INVALID_ADDRESS_FOR_WRITE, lba).into());
+                }
+                let kind = if self.params.track_mode & 4 != 0 {
+                    TrackKind::Data
+                } else {
+                    TrackKind::Audio
+                };
+                if lba + blocks as i32 + 2 > self.disc.media.max_lead_out() {
+                    return Err(with_info(codes::LBA_OUT_OF_RANGE, lba).into());
+                }
+                if let Some(t) = self.disc.writing_track() {
+                    if t.kind != kind {
+                        return Err(codes::ILLEGAL_MODE_FOR_TRACK.into());
+                    }
+                } else {
+                    let number = self.disc.next_track_number();
+                    let session = self.disc.open_session();
+                    self.disc.tracks.push(TrackRec {
+                        number,
+                        session,
+                        kind,
+                        start: lba,
+                        written: 0,
+                        pregap: 0,
+                        tao: true,
+                        state: TrackState::Open,
+                    });
+                }
+                (kind, Some(self.disc.tracks.len() - 1))
+            }
+        };
+        let len = kind.block_len();
+        if input.len() != blocks as usize * len {
+            return Err(codes::INVALID_FIELD_IN_CDB.into());
+        }
+        // Faults decide how many blocks reach the disc.
+        let mut n = blocks;
+        let mut fail: Option<Fail> = None;
+        let mut damage = false;
+        if let Some(at) = self.faults.write_error_at {
+            if at >= lba && at < lba + blocks as i32 {
+                n = (at - lba) as u32;
+                fail = Some(Fail::Sense(with_info(codes::WRITE_ERROR, at)));
+                damage = true;
+                self.faults.write_error_at = None;
+            }
+        }
+        if let Some(left) = self.faults.remove_after_blocks {
+            if left < n {
+                n = left;
+                fail = Some(Fail::Sense(codes::MEDIUM_NOT_PRESENT));
+                damage = true;
+                self.disc.loaded = false;
+                self.faults.remove_after_blocks = None;
+            } else {
+                self.faults.remove_after_blocks = Some(left - n);
+            }
+        }
+        if let Some(left) = self.faults.power_loss_after_blocks {
+            if left < n {
+                n = left;
+                fail = Some(Fail::PowerLoss);
+                damage = false;
+            } else {
+                self.faults.power_loss_after_blocks = Some(left - n);
+            }
+        }
+        self.store.write_blocks(lba, &input[..n as usize * len], len)?;
+        match (track_index, self.disc.sao.as_mut()) {
+            (Some(i), _) => {
+                if let Some(t) = self.disc.tracks.get_mut(i) {
+                    t.written += n;
+                    if damage {
+                        t.state = TrackState::Damaged;
+                    }
+                }
+            }
+            (None, Some(sao)) => {
+                sao.next += n as i32;
+                if damage {
+                    for t in &mut self.disc.tracks {
+                        t.state = TrackState::Damaged;
+                    }
+                    self.disc.sao = None;
+                }
+            }
+            (None, None) => {}
+        }
+        self.save()?;
+        if let Some(f) = fail {
+            if matches!(f, Fail::PowerLoss) {
+                self.dead = true;
+            }
+            return Err(f);
+        }
+        if self.throttle && self.write_kbps > 0 {
+            let per_sec = 75.0 * f64::from(self.write_kbps) / f64::from(KBPS_1X);
+            std::thread::sleep(Duration::from_secs_f64(f64::from(n) / per_sec));
+        }
+        Ok(input.len())
+    }
+
+    fn synchronize(&mut self) -> Result<(), Fail> {
+        if let Some(sao) = self.disc.sao.clone() {
+            if sao.next != sao.lead_out {
+                return Err(codes::COMMAND_SEQUENCE_ERROR.into());
+            }
+            let ends: Vec<i32> =
+                sao.pregaps.iter().skip(1).copied().chain(Some(sao.lead_out)).collect();
+            for (t, end) in self.disc.tracks.iter_mut().zip(ends) {
+                t.written = (end - t.start) as u32;
+                t.state = TrackState::Complete;
+            }
+            self.disc.sao = None;
+            self.close(sao.lead_out);
+            return self.save();
+        }
+        let Some(i) = self.disc.writing_track().map(|_| self.disc.tracks.len() - 1) else {
+            return Ok(());
+        };
+        let Some(t) = self.disc.tracks.get(i).cloned() else { return Ok(()) };
+        if t.written < 300 {
+            // Too short a track is padded to 4 seconds with zero main data.
+            let pad = 300 - t.written;
+            let zeros = vec![0u8; pad as usize * t.kind.block_len()];
+            self.store.write_blocks(t.start + t.written as i32, &zeros, t.kind.block_len())?;
+        }
+        if let Some(t) = self.disc.tracks.get_mut(i) {
+            t.written = t.written.max(300);
+            t.state = TrackState::Complete;
+        }
+        self.save()
+    }
+
+    fn close(&mut self, lead_out: i32) {
+        let number = self.disc.open_session();
+        let gap = if number == 1 {
+            imapi_redbook::toc::FIRST_SESSION_GAP
+        } else {
+            imapi_redbook::toc::LATER_SESSION_GAP
+        };
+        let b0 = match self.params.multi_session {
+            MultiSession::Open => Some(Some(lead_out + gap)),
+            MultiSession::FinalWithB0 => Some(None),
+            _ => None,
+        };
+        self.disc.finalized = !matches!(b0, Some(Some(_)));
+        self.disc.sessions.push(SessionRec { number, lead_out, b0 });
+    }
+
+    fn close_session(&mut self) -> Result<(), Fail> {
+        if self.disc.sao.is_some() {
+            return Err(codes::COMMAND_SEQUENCE_ERROR.into());
+        }
+        if self.disc.open_tracks().any(|t| t.state != TrackState::Complete) {
+            return Err(codes::INCOMPLETE_TRACK_IN_SESSION.into());
+        }
+        let Some(lead_out) = self.disc.open_tracks().last().map(TrackRec::end) else {
+            return Ok(());
+        };
+        self.close(lead_out);
+        self.save()
+    }
+
+    fn blank(&mut self, kind: BlankType) -> Result<(), Fail> {
+        if !self.disc.media.erasable() {
+            return Err(codes::INCOMPATIBLE_MEDIUM.into());
+        }
+        match kind {
+            BlankType::Full => self.store.clear()?,
+            BlankType::Minimal => {}
+            _ => return Err(codes::INVALID_FIELD_IN_CDB.into()),
+        }
+        let (media, speed) = (self.disc.media, self.disc.max_speed);
+        self.disc = Disc::blank(media, speed);
+        self.save()
+    }
+}
+
+/// Copies a reply into the data-in buffer (cut at the allocation length).
+fn give(out: &mut [u8], bytes: &[u8]) -> Outcome {
+    let n = bytes.len().min(out.len());
+    out[..n].copy_from_slice(&bytes[..n]);
+    Ok(n)
+}
+
+fn reply<R: Reply>(r: &R) -> Result<Vec<u8>, Fail> {
+    r.to_vec().map_err(|_| Fail::Sense(codes::INVALID_FIELD_IN_CDB))
+}
+
+impl Transport for SimRecorder {
+    fn execute(
+        &mut self,
+        cdb: &[u8],
+        data: Data<'_>,
+        _timeout: Duration,
+    ) -> Result<Completion, TransportError> {
+        if self.dead {
+            return Err(TransportError::Os(std::io::Error::new(
+                std::io::ErrorKind::NotConnected,
+                "the simulated recorder lost power",
+            )));
+        }
+        let len = data.len();
+        match self.dispatch(cdb, data) {
+            Ok(n) => Ok(Completion { status: 0, sense: None, residual: len.saturating_sub(n) }),
+            Err(Fail::Sense(s)) => {
+                self.last_sense = Some(s);
+                Ok(Completion::check_condition(s))
+            }
+            Err(Fail::PowerLoss) => Err(TransportError::Os(std::io::Error::new(
+                std::io::ErrorKind::NotConnected,
+                "the simulated recorder lost power",
+            ))),
+        }
+    }
+}

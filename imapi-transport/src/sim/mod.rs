@@ -1,0 +1,17 @@
+//! A simulated CD-R/CD-RW recorder whose disc lives in a folder and survives the process.
+//!
+//! It parses every CDB with imapi-mmc and answers as a drive does: identity, profiles
+//! 0009h/000Ah with features 002Dh/002Eh, disc and track information, Track-at-Once writes at
+//! the NWA only, Session-at-Once from a cue sheet with writes from LBA −150, CLOSE TRACK and
+//! CLOSE SESSION (appendable or finalized by page 05h), READ TOC/CAPACITY/(10)/CD of what was
+//! written, BLANK on CD-RW, eject/load, locking, buffer capacity, speeds with optional
+//! real-time throttling, and injected faults ([`Faults`]). One process at a time holds it.
+
+mod device;
+pub mod disc;
+mod read;
+pub mod store;
+
+pub use device::{Faults, SimRecorder};
+pub use disc::{Disc, Media, SessionRec, TrackKind, TrackRec, TrackState};
+pub use store::SimError;

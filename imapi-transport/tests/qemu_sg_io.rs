@@ -1,0 +1,481 @@
+//! A real kernel and a real MMC device: boots Debian's Linux kernel under QEMU (TCG) with a
+//! busybox initramfs, its SCSI, CD-ROM, virtio and isofs modules, and a `scsi-cd` whose
+//! medium is an ISO made by imapi-joliet. Inside, `imapi-drivecheck` (built static) talks to
+//! the drive over SG_IO with imapi-transport and imapi-mmc; then the init script mounts the
+//! medium with isofs, with Joliet and without, and lists it. The results come back on the
+//! serial console and are checked here against the host's own view of the image.
+//!
+//! Needs qemu-system-x86_64, a `/boot/vmlinuz-*` with its `/lib/modules`, and a static
+//! busybox. Missing pieces skip the test, or fail it when IMAPI_INTEROP_REQUIRED=1.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use imapi_joliet::{HostOptions, PlanOptions, Tree};
+
+const TARGET: &str = "x86_64-unknown-linux-gnu";
+
+fn required() -> bool {
+    std::env::var("IMAPI_INTEROP_REQUIRED").is_ok_and(|v| v == "1")
+}
+
+/// Skips (or fails, when required) for a missing piece.
+fn missing(what: &str) {
+    if required() {
+        panic!("IMAPI_INTEROP_REQUIRED=1 and {what} is missing");
+    }
+    eprintln!("skipping the QEMU test: {what} is missing");
+}
+
+fn which(cmd: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| Path::new(d).join(cmd))
+        .find(|p| p.is_file())
+}
+
+/// The newest `/boot/vmlinuz-VERSION` with a `/lib/modules/VERSION/modules.dep`.
+fn kernel() -> Option<(PathBuf, PathBuf)> {
+    let mut found: Vec<(String, PathBuf)> = std::fs::read_dir("/boot")
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let version = name.strip_prefix("vmlinuz-")?.to_string();
+            Path::new("/lib/modules")
+                .join(&version)
+                .join("modules.dep")
+                .is_file()
+                .then(|| (version, e.path()))
+        })
+        .collect();
+    found.sort();
+    let (version, vmlinuz) = found.pop()?;
+    Some((vmlinuz, Path::new("/lib/modules").join(version)))
+}
+
+fn static_busybox() -> Option<PathBuf> {
+    for p in ["/bin/busybox", "/usr/bin/busybox"] {
+        let p = Path::new(p);
+        if let Ok(bytes) = std::fs::read(p) {
+            // A static executable has no PT_INTERP program header: look for the loader path.
+            if !bytes.windows(14).any(|w| w == b"/lib64/ld-linu")
+                && !bytes.windows(11).any(|w| w == b"/lib/ld-lin")
+            {
+                return Some(p.to_path_buf());
+            }
+        }
+    }
+    None
+}
+
+/// The modules to load, dependencies first, from modules.dep; those built in are left out.
+fn module_order(moddir: &Path, wanted: &[&str]) -> Vec<PathBuf> {
+    let dep = std::fs::read_to_string(moddir.join("modules.dep")).expect("modules.dep");
+    let mut deps: HashMap<String, Vec<String>> = HashMap::new();
+    let mut by_name: HashMap<String, String> = HashMap::new();
+    for line in dep.lines() {
+        let Some((m, rest)) = line.split_once(':') else { continue };
+        deps.insert(m.to_string(), rest.split_whitespace().map(str::to_string).collect());
+        let base = Path::new(m).file_name().unwrap().to_string_lossy().into_owned();
+        let name = base.split(".ko").next().unwrap().replace('-', "_");
+        by_name.insert(name, m.to_string());
+    }
+    fn visit(
+        m: &str,
+        deps: &HashMap<String, Vec<String>>,
+        seen: &mut BTreeSet<String>,
+        out: &mut Vec<String>,
+    ) {
+        if !seen.insert(m.to_string()) {
+            return;
+        }
+        for d in deps.get(m).into_iter().flatten() {
+            visit(d, deps, seen, out);
+        }
+        out.push(m.to_string());
+    }
+    let builtin = std::fs::read_to_string(moddir.join("modules.builtin")).unwrap_or_default();
+    let (mut seen, mut out) = (BTreeSet::new(), Vec::new());
+    for w in wanted {
+        match by_name.get(&w.replace('-', "_")) {
+            Some(m) => visit(m, &deps, &mut seen, &mut out),
+            None => assert!(
+                builtin.contains(&format!("/{w}.ko")),
+                "module {w} is neither in modules.dep nor built in"
+            ),
+        }
+    }
+    out.into_iter().map(|m| moddir.join(m)).collect()
+}
+
+/// A module's bytes, decompressed when it is `.ko.xz` or `.ko.zst`.
+fn module_bytes(path: &Path) -> Vec<u8> {
+    let name = path.to_string_lossy();
+    let tool = if name.ends_with(".xz") {
+        Some("xz")
+    } else if name.ends_with(".zst") {
+        Some("zstd")
+    } else {
+        None
+    };
+    match tool {
+        None => std::fs::read(path).unwrap(),
+        Some(t) => {
+            let out = Command::new(t)
+                .arg("-dc")
+                .arg(path)
+                .output()
+                .unwrap_or_else(|e| panic!("{t}: {e}"));
+            assert!(out.status.success(), "{t} -dc {}", path.display());
+            out.stdout
+        }
+    }
+}
+
+/// A cpio archive in the "newc" format.
+struct Cpio {
+    out: Vec<u8>,
+    ino: u32,
+}
+
+impl Cpio {
+    fn new() -> Cpio {
+        Cpio { out: Vec::new(), ino: 1 }
+    }
+
+    fn entry(&mut self, name: &str, mode: u32, rdev: (u32, u32), data: &[u8]) {
+        let fields = [
+            self.ino,
+            mode,
+            0,
+            0,
+            1,
+            0,
+            data.len() as u32,
+            0,
+            0,
+            rdev.0,
+            rdev.1,
+            name.len() as u32 + 1,
+            0,
+        ];
+        self.ino += 1;
+        self.out.extend_from_slice(b"070701");
+        for f in fields {
+            self.out.extend_from_slice(format!("{f:08X}").as_bytes());
+        }
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.push(0);
+        self.pad();
+        self.out.extend_from_slice(data);
+        self.pad();
+    }
+
+    fn pad(&mut self) {
+        while self.out.len() % 4 != 0 {
+            self.out.push(0);
+        }
+    }
+
+    fn dir(&mut self, name: &str) {
+        self.entry(name, 0o040755, (0, 0), &[]);
+    }
+
+    fn file(&mut self, name: &str, mode: u32, data: &[u8]) {
+        self.entry(name, 0o100000 | mode, (0, 0), data);
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.entry("TRAILER!!!", 0, (0, 0), &[]);
+        self.out
+    }
+}
+
+/// Builds `imapi-drivecheck` static for the guest.
+fn build_guest() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let target_dir = root.join("target/qemu-guest");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let status = Command::new(cargo)
+        .current_dir(&root)
+        .args(["build", "--quiet", "-p", "imapi-drivecheck", "--target", TARGET, "--target-dir"])
+        .arg(&target_dir)
+        .env("RUSTFLAGS", "-C target-feature=+crt-static")
+        .env_remove("CARGO_BUILD_TARGET")
+        .status()
+        .expect("cargo build of imapi-drivecheck");
+    assert!(status.success(), "building the static guest binary failed");
+    target_dir.join(TARGET).join("debug/imapi-drivecheck")
+}
+
+/// The source tree of the ISO: names that differ between Joliet and ISO 9660.
+fn source_tree(dir: &Path) {
+    let files: &[(&str, Vec<u8>)] = &[
+        ("README.TXT", b"read me\n".to_vec()),
+        ("Mixed Case Name.text", b"mixed".repeat(1000)),
+        ("docs/manual-chapter-one.html", (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect()),
+        ("docs/deep/deeper/café.txt", "unicode name\n".as_bytes().to_vec()),
+        ("docs/empty.bin", Vec::new()),
+        ("data/blocks.dat", (0..300_000u32).map(|i| (i % 253) as u8).collect()),
+    ];
+    for (path, data) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    }
+}
+
+const INIT: &str = r#"#!/bin/busybox sh
+/bin/busybox mkdir -p /proc /sys /dev /mnt/joliet /mnt/iso
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+for m in $(/bin/busybox cat /modules.order); do
+  /bin/busybox insmod "/modules/$m" || echo "IMAPI insmod-failed $m"
+done
+echo
+i=0
+while [ ! -e /dev/sr0 ] && [ $i -lt 200 ]; do /bin/busybox sleep 0.05; i=$((i+1)); done
+/imapi-drivecheck probe
+/imapi-drivecheck access unmounted /dev/sr0
+if /bin/busybox mount -t iso9660 -o ro,norock,utf8 /dev/sr0 /mnt/joliet; then
+  /imapi-drivecheck access mounted /dev/sr0
+  /imapi-drivecheck list joliet /mnt/joliet
+  /bin/busybox umount /mnt/joliet
+else
+  echo "IMAPI mount-failed joliet"
+fi
+if /bin/busybox mount -t iso9660 -o ro,norock,nojoliet,map=off /dev/sr0 /mnt/iso; then
+  /imapi-drivecheck list iso /mnt/iso
+  /bin/busybox umount /mnt/iso
+else
+  echo "IMAPI mount-failed iso"
+fi
+echo "IMAPI done"
+/bin/busybox poweroff -f
+"#;
+
+fn parse_listing(lines: &[String], label: &str) -> BTreeMap<String, (char, u64, String)> {
+    let prefix = format!("IMAPI list {label} ");
+    lines
+        .iter()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .map(|rest| {
+            let mut it = rest.splitn(4, ' ');
+            let kind = it.next().unwrap().chars().next().unwrap();
+            let size = it.next().unwrap().parse().unwrap();
+            let crc = it.next().unwrap().to_string();
+            (it.next().unwrap().to_string(), (kind, size, crc))
+        })
+        .collect()
+}
+
+/// EBUSY on Linux.
+fn libc_ebusy() -> i32 {
+    16
+}
+
+#[test]
+fn qemu_scsi_cd_over_sg_io() {
+    let Some(qemu) = which("qemu-system-x86_64") else {
+        return missing("qemu-system-x86_64 (qemu-system-x86)");
+    };
+    let Some((vmlinuz, moddir)) = kernel() else {
+        return missing("a /boot/vmlinuz-* kernel (linux-image-amd64)");
+    };
+    let Some(busybox) = static_busybox() else {
+        return missing("a static busybox (busybox-static)");
+    };
+    let started = Instant::now();
+
+    // The medium: an ISO of a known tree, and the host's view of it.
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    source_tree(&src);
+    let mut tree = Tree::new();
+    let root = tree.root();
+    tree.add_host(root, &src, &HostOptions::default()).unwrap();
+    let plan = tree.plan(&PlanOptions::default()).unwrap();
+    let iso = work.path().join("medium.iso");
+    plan.write_to_path(&iso, Default::default()).unwrap();
+    let image = std::fs::read(&iso).unwrap();
+    let mut joliet_expected = BTreeMap::new();
+    let mut iso_expected = BTreeMap::new();
+    let mut stack = vec![root];
+    while let Some(id) = stack.pop() {
+        for &c in tree.children(id) {
+            let (kind, size, crc) = if tree.is_dir(c) {
+                stack.push(c);
+                ('d', 0, "0".to_string())
+            } else {
+                let host = src.join(tree.path(c).trim_start_matches('/'));
+                let data = std::fs::read(host).unwrap();
+                ('f', data.len() as u64, format!("{:08x}", crc32c::crc32c(&data)))
+            };
+            joliet_expected.insert(tree.path(c), (kind, size, crc.clone()));
+            iso_expected.insert(plan.iso_path(c), (kind, size, crc));
+        }
+    }
+
+    // The initramfs.
+    let guest = build_guest();
+    let modules = module_order(
+        &moddir,
+        &[
+            "scsi_mod",
+            "cdrom",
+            "sr_mod",
+            "sg",
+            "virtio_ring",
+            "virtio",
+            "virtio_pci",
+            "virtio_scsi",
+            "isofs",
+        ],
+    );
+    let mut cpio = Cpio::new();
+    for d in ["bin", "dev", "proc", "sys", "mnt", "modules"] {
+        cpio.dir(d);
+    }
+    cpio.entry("dev/console", 0o020600, (5, 1), &[]);
+    cpio.file("bin/busybox", 0o755, &std::fs::read(&busybox).unwrap());
+    cpio.file("bin/sh", 0o755, &std::fs::read(&busybox).unwrap());
+    cpio.file("init", 0o755, INIT.as_bytes());
+    cpio.file("imapi-drivecheck", 0o755, &std::fs::read(&guest).unwrap());
+    let mut order = String::new();
+    for m in &modules {
+        let name = m.file_name().unwrap().to_string_lossy();
+        let name = name.trim_end_matches(".xz").trim_end_matches(".zst").to_string();
+        cpio.file(&format!("modules/{name}"), 0o644, &module_bytes(m));
+        order.push_str(&name);
+        order.push('\n');
+    }
+    cpio.file("modules.order", 0o644, order.as_bytes());
+    let initrd = work.path().join("initrd.cpio");
+    std::fs::write(&initrd, cpio.finish()).unwrap();
+
+    // Boot, and read the serial console until power-off.
+    let boot = Instant::now();
+    let mut child = Command::new(qemu)
+        .args([
+            "-accel",
+            "tcg",
+            "-m",
+            "512",
+            "-smp",
+            "1",
+            "-nographic",
+            "-no-reboot",
+            "-nodefaults",
+        ])
+        .args(["-serial", "stdio", "-kernel"])
+        .arg(&vmlinuz)
+        .arg("-initrd")
+        .arg(&initrd)
+        .args(["-append", "console=ttyS0 panic=-1 loglevel=3 rdinit=/init"])
+        .args(["-device", "virtio-scsi-pci,id=scsi0"])
+        .arg("-drive")
+        .arg(format!("file={},if=none,media=cdrom,id=cd,format=raw,readonly=on", iso.display()))
+        .args(["-device", "scsi-cd,drive=cd,bus=scsi0.0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("qemu-system-x86_64 starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = stdout.read_to_end(&mut all);
+        all
+    });
+    let deadline = Duration::from_secs(110);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if boot.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let console = String::from_utf8_lossy(&reader.join().unwrap()).replace('\r', "");
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    let ran = boot.elapsed();
+    let lines: Vec<String> = console
+        .lines()
+        // The first line may follow early console output that ended without a newline.
+        .filter_map(|l| l.find("IMAPI ").map(|at| l[at..].trim_end().to_string()))
+        .collect();
+    let _ = std::io::stderr().write_all(format!("{}\n", lines.join("\n")).as_bytes());
+    eprintln!("qemu ran {ran:?}, test {:?} in all", started.elapsed());
+    assert!(
+        lines.iter().any(|l| l == "IMAPI done"),
+        "the guest did not finish within {deadline:?}:\n{console}\n{err}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.starts_with("IMAPI error") || l.contains("failed")),
+        "{}",
+        lines.join("\n")
+    );
+
+    let value = |key: &str| -> String {
+        let prefix = format!("IMAPI {key} ");
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("no {key} in\n{console}"))
+            .to_string()
+    };
+    // sysfs discovery found the drive as the kernel saw its INQUIRY data.
+    let recorder = value("recorder");
+    assert!(
+        recorder.starts_with("/dev/sr0 QEMU|QEMU CD-ROM|") && recorder.ends_with("|5"),
+        "{recorder}"
+    );
+    // Shared access works beside a mounted file system; exclusive access only without one.
+    assert_eq!(value("access unmounted"), "shared=ok exclusive=ok");
+    assert_eq!(value("access mounted"), format!("shared=ok exclusive=errno{}", libc_ebusy()));
+    let blocks = image.len() as u64 / 2048;
+    // Identify: INQUIRY and GET CONFIGURATION.
+    assert_eq!(value("inquiry-vendor"), "QEMU");
+    assert_eq!(value("inquiry-product"), "QEMU CD-ROM");
+    assert_eq!(value("inquiry-type"), "5");
+    assert_eq!(value("profile"), "0008");
+    assert!(value("profiles").split(',').any(|p| p == "0008*"), "{}", value("profiles"));
+    assert_eq!(value("has-tao"), "false");
+    // Query: one data track at 0, the lead-out at the image's end.
+    assert_eq!(value("toc"), "1 1");
+    let entries: Vec<&String> =
+        lines.iter().filter(|l| l.starts_with("IMAPI toc-entry ")).collect();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(entries[0], "IMAPI toc-entry 01 1 4 0");
+    assert_eq!(*entries[1], format!("IMAPI toc-entry aa 1 6 {blocks}"));
+    assert_eq!(value("full-toc"), "1 1 a0,a1,a2,01");
+    assert!(
+        value("disc-info").starts_with("Complete Complete sessions=1 tracks=1..1"),
+        "{}",
+        value("disc-info")
+    );
+    assert_eq!(value("capacity"), format!("{} 2048", blocks - 1));
+    assert!(value("caps").contains("write-cd-r=false"), "{}", value("caps"));
+    // Every block read back through SG_IO equals the image.
+    assert_eq!(value("read"), format!("{} {:08x}", image.len(), crc32c::crc32c(&image)));
+    // Refusals, decoded from the device's sense data.
+    assert_eq!(value("refused WRITE10"), "07/27/00 WriteProtected");
+    assert_eq!(value("refused SEND_CUE_SHEET"), "05/20/00 IllegalRequest");
+    assert_eq!(value("refused READ_TRACK_INFORMATION"), "05/20/00 IllegalRequest");
+    // isofs sees the source tree through Joliet and the planned names without it.
+    assert_eq!(parse_listing(&lines, "joliet"), joliet_expected);
+    assert_eq!(parse_listing(&lines, "iso"), iso_expected);
+    assert!(ran < Duration::from_secs(120), "the guest took {ran:?}");
+}
