@@ -344,6 +344,9 @@ impl Plan<'_> {
                 Kind::File { size, .. } => size,
                 Kind::Dir(_) => 0,
             };
+            let at = u64::from(self.extents[content as usize] - self.layout.first) * BLOCK_U64;
+            // Aligned large files leave a gap of zeros before them.
+            sink.zeros(at.saturating_sub(sink.written()))?;
             self.emit_content(sink, content, node, size)?;
             let pad = size.next_multiple_of(BLOCK_U64) - size;
             sink.zeros(pad)?;

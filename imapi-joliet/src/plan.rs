@@ -9,7 +9,9 @@
 //! directory extents come before the first file extent, which streaming readers (libarchive)
 //! need. Then one zero block shared by every empty file (as libisofs does), then file data in
 //! the pre-order of the ISO tree, each file once however many hard links name it, each padded
-//! to a whole block. Files larger than 0xFFFFF800 bytes are recorded as several sections
+//! to a whole block; files of 16 MiB and more start at a multiple of 64 KiB
+//! ([`PlanOptions::large_file_alignment`]). Files larger than 0xFFFFF800 bytes are recorded as
+//! several sections
 //! (multi-extent, level 3) in both trees. Last, `pad_blocks` zero blocks (default 150, the
 //! 300 KiB xorriso pads with against Linux's read-ahead at the end of a CD), counted in the
 //! volume space size.
@@ -40,6 +42,12 @@ use crate::tree::{Content, Kind, NodeId, Tree, NO_MTIME};
 /// Blocks of zero padding after the last file, by default.
 pub const DEFAULT_PAD_BLOCKS: u32 = 150;
 
+/// Alignment of large files in the image, by default (see [`PlanOptions::large_file_alignment`]).
+pub const DEFAULT_LARGE_FILE_ALIGNMENT: u32 = 64 << 10;
+
+/// A file is large, for alignment, from this many times the alignment.
+const LARGE_FILE_FACTOR: u64 = 256;
+
 /// How to plan an image.
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
@@ -67,6 +75,12 @@ pub struct PlanOptions {
     pub first_block: u32,
     /// Zero blocks appended after the data.
     pub pad_blocks: u32,
+    /// Files of at least 256 times this many bytes start at a multiple of it from the
+    /// session's start (a multiple of 2048; 0 or 2048 for none). Default 64 KiB, so files of
+    /// 16 MiB and more: the kernel copies a file into the image much faster when source and
+    /// destination offsets agree modulo its page-cache folios (measured on Linux 6.18 ext4:
+    /// 0.57 s against 0.81 s for 2 GiB), and the gaps cost under 1/256 of those files' size.
+    pub large_file_alignment: u32,
 }
 
 impl Default for PlanOptions {
@@ -84,6 +98,7 @@ impl Default for PlanOptions {
             replace_forbidden: false,
             first_block: 0,
             pad_blocks: DEFAULT_PAD_BLOCKS,
+            large_file_alignment: DEFAULT_LARGE_FILE_ALIGNMENT,
         }
     }
 }
@@ -650,6 +665,8 @@ impl<'t> Planner<'t> {
             cur += 1;
         }
         layout.files_start = to32(cur)?;
+        let align = u64::from(self.plan.opts.large_file_alignment) / BLOCK_U64;
+        let large = u64::from(self.plan.opts.large_file_alignment) * LARGE_FILE_FACTOR;
         let mut order = Vec::new();
         for &d in &self.plan.iso_preorder {
             for &c in &self.plan.dirs[d as usize].iso_children {
@@ -662,6 +679,9 @@ impl<'t> Planner<'t> {
                         Some(Content::Imported { extent }) => *extent,
                         _ if size == 0 => layout.zero_block.unwrap_or(0),
                         _ => {
+                            if align > 1 && size >= large {
+                                cur = first + (cur - first).next_multiple_of(align);
+                            }
                             let e = to32(cur)?;
                             cur += blocks_for(size);
                             order.push(content);

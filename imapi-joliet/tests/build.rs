@@ -402,3 +402,31 @@ fn a_large_file_range_is_copied_from_its_offset() {
     plan.reader().read_to_end(&mut viewed).unwrap();
     assert!(viewed == iso);
 }
+
+#[test]
+fn large_files_start_aligned_and_the_gaps_are_zeros() {
+    let mut t = Tree::new();
+    t.add_file(t.root(), "a-small", BytesSource::new(vec![1u8; 3000])).unwrap();
+    t.add_file(t.root(), "b-large", BytesSource::new(vec![2u8; 2 << 20])).unwrap();
+    t.add_file(t.root(), "c-small", BytesSource::new(vec![3u8; 10])).unwrap();
+    t.add_file(t.root(), "d-large", BytesSource::new(vec![4u8; (2 << 20) + 5])).unwrap();
+    let opts = PlanOptions { large_file_alignment: 8192, ..fixed() };
+    let plan = t.plan(&opts).unwrap();
+    let extent = |p: &str| plan.extent(t.lookup(p).unwrap()) as usize;
+    assert_eq!(extent("/b-large") % 4, 0);
+    assert_eq!(extent("/d-large") % 4, 0);
+    assert!(extent("/b-large") >= extent("/a-small") + 2);
+    let mut iso = Vec::new();
+    plan.emit(&mut iso).unwrap();
+    let mut viewed = Vec::new();
+    plan.reader().read_to_end(&mut viewed).unwrap();
+    assert!(viewed == iso);
+    let small_end = extent("/a-small") * BLOCK + 3000;
+    assert!(iso[small_end..extent("/b-large") * BLOCK].iter().all(|&b| b == 0));
+    assert!(iso[extent("/d-large") * BLOCK..][..(2 << 20) + 5].iter().all(|&b| b == 4));
+
+    let unaligned = PlanOptions { large_file_alignment: 0, ..fixed() };
+    let plan = t.plan(&unaligned).unwrap();
+    let a = plan.extent(t.lookup("/a-small").unwrap());
+    assert_eq!(plan.extent(t.lookup("/b-large").unwrap()), a + 2, "no gap without alignment");
+}
