@@ -39,7 +39,11 @@ run() {
   times[$name]+="${out%% *} "
   mem[$name]+="${out##* } "
 }
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# The median of the samples, never below 0.001 s (the timer's resolution is 0.01 s).
+median() {
+  tr ' ' '\n' | grep -v '^$' | sort -g \
+    | awk '{a[NR]=$1} END {m = NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; print (m < 0.001 ? 0.001 : m)}'
+}
 max() { tr ' ' '\n' | grep -v '^$' | sort -g | tail -n 1; }
 
 small=(tar xorriso genisoimage hadris imapi)
@@ -74,11 +78,13 @@ printf 'imapi memory above the one-file run: %s bytes per file (goal < 300)\n' \
   "$(( ($(echo "${mem[imapi]}" | max) - base) * 1024 / FILES ))"
 
 if [ "$BIG_MIB" -gt 0 ]; then
+  rm -f "$work/xorriso.iso" "$work/geniso.iso" "$work/hadris.iso" "$work/out.tar"  # imapi.iso stays for ls
   times=(); mem=()
   for r in $(seq 0 "$RUNS"); do
     run cat sh -c "cat '$work'/big/* > '$work/out.cat'"
+    rm -f "$work/out.cat"
     run imapi_big "$imapi" mkiso -q -o "$work/big.iso" "$work/big"
-    rm -f "$work/out.cat" "$work/big.iso"
+    rm -f "$work/big.iso"
     if [ "$r" = 0 ]; then times=(); mem=(); fi
   done
   c=$(echo "${times[cat]}" | median); i=$(echo "${times[imapi_big]}" | median)
