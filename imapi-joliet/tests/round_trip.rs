@@ -111,6 +111,38 @@ fn multi_extent_files_from_the_writer() {
     assert!(report.passed(), "{:#?}", report.findings);
 }
 
+/// Pitfall 6's sizes: 4 GiB − 1, 4 GiB, two full sections and a byte, and 12 GiB, in both
+/// trees, with the sections each size needs; the metadata only is read (no data on disk).
+#[test]
+fn files_around_4_gib_have_the_right_sections() {
+    let cases = [
+        (0xFFFF_FFFFu64, vec![MAX_SECTION, 0x7FF]),
+        (1 << 32, vec![MAX_SECTION, 0x800]),
+        (2 * MAX_SECTION + 1, vec![MAX_SECTION, MAX_SECTION, 1]),
+        (12 << 30, vec![MAX_SECTION, MAX_SECTION, MAX_SECTION, 0x1800]),
+    ];
+    let mut t = Tree::new();
+    for (i, (size, _)) in cases.iter().enumerate() {
+        t.add_file(t.root(), &format!("f{i}.bin"), Zeros(*size)).unwrap();
+    }
+    let plan = t.plan(&fixed()).unwrap();
+    let image = Image::from_reader(plan.reader()).unwrap();
+    for (i, (size, want)) in cases.iter().enumerate() {
+        for (tree, path) in
+            [(TreeKind::Joliet, format!("f{i}.bin")), (TreeKind::Iso, format!("F{i}.BIN"))]
+        {
+            let e = image.lookup(tree, &path).unwrap();
+            assert_eq!(e.size(), *size, "{path}");
+            let lens: Vec<u64> = e.sections().iter().map(|s| u64::from(s.len)).collect();
+            assert_eq!(&lens, want, "{path}");
+            let first = e.sections()[0].block;
+            for (k, sec) in e.sections().iter().enumerate() {
+                assert_eq!(u64::from(sec.block), u64::from(first) + k as u64 * MAX_SECTION / 2048);
+            }
+        }
+    }
+}
+
 /// A second session planned after a first one, carrying the first's file by its extent.
 #[test]
 fn a_later_session_from_the_writer() {
