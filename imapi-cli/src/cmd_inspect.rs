@@ -29,6 +29,8 @@ pub enum Kind {
     Toc,
     /// An imapi stash (found by its magic).
     Stash,
+    /// An ISO 9660 image (found by its primary volume descriptor).
+    Iso,
 }
 
 /// What `path` holds, from its extension and then its first bytes.
@@ -36,11 +38,15 @@ pub fn kind_of(path: &Path, head: &[u8]) -> Option<Kind> {
     if imapi_stash::has_magic(head) {
         return Some(Kind::Stash);
     }
+    if crate::inspect_iso::has_descriptor(head) {
+        return Some(Kind::Iso);
+    }
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
     match ext.as_deref() {
         Some("cue") => return Some(Kind::Cue),
         Some("toc") => return Some(Kind::Toc),
         Some("stash") => return Some(Kind::Stash),
+        Some("iso") => return Some(Kind::Iso),
         _ => {}
     }
     let text = String::from_utf8_lossy(&head[..head.len().min(4096)]).to_ascii_uppercase();
@@ -52,15 +58,23 @@ pub fn kind_of(path: &Path, head: &[u8]) -> Option<Kind> {
     }
 }
 
+/// Bytes read to tell a file's kind: through the primary volume descriptor's identifier.
+const HEAD: usize = 16 * 2048 + 8;
+
 /// Runs `imapi inspect`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    // A stash can be large: tell it by its first bytes before reading the whole file.
-    let mut head = Vec::with_capacity(16);
+    // A stash or an image can be large: tell it by its first bytes (the stash magic, the
+    // primary volume descriptor at block 16) before reading the whole file.
+    let mut head = Vec::with_capacity(HEAD);
     std::fs::File::open(&args.file)
-        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 16), &mut head))
+        .and_then(|f| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, HEAD as u64), &mut head)
+        })
         .with_context(|| format!("cannot read {}", args.file.display()))?;
-    if kind_of(&args.file, &head) == Some(Kind::Stash) {
-        return crate::inspect_stash::run(&args.file, false);
+    match kind_of(&args.file, &head) {
+        Some(Kind::Stash) => return crate::inspect_stash::run(&args.file, false),
+        Some(Kind::Iso) => return crate::inspect_iso::run(&args.file),
+        _ => {}
     }
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
@@ -68,10 +82,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(Kind::Cue) => cue_summary(&args.file, &bytes)?,
         Some(Kind::Toc) => toc_summary(&args.file, &bytes)?,
         Some(Kind::Stash) => return crate::inspect_stash::run(&args.file, false),
+        Some(Kind::Iso) => return crate::inspect_iso::run(&args.file),
         None => {
             return Err(coded(
                 ImapiCode::InvalidImage,
-                format!("{}: not a file inspect knows (.cue, .toc or stash)", args.file.display()),
+                format!(
+                    "{}: not a file inspect knows (.iso, .cue, .toc or stash)",
+                    args.file.display()
+                ),
             ))
         }
     };

@@ -15,6 +15,7 @@ mod cmd_mkiso;
 mod cmd_recorders;
 mod cmd_sim;
 mod cmd_verify;
+mod inspect_iso;
 mod inspect_stash;
 
 use std::process::ExitCode;
@@ -35,7 +36,7 @@ enum Command {
     Mkiso(cmd_mkiso::Args),
     /// Build a BIN audio image (and its CUE, TOC, CD-Text) from WAV tracks.
     Audio(cmd_audio::Args),
-    /// Summarise an image description (.cue, .toc) or a stash.
+    /// Summarise an .iso, .cue or .toc file or a stash.
     Inspect(cmd_inspect::Args),
     /// List an ISO 9660 + Joliet image: `TYPE<TAB>SIZE<TAB>PATH` per entry.
     Ls(cmd_ls::Args),
