@@ -13,6 +13,8 @@ use imapi_joliet::{
 };
 use zerocopy::FromBytes;
 
+mod common;
+
 fn fixed() -> PlanOptions {
     PlanOptions {
         date: Some(DateTime::parse_from_rfc3339("2024-01-02T03:04:05+13:00").unwrap()),
@@ -306,24 +308,11 @@ fn cancelling_stops_the_pass() {
     assert_eq!(last, plan.image_len());
 }
 
-/// A source of `len` zero bytes that never holds them in memory.
-#[derive(Debug)]
-struct Zeros(u64);
-
-impl Source for Zeros {
-    fn len(&self) -> io::Result<u64> {
-        Ok(self.0)
-    }
-    fn open_at(&self, offset: u64) -> io::Result<Box<dyn Read + Send + '_>> {
-        Ok(Box::new(io::repeat(0).take(self.0.saturating_sub(offset))))
-    }
-}
-
 #[test]
 fn files_over_4_gib_are_multi_extent_in_both_trees() {
     let size = 2 * MAX_SECTION + 4096;
     let mut t = Tree::new();
-    t.add_file(t.root(), "huge.bin", Zeros(size)).unwrap();
+    t.add_file(t.root(), "huge.bin", common::Zeros(size)).unwrap();
     t.add_file(t.root(), "small", BytesSource::new(&b"s"[..])).unwrap();
     let plan = t.plan(&fixed()).unwrap();
     let huge = t.lookup("/huge.bin").unwrap();

@@ -3,13 +3,13 @@
 
 mod common;
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 
 use chrono::DateTime;
 use imapi_joliet::raw::MAX_SECTION;
 use imapi_joliet::read::Options;
 use imapi_joliet::verify::{verify, Rule, Severity};
-use imapi_joliet::{BytesSource, Image, PlanOptions, Source, Tree, TreeKind};
+use imapi_joliet::{BytesSource, Image, PlanOptions, Tree, TreeKind};
 use proptest::prelude::*;
 
 fn fixed() -> PlanOptions {
@@ -72,25 +72,12 @@ proptest! {
     }
 }
 
-/// `len` zero bytes, never held in memory.
-#[derive(Debug)]
-struct Zeros(u64);
-
-impl Source for Zeros {
-    fn len(&self) -> io::Result<u64> {
-        Ok(self.0)
-    }
-    fn open_at(&self, offset: u64) -> io::Result<Box<dyn Read + Send + '_>> {
-        Ok(Box::new(io::repeat(0).take(self.0.saturating_sub(offset))))
-    }
-}
-
 /// A file of three sections, read through the plan's seekable view: no image on disk.
 #[test]
 fn multi_extent_files_from_the_writer() {
     let size = 2 * MAX_SECTION + 4096;
     let mut t = Tree::new();
-    t.add_file(t.root(), "huge.bin", Zeros(size)).unwrap();
+    t.add_file(t.root(), "huge.bin", common::Zeros(size)).unwrap();
     t.add_file(t.root(), "small", BytesSource::new(&b"s"[..])).unwrap();
     let plan = t.plan(&fixed()).unwrap();
     let image = Image::from_reader(plan.reader()).unwrap();
@@ -123,7 +110,7 @@ fn files_around_4_gib_have_the_right_sections() {
     ];
     let mut t = Tree::new();
     for (i, (size, _)) in cases.iter().enumerate() {
-        t.add_file(t.root(), &format!("f{i}.bin"), Zeros(*size)).unwrap();
+        t.add_file(t.root(), &format!("f{i}.bin"), common::Zeros(*size)).unwrap();
     }
     let plan = t.plan(&fixed()).unwrap();
     let image = Image::from_reader(plan.reader()).unwrap();

@@ -192,3 +192,16 @@ iso.close()
 "#;
     run(Command::new("python3").args(["-c", script]).arg(iso));
 }
+
+/// A source of `len` zero bytes that never holds them in memory.
+#[derive(Debug)]
+pub struct Zeros(pub u64);
+
+impl imapi_joliet::Source for Zeros {
+    fn len(&self) -> std::io::Result<u64> {
+        Ok(self.0)
+    }
+    fn open_at(&self, offset: u64) -> std::io::Result<Box<dyn Read + Send + '_>> {
+        Ok(Box::new(std::io::repeat(0).take(self.0.saturating_sub(offset))))
+    }
+}
