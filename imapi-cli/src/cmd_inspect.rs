@@ -230,7 +230,11 @@ mod tests {
         assert_eq!(kind_of(Path::new("a.toc"), b""), Some(Kind::Toc));
         assert_eq!(kind_of(Path::new("a.txt"), b"\n  FILE \"x\" BINARY"), Some(Kind::Cue));
         assert_eq!(kind_of(Path::new("a"), b"CD_DA\nTRACK AUDIO"), Some(Kind::Toc));
-        assert_eq!(kind_of(Path::new("a.iso"), b"\0\0\0"), None);
+        assert_eq!(kind_of(Path::new("a.iso"), b"\0\0\0"), Some(Kind::Iso));
+        assert_eq!(kind_of(Path::new("a.bin"), b"\0\0\0"), None);
+        let mut image_head = vec![0u8; 16 * 2048 + 8];
+        image_head[16 * 2048 + 1..16 * 2048 + 6].copy_from_slice(b"CD001");
+        assert_eq!(kind_of(Path::new("disc.img"), &image_head), Some(Kind::Iso));
         assert_eq!(kind_of(Path::new("a.cue"), &imapi_stash::MAGIC), Some(Kind::Stash));
         assert_eq!(kind_of(Path::new("imapi.stash"), b"junk"), Some(Kind::Stash));
     }
