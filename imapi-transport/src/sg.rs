@@ -110,9 +110,7 @@ impl Transport for SgDevice {
         data: Data<'_>,
         timeout: Duration,
     ) -> Result<Completion, TransportError> {
-        if cdb.is_empty() || cdb.len() > 16 {
-            return Err(TransportError::Invalid("a CDB has 1 to 16 bytes"));
-        }
+        crate::transport::check_cdb_len(cdb)?;
         let (direction, ptr, len): (libc::c_int, *mut libc::c_void, usize) = match data {
             Data::None => (SG_DXFER_NONE, core::ptr::null_mut(), 0),
             Data::FromDevice(b) => (SG_DXFER_FROM_DEV, b.as_mut_ptr().cast(), b.len()),

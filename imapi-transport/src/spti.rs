@@ -95,9 +95,7 @@ impl Transport for SptiDevice {
         data: Data<'_>,
         timeout: Duration,
     ) -> Result<Completion, TransportError> {
-        if cdb.is_empty() || cdb.len() > 16 {
-            return Err(TransportError::Invalid("a CDB has 1 to 16 bytes"));
-        }
+        crate::transport::check_cdb_len(cdb)?;
         let (direction, ptr, len): (u32, *mut core::ffi::c_void, usize) = match data {
             Data::None => (SCSI_IOCTL_DATA_UNSPECIFIED, core::ptr::null_mut(), 0),
             Data::FromDevice(b) => (SCSI_IOCTL_DATA_IN, b.as_mut_ptr().cast(), b.len()),

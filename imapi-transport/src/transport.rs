@@ -214,6 +214,14 @@ pub fn timeout_for(cdb: &[u8]) -> Duration {
     CommandClass::of(cdb).timeout()
 }
 
+/// Checks that `cdb` has the 1 to 16 bytes every pass-through interface accepts.
+pub(crate) fn check_cdb_len(cdb: &[u8]) -> Result<(), TransportError> {
+    if cdb.is_empty() || cdb.len() > 16 {
+        return Err(TransportError::Invalid("a CDB has 1 to 16 bytes"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
