@@ -250,15 +250,59 @@ impl Plan<'_> {
     }
 
     /// [`Plan::emit`] with progress and cancellation.
+    ///
+    /// A plan with a placed-data area ([`crate::PlanOptions::placed_area_blocks`]) needs the
+    /// area's bytes: give them with [`Plan::emit_with_placed`], or write the metadata alone
+    /// with [`Plan::emit_metadata`]; here such a plan is [`Error::PlacedAreaMissing`].
     pub fn emit_with(&self, w: &mut dyn Write, opts: EmitOptions<'_>) -> Result<u64, Error> {
-        self.emit_dyn(w, None, opts)
+        self.emit_dyn(w, None, None, opts)
+    }
+
+    /// Writes the whole image, taking the bytes of the placed-data area from `placed`: its
+    /// first [`crate::PlanOptions::placed_area_blocks`] × 2048 bytes are copied as they are
+    /// (what follows in `placed` is not read). A reader that ends early is
+    /// [`Error::PlacedAreaRead`].
+    pub fn emit_with_placed(
+        &self,
+        w: &mut dyn Write,
+        placed: &mut dyn Read,
+        opts: EmitOptions<'_>,
+    ) -> Result<u64, Error> {
+        self.emit_dyn(w, None, Some(placed), opts)
+    }
+
+    /// Writes the blocks of the session before the placed-data area, and nothing else: the
+    /// system area, the volume descriptors, the path tables, the directories (whose records
+    /// point into the area) and the shared zero block of empty files. Returns the bytes
+    /// written, [`Plan::metadata_blocks`] × 2048.
+    ///
+    /// On the disc these blocks are followed by the placed-data area and then by the data of
+    /// any other files and the padding, which the caller writes ([`Plan::emit_with_placed`]
+    /// writes everything).
+    pub fn emit_metadata(&self, w: &mut dyn Write) -> Result<u64, Error> {
+        let end = self.layout.placed_start;
+        let mut written = 0u64;
+        for span in self.spans() {
+            if span.start >= end {
+                break;
+            }
+            let bytes = match span.region {
+                Region::Zeros => vec![0; span.blocks as usize * BLOCK],
+                _ => self.region_bytes(&span),
+            };
+            w.write_all(&bytes).map_err(Error::Write)?;
+            written += bytes.len() as u64;
+        }
+        w.flush().map_err(Error::Write)?;
+        debug_assert_eq!(written, self.metadata_blocks() * BLOCK_U64);
+        Ok(written)
     }
 
     /// Writes the image to `file` from its current position, letting the kernel copy large
     /// host files where it can.
     pub fn emit_to_file(&self, file: &File, opts: EmitOptions<'_>) -> Result<u64, Error> {
         let mut w = file;
-        self.emit_dyn(&mut w, Some(file), opts)
+        self.emit_dyn(&mut w, Some(file), None, opts)
     }
 
     /// Writes the image to `path` atomically: into a temporary file beside it, renamed over
@@ -308,8 +352,13 @@ impl Plan<'_> {
         &self,
         out: &mut dyn Write,
         file: Option<&File>,
+        mut placed: Option<&mut dyn Read>,
         opts: EmitOptions<'_>,
     ) -> Result<u64, Error> {
+        let area = self.opts.placed_area_blocks;
+        if area > 0 && placed.is_none() {
+            return Err(Error::PlacedAreaMissing { blocks: area });
+        }
         let mut sink = Sink {
             out,
             file,
@@ -324,6 +373,25 @@ impl Plan<'_> {
             match span.region {
                 Region::Zeros => sink.zeros(u64::from(span.blocks) * BLOCK_U64)?,
                 Region::Files => self.emit_files(&mut sink)?,
+                Region::Placed => {
+                    let expected = u64::from(span.blocks) * BLOCK_U64;
+                    let Some(src) = placed.as_mut() else {
+                        return Err(Error::PlacedAreaMissing { blocks: area });
+                    };
+                    match sink.copy_exact(&mut src.take(expected), expected) {
+                        Ok(None) => {}
+                        Ok(Some(found)) => {
+                            return Err(Error::PlacedAreaRead { expected, found, source: None })
+                        }
+                        Err(e) => {
+                            return Err(Error::PlacedAreaRead {
+                                expected,
+                                found: 0,
+                                source: Some(e),
+                            })
+                        }
+                    }
+                }
                 _ => {
                     let bytes = self.region_bytes(&span);
                     sink.put(&bytes)?;
@@ -409,7 +477,7 @@ impl Plan<'_> {
                     sink.copy_exact(&mut r, size).map_err(|e| read_err(source.describe(), e))?
                 }
             },
-            Some(Content::Imported { .. }) | None => None,
+            Some(Content::Imported { .. } | Content::Placed { .. }) | None => None,
         };
         match found {
             Some(found) => Err(self.changed(node, size, found)),
@@ -424,7 +492,8 @@ impl Plan<'_> {
 }
 
 /// A `Read + Seek` view of a planned image (see [`Plan::reader`]). Positions count from the
-/// session's first block. A source that changed size gives an `InvalidData` error.
+/// session's first block. A source that changed size gives an `InvalidData` error; reading
+/// the blocks of a placed-data area is an error (the plan does not hold their bytes).
 pub struct ImageReader<'p, 't> {
     plan: &'p Plan<'t>,
     spans: Vec<Span>,
@@ -511,6 +580,11 @@ impl Read for ImageReader<'_, '_> {
         let n = match span.region {
             Region::Zeros => zero_fill(&mut buf[..room], room as u64),
             Region::Files => self.read_file_area(block, &mut buf[..room])?,
+            Region::Placed => {
+                return Err(io::Error::other(
+                    "the placed-data area is not part of the plan: read it from its own file",
+                ))
+            }
             _ => {
                 if self.cached.as_ref().map(|c| c.0) != Some(i) {
                     self.cached = Some((i, self.plan.region_bytes(&span)));

@@ -114,6 +114,50 @@ pub enum Error {
     /// The cancel flag was raised.
     #[error("cancelled")]
     Cancelled,
+    /// A placed file reaches past the end of the placed-data area.
+    #[error(
+        "{path:?} ({size} bytes at block {block} of the placed area) reaches past the area's \
+         {area_blocks} blocks"
+    )]
+    PlacedOutsideArea {
+        /// The image path.
+        path: String,
+        /// Its block, from the start of the area.
+        block: u64,
+        /// Its size in bytes.
+        size: u64,
+        /// The length of the area in blocks.
+        area_blocks: u64,
+    },
+    /// The image has a placed-data area but its bytes were not given: write the metadata
+    /// alone ([`crate::Plan::emit_metadata`]) or give the area
+    /// ([`crate::Plan::emit_with_placed`]).
+    #[error("the placed-data area of {blocks} blocks was not given")]
+    PlacedAreaMissing {
+        /// The length of the area in blocks.
+        blocks: u64,
+    },
+    /// The reader of the placed-data area ended early or failed.
+    #[error("cannot read the placed-data area: {found} of {expected} bytes")]
+    PlacedAreaRead {
+        /// Bytes the area holds.
+        expected: u64,
+        /// Bytes read before the end or the failure.
+        found: u64,
+        /// The failure, if the reader did not simply end.
+        #[source]
+        source: Option<io::Error>,
+    },
+    /// An earlier session could not be read for import.
+    #[error("cannot import the earlier session")]
+    ImportRead(#[source] crate::read::ReadError),
+    /// A file of an earlier session whose sections do not follow one another as this crate
+    /// records them (full sections of 0xFFFFF800 bytes, one after another): not imported.
+    #[error("{path:?} is recorded in sections this image cannot carry over")]
+    ImportSections {
+        /// The path in the earlier session.
+        path: String,
+    },
 }
 
 impl Error {
@@ -127,9 +171,15 @@ impl Error {
             Self::Cancelled => Some(ImapiCode::UserAbort),
             Self::ImageTooLarge { .. } => Some(ImapiCode::DiscFull),
             Self::Write(_) => Some(ImapiCode::FileAccess),
-            Self::SourceChanged { .. } | Self::SourceRead { .. } | Self::Host { .. } => {
-                Some(ImapiCode::FileAccess)
+            Self::SourceChanged { .. }
+            | Self::SourceRead { .. }
+            | Self::Host { .. }
+            | Self::PlacedAreaRead { .. } => Some(ImapiCode::FileAccess),
+            Self::PlacedOutsideArea { .. } | Self::ImportSections { .. } => {
+                Some(ImapiCode::InvalidImage)
             }
+            Self::PlacedAreaMissing { .. } => Some(ImapiCode::Generic),
+            Self::ImportRead(e) => e.imapi_code().or(Some(ImapiCode::InvalidImage)),
             _ => None,
         }
     }

@@ -19,8 +19,16 @@ pub(crate) enum Region {
     Zeros,
     Descriptor(TreeKind),
     Terminator,
-    PathTable { kind: TreeKind, big_endian: bool },
-    Dir { kind: TreeKind, dir: u32 },
+    PathTable {
+        kind: TreeKind,
+        big_endian: bool,
+    },
+    Dir {
+        kind: TreeKind,
+        dir: u32,
+    },
+    /// The placed-data area, whose bytes the caller gives.
+    Placed,
     Files,
 }
 
@@ -129,6 +137,13 @@ impl Plan<'_> {
         if let Some(z) = l.zero_block {
             spans.push(Span { start: z, blocks: 1, region: Region::Zeros });
         }
+        if l.files_start > l.placed_start {
+            spans.push(Span {
+                start: l.placed_start,
+                blocks: l.files_start - l.placed_start,
+                region: Region::Placed,
+            });
+        }
         if l.files_end > l.files_start {
             spans.push(Span {
                 start: l.files_start,
@@ -149,7 +164,7 @@ impl Plan<'_> {
     /// The bytes of a metadata region (not `Files`), a whole number of blocks.
     pub(crate) fn region_bytes(&self, span: &Span) -> Vec<u8> {
         let mut out = match span.region {
-            Region::Zeros | Region::Files => Vec::new(),
+            Region::Zeros | Region::Placed | Region::Files => Vec::new(),
             Region::Descriptor(kind) => self.descriptor(kind).as_bytes().to_vec(),
             Region::Terminator => VolumeDescriptor::new(vd_type::TERMINATOR).as_bytes().to_vec(),
             Region::PathTable { kind, big_endian } => self.path_table(kind, big_endian),

@@ -41,6 +41,8 @@ pub(crate) struct Node {
     pub(crate) kind: Kind,
 }
 
+const _: () = assert!(std::mem::size_of::<Node>() == 40);
+
 /// A directory (its index in `Tree::dir_children`) or a file.
 #[derive(Clone, Copy)]
 pub(crate) enum Kind {
@@ -56,6 +58,9 @@ pub(crate) enum Content {
     Source(Box<dyn Source>),
     /// Data already on the disc, in an earlier session, at this block.
     Imported { extent: u32 },
+    /// Data at this block from the start of the plan's placed-data area
+    /// ([`crate::PlanOptions::placed_area_blocks`]).
+    Placed { block: u64 },
 }
 
 /// The host name of a walked file: that of a node (when it is valid UTF-8) or an odd one.
@@ -97,6 +102,96 @@ pub struct Tree {
     pub(crate) odd_names: Vec<OsString>,
     index: HashTable<u32>,
     hasher: hashbrown::DefaultHashBuilder,
+    /// Serial numbers of the open checkpoints, oldest first.
+    open_checkpoints: Vec<u64>,
+    /// While a checkpoint is open: the old state of every node changed in place.
+    journal: Vec<Undo>,
+}
+
+/// The state of an existing node before a change in place (a file replaced, a date set).
+struct Undo {
+    id: NodeId,
+    kind: Kind,
+    mtime: i64,
+}
+
+/// A point a [`Tree`] can go back to ([`Tree::rollback`]) or stop recording for
+/// ([`Tree::commit`]); made by [`Tree::checkpoint`].
+///
+/// It holds the lengths of the tree's arenas when it was made; what changed in place since
+/// is journaled by the tree, so going back costs time in proportion to the changes made
+/// after the checkpoint, not to the size of the tree.
+#[derive(Debug)]
+#[must_use = "a checkpoint records changes until it is rolled back or committed"]
+pub struct Checkpoint {
+    serial: u64,
+    nodes: usize,
+    names: usize,
+    dir_children: usize,
+    contents: usize,
+    host_dirs: usize,
+    odd_names: usize,
+    journal: usize,
+}
+
+/// Serial numbers of checkpoints, unique in the process, so a checkpoint of one tree is never
+/// taken for one of another.
+static CHECKPOINT_SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Where the bytes of a file of a [`Tree`] come from (see [`Tree::file_origin`]).
+#[derive(Debug)]
+pub enum FileOrigin<'a> {
+    /// A host file found by [`Tree::add_host`] or [`Tree::add_host_as`]: its full host path.
+    Host(PathBuf),
+    /// A [`Source`] given to [`Tree::add_file`] or [`Tree::add_file_with`].
+    Source(&'a dyn Source),
+    /// Data an earlier session holds at this block ([`Tree::add_imported_file`]).
+    Imported {
+        /// The absolute block of the data.
+        extent: u32,
+    },
+    /// Data in the plan's placed-data area, at this block from its start
+    /// ([`Tree::add_placed_file`]).
+    Placed {
+        /// The block, counted from the start of the placed-data area.
+        block: u64,
+    },
+}
+
+/// A pre-order walk of a [`Tree`] (see [`Tree::walk`]).
+#[derive(Debug)]
+pub struct TreeWalk<'t> {
+    tree: &'t Tree,
+    /// Per directory entered: its children and the next one to give, and the length of the
+    /// path of the directory.
+    stack: Vec<(&'t [NodeId], usize, usize)>,
+    path: String,
+}
+
+impl Iterator for TreeWalk<'_> {
+    type Item = (NodeId, String);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let (children, next, path_len) = self.stack.last_mut()?;
+            let Some(&id) = children.get(*next) else {
+                self.stack.pop();
+                continue;
+            };
+            *next += 1;
+            let path_len = *path_len;
+            self.path.truncate(path_len);
+            if !self.path.is_empty() {
+                self.path.push('/');
+            }
+            self.path.push_str(self.tree.name(id));
+            if self.tree.is_dir(id) {
+                let own = self.path.len();
+                self.stack.push((self.tree.children(id), 0, own));
+            }
+            return Some((id, self.path.clone()));
+        }
+    }
 }
 
 impl Default for Tree {
@@ -195,6 +290,8 @@ impl Tree {
             odd_names: Vec::new(),
             index: HashTable::new(),
             hasher: hashbrown::DefaultHashBuilder::default(),
+            open_checkpoints: Vec::new(),
+            journal: Vec::new(),
         }
     }
 
@@ -264,7 +361,132 @@ impl Tree {
 
     /// Sets the modification time (seconds since 1970 UTC) recorded for a node.
     pub fn set_mtime(&mut self, id: NodeId, unix_secs: i64) {
+        self.remember(id);
         self.nodes[id.index()].mtime = unix_secs;
+    }
+
+    /// The modification time (seconds since 1970 UTC) recorded for a node, `None` when none
+    /// was set (the plan then records its default date).
+    pub fn mtime(&self, id: NodeId) -> Option<i64> {
+        let mtime = self.nodes.get(id.index())?.mtime;
+        (mtime != NO_MTIME).then_some(mtime)
+    }
+
+    /// Where a file's bytes come from; `None` for a directory or an unknown node.
+    pub fn file_origin(&self, id: NodeId) -> Option<FileOrigin<'_>> {
+        let content = self.content_key(id)?;
+        Some(match self.contents.get(content as usize)? {
+            Content::Host { dir, name } => FileOrigin::Host(self.host_path(*dir, *name)),
+            Content::Source(source) => FileOrigin::Source(source.as_ref()),
+            Content::Imported { extent } => FileOrigin::Imported { extent: *extent },
+            Content::Placed { block } => FileOrigin::Placed { block: *block },
+        })
+    }
+
+    /// A key naming a file's content; `None` for a directory. Names that share one content
+    /// (hard links found by one host walk) have the same key, and are recorded with one
+    /// extent.
+    pub fn content_key(&self, id: NodeId) -> Option<u32> {
+        match self.nodes.get(id.index())?.kind {
+            Kind::File { content, .. } => Some(content),
+            Kind::Dir(_) => None,
+        }
+    }
+
+    /// Every node but the root, in pre-order (a directory just before its contents, the
+    /// children of a directory in the order they were added), each with its path from the
+    /// root: names joined by `/`, without a leading `/`.
+    pub fn walk(&self) -> TreeWalk<'_> {
+        TreeWalk {
+            tree: self,
+            stack: vec![(self.children(self.root()), 0, 0)],
+            path: String::new(),
+        }
+    }
+
+    /// Starts recording changes, so that [`Tree::rollback`] can undo everything done from
+    /// now on (nodes added, files replaced, dates set, host folders and names recorded), or
+    /// [`Tree::commit`] keep it. Meant for one change at a time, as IMAPI's all-or-nothing
+    /// `AddData`; checkpoints may nest, and are then ended last first (ending one ends those
+    /// made after it).
+    pub fn checkpoint(&mut self) -> Checkpoint {
+        let serial = CHECKPOINT_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.open_checkpoints.push(serial);
+        Checkpoint {
+            serial,
+            nodes: self.nodes.len(),
+            names: self.names.len(),
+            dir_children: self.dir_children.len(),
+            contents: self.contents.len(),
+            host_dirs: self.host_dirs.len(),
+            odd_names: self.odd_names.len(),
+            journal: self.journal.len(),
+        }
+    }
+
+    /// Keeps every change made since `cp` and stops recording for it. A checkpoint that is
+    /// not open on this tree (of another tree, or already ended) is ignored.
+    pub fn commit(&mut self, cp: Checkpoint) {
+        self.close_checkpoint(&cp);
+    }
+
+    /// Undoes every change made since `cp`: the tree is again exactly as it was when `cp` was
+    /// made. Costs time in proportion to the changes undone. A checkpoint that is not open on
+    /// this tree (of another tree, or already ended) is ignored.
+    pub fn rollback(&mut self, cp: Checkpoint) {
+        if !self.open_checkpoints.contains(&cp.serial) {
+            return;
+        }
+        // Changes in place, newest first, so the oldest state of each node wins.
+        while self.journal.len() > cp.journal {
+            let Some(undo) = self.journal.pop() else { break };
+            if let Some(node) = self.nodes.get_mut(undo.id.index()) {
+                node.kind = undo.kind;
+                node.mtime = undo.mtime;
+            }
+        }
+        // Nodes added, newest first: each is then the last child of its parent.
+        while self.nodes.len() > cp.nodes.max(1) {
+            let id = NodeId(u32::try_from(self.nodes.len() - 1).unwrap_or(u32::MAX));
+            let parent = self.nodes[id.index()].parent;
+            let hash = self.hash_key(parent, self.name(id));
+            if let Ok(entry) = self.index.find_entry(hash, |&i| i == id.0) {
+                entry.remove();
+            }
+            if let Kind::Dir(d) = self.nodes[parent.index()].kind {
+                if let Some(children) = self.dir_children.get_mut(d as usize) {
+                    if children.last() == Some(&id) {
+                        children.pop();
+                    }
+                }
+            }
+            self.nodes.pop();
+        }
+        self.names.truncate(cp.names);
+        self.dir_children.truncate(cp.dir_children.max(1));
+        self.contents.truncate(cp.contents);
+        self.host_dirs.truncate(cp.host_dirs);
+        self.odd_names.truncate(cp.odd_names);
+        self.close_checkpoint(&cp);
+    }
+
+    fn close_checkpoint(&mut self, cp: &Checkpoint) {
+        if let Some(at) = self.open_checkpoints.iter().position(|&s| s == cp.serial) {
+            self.open_checkpoints.truncate(at);
+            if self.open_checkpoints.is_empty() {
+                self.journal.clear();
+            }
+        }
+    }
+
+    /// Journals the state of node `id` before a change in place, while a checkpoint is open.
+    fn remember(&mut self, id: NodeId) {
+        if self.open_checkpoints.is_empty() {
+            return;
+        }
+        if let Some(node) = self.nodes.get(id.index()) {
+            self.journal.push(Undo { id, kind: node.kind, mtime: node.mtime });
+        }
     }
 
     fn hash_key(&self, parent: NodeId, name: &str) -> u64 {
@@ -408,6 +630,7 @@ impl Tree {
             Some(id) => match overwrite {
                 Overwrite::Deny => Err(Error::FileExists { path: self.child_path(parent, name) }),
                 Overwrite::Replace => {
+                    self.remember(id);
                     let node = &mut self.nodes[id.index()];
                     node.kind = Kind::File { size, content };
                     node.mtime = NO_MTIME;
@@ -456,6 +679,22 @@ impl Tree {
         size: u64,
     ) -> Result<NodeId, Error> {
         self.add_file_content(parent, name, size, Content::Imported { extent }, Overwrite::Replace)
+    }
+
+    /// Adds a file whose `size` bytes lie at block `block` (of 2048 bytes) from the start of
+    /// the plan's placed-data area ([`crate::PlanOptions::placed_area_blocks`]): data captured
+    /// before planning, which the disc carries right after the metadata
+    /// ([`crate::Plan::emit_metadata`]). A file already there is replaced only with
+    /// [`Overwrite::Replace`]; its data stays in the area, unnamed.
+    pub fn add_placed_file(
+        &mut self,
+        parent: NodeId,
+        name: &str,
+        block: u64,
+        size: u64,
+        overwrite: Overwrite,
+    ) -> Result<NodeId, Error> {
+        self.add_file_content(parent, name, size, Content::Placed { block }, overwrite)
     }
 
     /// Adds a host file or folder under `parent`. A folder adds its *contents* to `parent`
