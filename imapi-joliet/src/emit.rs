@@ -279,6 +279,22 @@ impl Plan<'_> {
     /// On the disc these blocks are followed by the placed-data area and then by the data of
     /// any other files and the padding, which the caller writes ([`Plan::emit_with_placed`]
     /// writes everything).
+    ///
+    /// ```
+    /// use imapi_joliet::{Image, Overwrite, PlanOptions, Tree};
+    /// let mut tree = Tree::new();
+    /// tree.add_placed_file(tree.root(), "a.txt", 0, 5, Overwrite::Deny)?;
+    /// let plan = tree.plan(&PlanOptions { placed_area_blocks: 1, ..PlanOptions::default() })?;
+    /// let mut disc = Vec::new();
+    /// let n = plan.emit_metadata(&mut disc)?;
+    /// assert_eq!(n, plan.metadata_blocks() * 2048);
+    /// let mut area = b"hello".to_vec();
+    /// area.resize(2048, 0);
+    /// disc.extend_from_slice(&area);
+    /// disc.resize(plan.image_len() as usize, 0); // the padding
+    /// assert_eq!(Image::parse(&disc)?.read_path("/a.txt")?, b"hello");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn emit_metadata(&self, w: &mut dyn Write) -> Result<u64, Error> {
         let end = self.layout.placed_start;
         let mut written = 0u64;

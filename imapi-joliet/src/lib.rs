@@ -9,11 +9,15 @@
 //!
 //! # Brief overview
 //! - [`tree`]: the arena of nodes, host walks, graft points, merging and IMAPI's AddData rule
-//!   for a file added twice ([`Overwrite`]).
+//!   for a file added twice ([`Overwrite`]); checkpoints that undo a change all or nothing
+//!   ([`Tree::checkpoint`]); files whose data was captured before planning
+//!   ([`Tree::add_placed_file`]); a session carried over from an earlier one
+//!   ([`Tree::import_image`]).
 //! - [`names`]: ISO levels 1–3, collision numbering in O(n log n), Joliet UCS-2 names.
 //! - [`plan`]: layout and policies (depth, dates, volume name).
 //! - [`emit`]: the writer, with a kernel-copy fast path, an atomic file writer, progress and
-//!   cancellation, and a `Read + Seek` view.
+//!   cancellation, and a `Read + Seek` view; the metadata alone ([`Plan::emit_metadata`]) for
+//!   a disc whose file data was captured beforehand.
 //! - [`raw`], [`date`], [`order`]: the byte layouts, date forms and sort orders of ECMA-119.
 //!
 //! ```

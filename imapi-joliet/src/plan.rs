@@ -7,8 +7,12 @@
 //! terminator. Then the path tables: ISO L, ISO M, Joliet L, Joliet M, each in whole blocks.
 //! Then every ISO 9660 directory in pre-order, then every Joliet directory in pre-order: all
 //! directory extents come before the first file extent, which streaming readers (libarchive)
-//! need. Then one zero block shared by every empty file (as libisofs does), then file data in
-//! the pre-order of the ISO tree, each file once however many hard links name it, each padded
+//! need. Then one zero block shared by every empty file (as libisofs does), then the
+//! placed-data area ([`PlanOptions::placed_area_blocks`], none by default): data captured
+//! before planning, where each file added with [`Tree::add_placed_file`] lies at its block
+//! from the area's start (no alignment applies there). Everything before the area is the
+//! metadata ([`Plan::metadata_blocks`], written alone by [`Plan::emit_metadata`]). Then the
+//! data of the other files in the pre-order of the ISO tree, each file once however many hard links name it, each padded
 //! to a whole block; files of 16 MiB and more start at a multiple of 64 KiB
 //! ([`PlanOptions::large_file_alignment`]). Files larger than 0xFFFFF800 bytes are recorded as
 //! several sections

@@ -29,9 +29,12 @@ fn put(area: &mut [u8], block: u64, data: &[u8]) {
     area[at..at + data.len()].copy_from_slice(data);
 }
 
+/// Image paths and the bytes each file must read back as.
+type Files = Vec<(&'static str, Vec<u8>)>;
+
 /// A tree of placed files and the area that holds their data (with the data of a file
 /// replaced later still in it), and every file's path and bytes.
-fn placed_tree() -> (Tree, Vec<u8>, Vec<(&'static str, Vec<u8>)>) {
+fn placed_tree() -> (Tree, Vec<u8>, Files) {
     let mut t = Tree::new();
     let mut area = vec![0xEE; 12 * BLOCK];
     let docs = t.add_dir(t.root(), "docs").unwrap();
