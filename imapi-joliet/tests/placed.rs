@@ -282,3 +282,32 @@ fn origins_keys_and_dates_of_a_host_walk() {
     t.set_mtime(s, 1_700_000_000);
     assert_eq!(t.mtime(s), Some(1_700_000_000));
 }
+
+/// xorriso extracts the metadata-plus-area image to the same files.
+#[test]
+fn xorriso_extracts_a_placed_image() {
+    if !common::have("xorriso") {
+        return;
+    }
+    let (t, area, files) = placed_tree();
+    let plan = t.plan(&fixed(12)).unwrap();
+    let mut disc = Vec::new();
+    plan.emit_metadata(&mut disc).unwrap();
+    disc.extend_from_slice(&area);
+    disc.resize(plan.image_len() as usize, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let iso = dir.path().join("placed.iso");
+    std::fs::write(&iso, &disc).unwrap();
+    let out = dir.path().join("out");
+    common::run(
+        std::process::Command::new("xorriso")
+            .args(["-abort_on", "FAILURE", "-osirrox", "on", "-indev"])
+            .arg(&iso)
+            .args(["-extract", "/"])
+            .arg(&out),
+    );
+    for (path, data) in &files {
+        let got = std::fs::read(out.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(&got, data, "{path}");
+    }
+}
