@@ -19,8 +19,11 @@ pub const STASH_FILE_NAME: &str = "imapi.stash";
 /// [`StashWriter::finish`].
 pub const PARTIAL_FILE_NAME: &str = "imapi.stash.partial";
 
-/// Bytes moved per read or write when streaming.
+/// Blocks moved per read or write when streaming (128 KiB of data blocks).
 const CHUNK_BLOCKS: usize = 64;
+
+/// Blocks of a file range copied between two progress reports (4 MiB of data blocks).
+const COPY_STEP_BLOCKS: u64 = 2048;
 
 /// What an append does when the blocks would pass the capacity limit
 /// ([`StashError::DiscFull`], IMAPI_E_DISCFULL).
@@ -520,18 +523,40 @@ impl StashWriter {
     /// keeps nothing of the call. Returns the blocks kept.
     pub fn append_reader<R: Read>(
         &mut self,
-        mut source: R,
+        source: R,
         overflow: Overflow,
     ) -> Result<u64, StashError> {
-        self.append_dyn(&mut source, overflow)
+        self.append_reader_with(source, overflow, |_, _| true)
     }
 
-    fn append_dyn(&mut self, source: &mut dyn Read, overflow: Overflow) -> Result<u64, StashError> {
+    /// [`StashWriter::append_reader`], calling `progress(bytes_done, bytes_total)` before the
+    /// first read and after every 128 KiB or less (`bytes_total` is 0: a reader's length is
+    /// not known). When it returns `false` the call stops with [`StashError::Cancelled`]
+    /// (IMAPI_E_USERABORT) and keeps nothing, whatever `overflow` says.
+    pub fn append_reader_with<R: Read>(
+        &mut self,
+        mut source: R,
+        overflow: Overflow,
+        mut progress: impl FnMut(u64, u64) -> bool,
+    ) -> Result<u64, StashError> {
+        self.append_dyn(&mut source, overflow, &mut progress)
+    }
+
+    fn append_dyn(
+        &mut self,
+        source: &mut dyn Read,
+        overflow: Overflow,
+        progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<u64, StashError> {
         let bs = self.block_size()? as usize;
+        if !progress(0, 0) {
+            return Err(StashError::Cancelled);
+        }
         let mark = self.mark();
         let available = self.available();
         let mut buf = vec![0u8; bs * CHUNK_BLOCKS];
         let mut kept: u64 = 0;
+        let mut read: u64 = 0;
         let result = loop {
             let n = match read_full(source, &mut buf) {
                 Ok(n) => n,
@@ -540,6 +565,7 @@ impl StashWriter {
             if n == 0 {
                 break Ok(kept);
             }
+            read += n as u64;
             let padded = n.div_ceil(bs) * bs;
             buf[n..padded].fill(0);
             let blocks = (padded / bs) as u64;
@@ -553,12 +579,18 @@ impl StashWriter {
                     break Err(e);
                 }
                 kept += room;
+                if !progress(read, 0) {
+                    break Err(StashError::Cancelled);
+                }
                 return Err(self.disc_full(available, kept + blocks - room, kept));
             }
             if let Err(e) = self.push(&buf[..padded], bs as u32) {
                 break Err(e);
             }
             kept += blocks;
+            if !progress(read, 0) {
+                break Err(StashError::Cancelled);
+            }
             if n < buf.len() {
                 break Ok(kept);
             }
@@ -582,6 +614,22 @@ impl StashWriter {
         len: u64,
         overflow: Overflow,
     ) -> Result<u64, StashError> {
+        self.append_file_range_with(file, offset, len, overflow, |_, _| true)
+    }
+
+    /// [`StashWriter::append_file_range`], calling `progress(bytes_done, bytes_total)` before
+    /// the copy and after every step of 2048 blocks (4 MiB of data blocks) or less;
+    /// `bytes_total` is the bytes the call copies (fewer than `len` when only part fits
+    /// under [`Overflow::KeepWhatFits`]). When it returns `false` the call stops with
+    /// [`StashError::Cancelled`] (IMAPI_E_USERABORT) and keeps nothing.
+    pub fn append_file_range_with(
+        &mut self,
+        file: &File,
+        offset: u64,
+        len: u64,
+        overflow: Overflow,
+        mut progress: impl FnMut(u64, u64) -> bool,
+    ) -> Result<u64, StashError> {
         let bs = u64::from(self.block_size()?);
         let blocks = len.div_ceil(bs);
         let available = self.available();
@@ -591,7 +639,7 @@ impl StashWriter {
         }
         let copy_len = len.min(keep * bs);
         let mark = self.mark();
-        if let Err(e) = self.copy_range(file, offset, copy_len, bs as u32) {
+        if let Err(e) = self.copy_range(file, offset, copy_len, bs as u32, &mut progress) {
             self.undo(mark);
             return Err(e);
         }
@@ -601,8 +649,19 @@ impl StashWriter {
         Ok(keep)
     }
 
-    fn copy_range(&mut self, src: &File, offset: u64, len: u64, bs: u32) -> Result<(), StashError> {
+    fn copy_range(
+        &mut self,
+        src: &File,
+        offset: u64,
+        len: u64,
+        bs: u32,
+        progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<(), StashError> {
         self.flushed_ok()?;
+        if !progress(0, len) {
+            return Err(StashError::Cancelled);
+        }
+        let bs = u64::from(bs);
         let start = self.end;
         let mut source = src;
         source
@@ -611,41 +670,46 @@ impl StashWriter {
         (&self.file)
             .seek(SeekFrom::Start(start))
             .map_err(|e| StashError::io("seek in", &self.partial, e))?;
-        // `io::copy` between two files uses the kernel's copy (copy_file_range) where it can;
-        // in steps, so that the background flush follows the copy.
+        // `io::copy` between two files uses the kernel's copy (copy_file_range) where it can.
+        // Step by step: each step is checksummed from the stash right after its copy (while
+        // its pages are fresh), then reported, so that a cancel is seen within a step and the
+        // background flush follows the copy.
+        let step = bs * COPY_STEP_BLOCKS;
+        let mut buf = vec![0u8; (bs as usize) * CHUNK_BLOCKS];
         let mut copied = 0;
         while copied < len {
-            let step = (len - copied).min(FLUSH_EVERY);
-            let n = io::copy(&mut source.take(step), &mut &self.file).map_err(|e| {
+            let want = (len - copied).min(step);
+            let n = io::copy(&mut source.take(want), &mut &self.file).map_err(|e| {
                 if crate::error::is_disk_full(&e) {
                     StashError::io("write", &self.partial, e)
                 } else {
                     StashError::Read { what: "the source file, or writing the stash", source: e }
                 }
             })?;
-            copied += n;
             self.wrote(n);
-            if n < step {
-                return Err(StashError::SourceTooShort { expected: len, got: copied });
+            if n < want {
+                return Err(StashError::SourceTooShort { expected: len, got: copied + n });
             }
-        }
-        let padded = len.div_ceil(u64::from(bs)) * u64::from(bs);
-        if padded > len {
-            let zeros = vec![0u8; (padded - len) as usize];
-            write_all_at(&self.file, &zeros, start + len)
-                .map_err(|e| StashError::io("write", &self.partial, e))?;
-        }
-        // Checksum the bytes as they now are in the stash, one step at a time, recording each
-        // step as blocks so that segment counts stay within u32.
-        let step = u64::from(bs) * CHUNK_BLOCKS as u64;
-        let mut buf = vec![0u8; step as usize];
-        let mut done = 0;
-        while done < padded {
-            let n = step.min(padded - done) as usize;
-            read_exact_at(&self.file, &mut buf[..n], start + done)
-                .map_err(|e| StashError::io("read back", &self.partial, e))?;
-            self.record(&buf[..n])?;
-            done += n as u64;
+            let padded = want.div_ceil(bs) * bs;
+            if padded > want {
+                let zeros = vec![0u8; (padded - want) as usize];
+                write_all_at(&self.file, &zeros, start + copied + want)
+                    .map_err(|e| StashError::io("write", &self.partial, e))?;
+            }
+            // Record the step's blocks from the bytes as they now are in the stash, a chunk at
+            // a time, so that segment counts stay within u32.
+            let mut done = 0;
+            while done < padded {
+                let k = (buf.len() as u64).min(padded - done) as usize;
+                read_exact_at(&self.file, &mut buf[..k], self.end)
+                    .map_err(|e| StashError::io("read back", &self.partial, e))?;
+                self.record(&buf[..k])?;
+                done += k as u64;
+            }
+            copied += want;
+            if !progress(copied, len) {
+                return Err(StashError::Cancelled);
+            }
         }
         Ok(())
     }
