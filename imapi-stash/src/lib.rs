@@ -185,7 +185,8 @@ pub use space::available_space;
 pub use table::{MAX_SEGMENTS, TABLE_MAGIC};
 pub use track::TrackReader;
 pub use writer::{
-    Overflow, Reservation, StashOptions, StashWriter, PARTIAL_FILE_NAME, STASH_FILE_NAME,
+    Checkpoint, Overflow, Reservation, StashOptions, StashWriter, PARTIAL_FILE_NAME,
+    STASH_FILE_NAME,
 };
 
 /// Whether `bytes` start with the stash magic: a quick test to tell a stash from other

@@ -100,3 +100,100 @@ fn a_reader_reports_progress_and_can_be_cancelled() {
     w.finish().unwrap();
     assert_eq!(track_bytes(d.path(), 0), data);
 }
+
+#[test]
+fn prepended_blocks_come_first_in_disc_order() {
+    let (d, mut w) = writer(DiscKind::Data);
+    w.begin_track(TrackInfo::data()).unwrap();
+    let a = pattern(1, 2 * BS);
+    let b = pattern(2, 3 * BS - 700);
+    w.append_blocks(&a, Overflow::AllOrNothing).unwrap();
+    w.append_reader(Cursor::new(&b), Overflow::AllOrNothing).unwrap();
+    let m = pattern(3, 4 * BS);
+    w.prepend_blocks(&m).unwrap();
+    assert_eq!(w.used_blocks(), 9);
+    w.end_track().unwrap();
+    w.finish().unwrap();
+
+    let mut expected = m.clone();
+    expected.extend(&a);
+    expected.extend(&b);
+    expected.resize(9 * BS, 0);
+    assert_eq!(track_bytes(d.path(), 0), expected);
+    let s = Stash::open_in(d.path()).unwrap();
+    let segs: Vec<(u64, u32, u64)> =
+        s.tracks()[0].segments.iter().map(|s| (s.offset, s.blocks, s.first_block)).collect();
+    // M was written after A and B in the file, and is the first segment on the disc.
+    assert_eq!(segs, [(4096 + 5 * BS as u64, 4, 0), (4096, 5, 4)]);
+    assert_eq!(s.tracks()[0].segments[0].crc32c, crc32c(&m));
+    assert_eq!(s.header().segment_count, 2);
+}
+
+fn crc32c(bytes: &[u8]) -> u32 {
+    // Bitwise CRC-32C, independent of the crate's.
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0x82F6_3B78 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn appends_after_a_prepend_never_extend_it() {
+    let (d, mut w) = writer(DiscKind::Data);
+    w.begin_track(TrackInfo::data()).unwrap();
+    w.append_blocks(&pattern(1, BS), Overflow::AllOrNothing).unwrap();
+    w.prepend_blocks(&pattern(2, BS)).unwrap();
+    // Written right after the prepended block in the file, but belongs after block 1.
+    w.append_blocks(&pattern(3, 2 * BS), Overflow::AllOrNothing).unwrap();
+    w.append_blocks(&pattern(4, BS), Overflow::AllOrNothing).unwrap();
+    // A second prepend goes before the first; a reader of odd length is padded.
+    w.prepend_reader(Cursor::new(pattern(5, BS + 10))).unwrap();
+    w.end_track().unwrap();
+    w.finish().unwrap();
+    let mut expected = pattern(5, BS + 10);
+    expected.resize(2 * BS, 0);
+    for (seed, blocks) in [(2, 1), (1, 1), (3, 2), (4, 1)] {
+        expected.extend(pattern(seed, blocks * BS));
+    }
+    assert_eq!(track_bytes(d.path(), 0), expected);
+    let s = Stash::open_in(d.path()).unwrap();
+    let segs: Vec<(u64, u32)> =
+        s.tracks()[0].segments.iter().map(|s| (s.offset, s.blocks)).collect();
+    let at = |block: u64| 4096 + block * BS as u64;
+    assert_eq!(segs, [(at(5), 2), (at(1), 1), (at(0), 1), (at(2), 3)]);
+}
+
+#[test]
+fn a_prepend_is_all_or_nothing() {
+    let (d, mut w) = writer(DiscKind::Data);
+    assert!(matches!(w.prepend_blocks(&[0; BS]), Err(StashError::TrackNotOpen)));
+    w.set_capacity(Some(4));
+    w.begin_track(TrackInfo::data()).unwrap();
+    w.append_blocks(&pattern(1, 2 * BS), Overflow::AllOrNothing).unwrap();
+    let partial = d.path().join(imapi_stash::PARTIAL_FILE_NAME);
+    let len = std::fs::metadata(&partial).unwrap().len();
+    assert!(matches!(
+        w.prepend_blocks(&[1; 100]),
+        Err(StashError::PartialBlock { len: 100, block_size: 2048 })
+    ));
+    let e = w.prepend_blocks(&pattern(2, 3 * BS)).unwrap_err();
+    assert!(matches!(e, StashError::DiscFull { available: 2, requested: 3, kept: 0, .. }), "{e}");
+    // A reader finds out late: what it wrote is taken back.
+    let e = w.prepend_reader(Cursor::new(pattern(3, 600 * BS))).unwrap_err();
+    assert_eq!(e.imapi_code(), Some(ImapiCode::DiscFull));
+    assert_eq!(w.used_blocks(), 2);
+    assert_eq!(std::fs::metadata(&partial).unwrap().len(), len);
+    // Empty data stages nothing.
+    w.prepend_blocks(&[]).unwrap();
+    w.prepend_reader(Cursor::new(&[])).unwrap();
+    w.prepend_blocks(&pattern(4, 2 * BS)).unwrap();
+    w.end_track().unwrap();
+    w.finish().unwrap();
+    let mut expected = pattern(4, 2 * BS);
+    expected.extend(pattern(1, 2 * BS));
+    assert_eq!(track_bytes(d.path(), 0), expected);
+}
