@@ -197,3 +197,111 @@ fn a_prepend_is_all_or_nothing() {
     expected.extend(pattern(1, 2 * BS));
     assert_eq!(track_bytes(d.path(), 0), expected);
 }
+
+#[test]
+fn rollback_after_a_failed_add_leaves_the_stash_as_before() {
+    let (d, mut w) = writer(DiscKind::Data);
+    w.begin_track(TrackInfo::data()).unwrap();
+    w.append_blocks(&pattern(1, 2 * BS), Overflow::AllOrNothing).unwrap();
+    let partial = d.path().join(imapi_stash::PARTIAL_FILE_NAME);
+    let len = std::fs::metadata(&partial).unwrap().len();
+
+    // An add of two files: the first goes in, the second passes the capacity.
+    w.set_capacity(Some(6));
+    let cp = w.checkpoint();
+    assert_eq!((cp.used_blocks(), cp.track_count(), cp.is_track_open()), (2, 1, true));
+    w.append_blocks(&pattern(2, 3 * BS), Overflow::AllOrNothing).unwrap();
+    let e = w.append_reader(Cursor::new(pattern(3, 5 * BS)), Overflow::AllOrNothing).unwrap_err();
+    assert_eq!(e.imapi_code(), Some(ImapiCode::DiscFull));
+    assert_eq!(w.used_blocks(), 5);
+    w.rollback(cp.clone()).unwrap();
+    assert_eq!(w.used_blocks(), 2);
+    assert_eq!(std::fs::metadata(&partial).unwrap().len(), len);
+
+    // An add whose copy is cancelled, after a reservation and a begun track.
+    w.set_capacity(None);
+    w.append_blocks(&pattern(4, BS), Overflow::AllOrNothing).unwrap();
+    let _r = w.reserve(2).unwrap();
+    w.end_track().unwrap();
+    w.begin_track(TrackInfo::data()).unwrap();
+    let mut f = tempfile::tempfile().unwrap();
+    f.write_all(&pattern(5, 9 << 20)).unwrap();
+    let e = w
+        .append_file_range_with(&f, 0, 9 << 20, Overflow::AllOrNothing, |done, _| done == 0)
+        .unwrap_err();
+    assert!(matches!(e, StashError::Cancelled));
+    w.rollback(cp.clone()).unwrap();
+    assert_eq!((w.used_blocks(), w.track_count(), w.is_track_open()), (2, 1, true));
+    assert_eq!(std::fs::metadata(&partial).unwrap().len(), len);
+
+    // Staging goes on from the checkpoint: the next append extends the first segment.
+    w.append_blocks(&pattern(6, BS), Overflow::AllOrNothing).unwrap();
+    w.end_track().unwrap();
+    w.finish().unwrap();
+    let mut expected = pattern(1, 2 * BS);
+    expected.extend(pattern(6, BS));
+    assert_eq!(track_bytes(d.path(), 0), expected);
+    let s = Stash::open_in(d.path()).unwrap();
+    assert_eq!(s.tracks().len(), 1);
+    assert_eq!(s.tracks()[0].segments.len(), 1);
+}
+
+#[test]
+fn reservations_filled_after_a_checkpoint_open_again() {
+    let (d, mut w) = writer(DiscKind::Data);
+    w.begin_track(TrackInfo::data()).unwrap();
+    let early = w.reserve(1).unwrap();
+    w.append_blocks(&pattern(1, BS), Overflow::AllOrNothing).unwrap();
+    let cp = w.checkpoint();
+    w.fill(&early, &pattern(2, BS)).unwrap();
+    let late = w.reserve(1).unwrap();
+    w.rollback(cp).unwrap();
+    assert!(matches!(w.fill(&late, &[0; BS]), Err(StashError::StaleReservation { .. })));
+    w.end_track().unwrap();
+    let e = w.finish().unwrap_err();
+    assert!(matches!(e, StashError::UnfilledReservation { blocks: 1, .. }), "{e}");
+    w.fill(&early, &pattern(3, BS)).unwrap();
+    w.finish().unwrap();
+    let mut expected = pattern(3, BS);
+    expected.extend(pattern(1, BS));
+    assert_eq!(track_bytes(d.path(), 0), expected);
+}
+
+#[test]
+fn checkpoints_of_other_stagings_are_refused() {
+    let (_d, mut w) = writer(DiscKind::Data);
+    let (_e, other) = writer(DiscKind::Data);
+    let foreign = other.checkpoint();
+    assert!(matches!(w.rollback(foreign), Err(StashError::StaleCheckpoint)));
+
+    w.begin_track(TrackInfo::data()).unwrap();
+    let before_clear = w.checkpoint();
+    w.clear().unwrap();
+    let e = w.rollback(before_clear).unwrap_err();
+    assert!(matches!(e, StashError::StaleCheckpoint));
+    assert_eq!(e.to_string(), "the checkpoint does not belong to this stash as it now stands");
+
+    // A rollback ends the checkpoints taken after its own; its own stays good.
+    w.begin_track(TrackInfo::data()).unwrap();
+    let cp0 = w.checkpoint();
+    w.append_blocks(&pattern(1, BS), Overflow::AllOrNothing).unwrap();
+    let cp1 = w.checkpoint();
+    w.append_blocks(&pattern(2, BS), Overflow::AllOrNothing).unwrap();
+    w.rollback(cp0.clone()).unwrap();
+    let cp2 = w.checkpoint();
+    w.append_blocks(&pattern(3, 2 * BS), Overflow::AllOrNothing).unwrap();
+    assert!(matches!(w.rollback(cp1), Err(StashError::StaleCheckpoint)));
+    assert_eq!(w.used_blocks(), 2);
+    w.rollback(cp2).unwrap();
+    assert_eq!(w.used_blocks(), 0);
+    w.append_blocks(&pattern(4, BS), Overflow::AllOrNothing).unwrap();
+    w.rollback(cp0.clone()).unwrap();
+    assert_eq!(w.used_blocks(), 0);
+
+    // Not on a finished stash; reopen only on one.
+    assert!(matches!(w.reopen(cp0.clone()), Err(StashError::NotFinished)));
+    w.append_blocks(&pattern(5, BS), Overflow::AllOrNothing).unwrap();
+    w.end_track().unwrap();
+    w.finish().unwrap();
+    assert!(matches!(w.rollback(cp0), Err(StashError::Finished)));
+}
