@@ -305,3 +305,71 @@ fn checkpoints_of_other_stagings_are_refused() {
     w.finish().unwrap();
     assert!(matches!(w.rollback(cp0), Err(StashError::Finished)));
 }
+
+#[test]
+fn a_finished_stash_reopens_for_a_retry_and_more_staging() {
+    let (d, mut w) = writer(DiscKind::Data);
+    let partial = d.path().join(imapi_stash::PARTIAL_FILE_NAME);
+    w.begin_track(TrackInfo::data()).unwrap();
+    let a = pattern(1, 3 * BS);
+    w.append_blocks(&a, Overflow::AllOrNothing).unwrap();
+    let staged = w.checkpoint();
+    // The sealing steps: metadata first on the disc, the track ended, the disc metadata.
+    w.prepend_blocks(&pattern(2, BS)).unwrap();
+    w.end_track().unwrap();
+    let mcn: imapi_stash::Mcn = "0123456789012".parse().unwrap();
+    w.set_disc_info(imapi_stash::DiscInfo { mcn: Some(mcn), ..Default::default() }).unwrap();
+    let path = w.finish().unwrap();
+    let mut first = pattern(2, BS);
+    first.extend(&a);
+    assert_eq!(track_bytes(d.path(), 0), first);
+    assert!(!partial.exists());
+
+    // A checkpoint that is not this staging's is refused, and the stash stays finished.
+    let (_e, other) = writer(DiscKind::Data);
+    assert!(matches!(w.reopen(other.checkpoint()), Err(StashError::StaleCheckpoint)));
+    assert!(Stash::open(&path).is_ok());
+
+    // The burn failed: back to staging, as before the sealing steps.
+    w.reopen(staged.clone()).unwrap();
+    assert!(!path.exists());
+    assert!(Stash::open_in(d.path()).is_err());
+    // The partial stash is the payload alone, with a zeroed header area.
+    let bytes = std::fs::read(&partial).unwrap();
+    assert_eq!(bytes.len(), 4096 + 3 * BS);
+    assert!(bytes[..4096].iter().all(|&b| b == 0));
+    assert!(Stash::open(&partial).is_err());
+    assert!(w.is_track_open());
+    assert_eq!(w.used_blocks(), 3);
+    assert_eq!(w.disc_info().mcn, None);
+    assert!(matches!(w.reopen(staged.clone()), Err(StashError::NotFinished)));
+
+    // More files, then sealed again with new metadata.
+    let b = pattern(3, 2 * BS);
+    w.append_blocks(&b, Overflow::AllOrNothing).unwrap();
+    w.prepend_blocks(&pattern(4, 2 * BS)).unwrap();
+    w.end_track().unwrap();
+    assert_eq!(w.finish().unwrap(), path);
+    let mut second = pattern(4, 2 * BS);
+    second.extend(&a);
+    second.extend(&b);
+    assert_eq!(track_bytes(d.path(), 0), second);
+    let s = Stash::open(&path).unwrap();
+    // The earlier data is one segment (extended by the new files), after the metadata.
+    let segs: Vec<(u64, u32)> =
+        s.tracks()[0].segments.iter().map(|s| (s.offset, s.blocks)).collect();
+    assert_eq!(segs, [(4096 + 5 * BS as u64, 2), (4096, 5)]);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        s.header().table_offset + s.header().table_len
+    );
+
+    // The same checkpoint serves a second retry.
+    w.reopen(staged).unwrap();
+    w.prepend_blocks(&pattern(5, BS)).unwrap();
+    w.end_track().unwrap();
+    w.finish().unwrap();
+    let mut third = pattern(5, BS);
+    third.extend(&a);
+    assert_eq!(track_bytes(d.path(), 0), third);
+}
