@@ -224,7 +224,7 @@ struct Mark {
 /// The writer holds the folder's lock ([`StashLock`]) for its whole life, so a second writer
 /// gets IMAPI_E_STASHINUSE. Until `finish` succeeds the stash lives under
 /// [`PARTIAL_FILE_NAME`], with a zeroed header that no reader accepts; dropping an unfinished
-/// writer removes that file.
+/// writer (one never finished, or reopened with [`StashWriter::reopen`]) removes that file.
 ///
 /// While staging, a helper thread flushes the partial stash to the disk every 64 MiB, so the
 /// disk writes overlap the staging and `finish` has only the tail left to flush. A failed
