@@ -280,12 +280,21 @@ pub enum StashError {
         /// Bytes given.
         got: u64,
     },
-    /// The stash was finished: clear it before staging again.
-    #[error("the stash is finished: clear it to stage another")]
+    /// The stash was finished: reopen it ([`crate::StashWriter::reopen`]) or clear it
+    /// before staging again.
+    #[error("the stash is finished: reopen or clear it to stage again")]
     Finished,
     /// The caller's progress callback asked to stop (IMAPI_E_USERABORT).
     #[error("cancelled")]
     Cancelled,
+    /// The checkpoint is not one of this stash as it now stands: it comes from another
+    /// writer, from before a [`crate::StashWriter::clear`], or from after an earlier
+    /// checkpoint that the writer has since rolled back to.
+    #[error("the checkpoint does not belong to this stash as it now stands")]
+    StaleCheckpoint,
+    /// Reopening a stash that is not finished.
+    #[error("the stash is not finished: there is nothing to reopen")]
+    NotFinished,
 }
 
 impl StashError {
@@ -313,7 +322,9 @@ impl StashError {
             | Self::StaleReservation { .. }
             | Self::NoSuchTrack { .. }
             | Self::WrongFillLength { .. }
-            | Self::Finished => return None,
+            | Self::Finished
+            | Self::StaleCheckpoint
+            | Self::NotFinished => return None,
         })
     }
 

@@ -6,11 +6,14 @@
 //! [`StashWriter`] creates a stash in a folder (taking the folder's lock, so a second
 //! process gets IMAPI_E_STASHINUSE, and checking the free space up front), stages tracks
 //! ([`StashWriter::begin_track`], [`StashWriter::append_blocks`],
-//! [`StashWriter::append_reader`], [`StashWriter::append_file_range`],
-//! [`StashWriter::reserve`] and [`StashWriter::fill`], [`StashWriter::end_track`]), records
-//! the disc metadata ([`DiscInfo`]), and [`StashWriter::finish`]es it: checksums, flush,
-//! rename. Until then the stash does not open as valid. [`StashWriter::clear`] empties it
-//! (IMAPI's ClearFormatContent).
+//! [`StashWriter::append_reader`], [`StashWriter::append_file_range`], with progress and
+//! cancel in [`StashWriter::append_reader_with`] and [`StashWriter::append_file_range_with`],
+//! [`StashWriter::reserve`] and [`StashWriter::fill`], [`StashWriter::prepend_blocks`],
+//! [`StashWriter::end_track`]), records the disc metadata ([`DiscInfo`]), and
+//! [`StashWriter::finish`]es it: checksums, flush, rename. Until then the stash does not
+//! open as valid. A [`Checkpoint`] taken while staging lets [`StashWriter::rollback`] undo
+//! a failed add, and [`StashWriter::reopen`] turn a finished stash back into a partial one
+//! after a failed burn. [`StashWriter::clear`] empties it (IMAPI's ClearFormatContent).
 //!
 //! [`Stash`] opens a finished stash over any `Read + Seek` (a [`std::fs::File`], a
 //! `Cursor<&[u8]>`), checks header and table strictly, lists the [`Track`]s, reads each
@@ -25,9 +28,9 @@
 //! let dir = tempfile::tempdir()?;
 //! let mut w = StashWriter::create(dir.path(), &StashOptions::new(DiscKind::Data))?;
 //! w.begin_track(TrackInfo::data())?;
-//! let metadata = w.reserve(1)?; // written last, read first
-//! w.append_blocks(&[7u8; 4096], Overflow::AllOrNothing)?;
-//! w.fill(&metadata, &[1u8; 2048])?;
+//! w.append_blocks(&[7u8; 4096], Overflow::AllOrNothing)?; // the files' data
+//! let staged = w.checkpoint();
+//! w.prepend_blocks(&[1u8; 2048])?; // their metadata: written last, read first
 //! w.end_track()?;
 //! let path = w.finish()?;
 //!
@@ -39,6 +42,12 @@
 //! assert_eq!(&bytes[..2048], &[1u8; 2048][..]);
 //! assert_eq!(&bytes[2048..], &[7u8; 4096][..]);
 //! assert_eq!(stash.verify()?.segments, 2);
+//! drop(stash);
+//!
+//! // The burn failed: stage on from before the metadata.
+//! w.reopen(staged)?;
+//! assert!(Stash::open_in(dir.path()).is_err());
+//! assert_eq!(w.used_blocks(), 2);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -57,7 +66,9 @@
 //!
 //! The segments tile the payload exactly: no two share a byte, and every payload byte
 //! belongs to one. A segment's place in the file says nothing of its place on the disc: the
-//! table lists each track's segments in disc order.
+//! table lists each track's segments in disc order. On a data disc the first segment of a
+//! data track (its file-system metadata) is typically the last one written in the file,
+//! after the files' data that follows it on the disc.
 //!
 //! ## Header record (128 bytes in version 1.0)
 //!
@@ -155,6 +166,25 @@
 //! The writer stages under [`PARTIAL_FILE_NAME`] with a zeroed header area and writes the
 //! table and header only at [`StashWriter::finish`], then flushes (`fsync`) and renames to
 //! [`STASH_FILE_NAME`]: a writer that dies leaves nothing that opens as a stash.
+//!
+//! ## Sealing a data track
+//!
+//! A master that captures each file's bytes as it is added appends them to the open data
+//! track, and plans the file system only when the burn starts. It then takes a
+//! [`Checkpoint`] and seals the stash: [`StashWriter::prepend_blocks`] writes the metadata
+//! at the end of the payload and lists it as the track's first segment, the track is ended,
+//! the disc metadata set, and [`StashWriter::finish`] writes table and header. No data is
+//! copied twice. If the burn fails, [`StashWriter::reopen`] with that checkpoint renames the
+//! stash back to [`PARTIAL_FILE_NAME`], cuts the table and metadata off and zeroes the
+//! header area, so that staging goes on and the next seal writes fresh metadata; the
+//! writer keeps the folder's lock all along.
+//!
+//! ## Compatibility
+//!
+//! Prepending, checkpoints and reopening change no byte of the format: the version stays
+//! 1.0, and a 1.0 reader reads these stashes, as every reader reads the 1.0 stashes written
+//! before. The one thing a reader must not assume, and never could, is that a track's
+//! segments come in file order.
 #![deny(missing_docs)]
 
 mod error;
@@ -185,7 +215,8 @@ pub use space::available_space;
 pub use table::{MAX_SEGMENTS, TABLE_MAGIC};
 pub use track::TrackReader;
 pub use writer::{
-    Overflow, Reservation, StashOptions, StashWriter, PARTIAL_FILE_NAME, STASH_FILE_NAME,
+    Checkpoint, Overflow, Reservation, StashOptions, StashWriter, PARTIAL_FILE_NAME,
+    STASH_FILE_NAME,
 };
 
 /// Whether `bytes` start with the stash magic: a quick test to tell a stash from other

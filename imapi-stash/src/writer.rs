@@ -12,6 +12,10 @@ use crate::table::{self, MAX_SEGMENTS};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Numbers the writers of this process, so that a checkpoint knows its writer.
+static NEXT_WRITER: AtomicU64 = AtomicU64::new(0);
 
 /// Name of a finished stash inside its folder.
 pub const STASH_FILE_NAME: &str = "imapi.stash";
@@ -19,8 +23,11 @@ pub const STASH_FILE_NAME: &str = "imapi.stash";
 /// [`StashWriter::finish`].
 pub const PARTIAL_FILE_NAME: &str = "imapi.stash.partial";
 
-/// Bytes moved per read or write when streaming.
+/// Blocks moved per read or write when streaming (128 KiB of data blocks).
 const CHUNK_BLOCKS: usize = 64;
+
+/// Blocks of a file range copied between two progress reports (4 MiB of data blocks).
+const COPY_STEP_BLOCKS: u64 = 2048;
 
 /// What an append does when the blocks would pass the capacity limit
 /// ([`StashError::DiscFull`], IMAPI_E_DISCFULL).
@@ -130,7 +137,74 @@ struct SegState {
 struct TrackState {
     info: TrackInfo,
     blocks: u64,
+    /// Prepended segments, in reverse disc order (the last prepended comes first on the
+    /// disc). They come before `segments`, and appends never extend them.
+    head: Vec<SegState>,
+    /// Appended and reserved segments, in disc order.
     segments: Vec<SegState>,
+}
+
+/// A reservation not filled yet: its id and where its segment is.
+#[derive(Debug, Clone, Copy)]
+struct OpenReservation {
+    id: u64,
+    track: usize,
+    segment: usize,
+}
+
+/// The last track as a checkpoint found it.
+#[derive(Debug, Clone, Copy)]
+struct TrackMark {
+    head_len: usize,
+    body_len: usize,
+    last: Option<SegState>,
+    blocks: u64,
+}
+
+/// A point of the staging to come back to: taken by [`StashWriter::checkpoint`], used by
+/// [`StashWriter::rollback`] and [`StashWriter::reopen`].
+///
+/// It remembers the tracks (how many, whether the last one is open, its segments and
+/// blocks), the reservations not yet filled, the disc metadata and the end of the payload.
+/// The tracks before the last one cannot change after a checkpoint except by filling their
+/// reservations, which a rollback reopens. The capacity limit
+/// ([`StashWriter::set_capacity`]) belongs to the medium, not to what is staged: a rollback
+/// leaves it as it is.
+///
+/// A checkpoint is good for the writer that took it, for as long as the staging it
+/// describes exists: [`StashWriter::clear`] ends every checkpoint, and a rollback to a
+/// checkpoint ends the ones taken after it (it stays good itself, and may be used again
+/// through a clone).
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    writer: u64,
+    generation: u64,
+    serial: u64,
+    end: u64,
+    used: u64,
+    segment_count: u32,
+    track_count: usize,
+    open: bool,
+    last: Option<TrackMark>,
+    reservations: Vec<OpenReservation>,
+    disc: DiscInfo,
+}
+
+impl Checkpoint {
+    /// Blocks staged at the checkpoint, reservations included.
+    pub fn used_blocks(&self) -> u64 {
+        self.used
+    }
+
+    /// Tracks begun at the checkpoint.
+    pub fn track_count(&self) -> usize {
+        self.track_count
+    }
+
+    /// Whether a track was open at the checkpoint.
+    pub fn is_track_open(&self) -> bool {
+        self.open
+    }
 }
 
 /// Where the open track stood before a call, to undo the call.
@@ -150,7 +224,7 @@ struct Mark {
 /// The writer holds the folder's lock ([`StashLock`]) for its whole life, so a second writer
 /// gets IMAPI_E_STASHINUSE. Until `finish` succeeds the stash lives under
 /// [`PARTIAL_FILE_NAME`], with a zeroed header that no reader accepts; dropping an unfinished
-/// writer removes that file.
+/// writer (one never finished, or reopened with [`StashWriter::reopen`]) removes that file.
 ///
 /// While staging, a helper thread flushes the partial stash to the disk every 64 MiB, so the
 /// disk writes overlap the staging and `finish` has only the tail left to flush. A failed
@@ -161,7 +235,9 @@ pub struct StashWriter {
     partial: PathBuf,
     final_path: PathBuf,
     file: File,
+    /// Held from `create` to the drop, across `finish`, `reopen` and `clear`.
     _lock: StashLock,
+    id: u64,
     kind: DiscKind,
     capacity: Option<u64>,
     tracks: Vec<TrackState>,
@@ -172,6 +248,12 @@ pub struct StashWriter {
     segment_count: u32,
     generation: u64,
     next_id: u64,
+    /// Reservations not filled yet, by increasing id.
+    reservations: Vec<OpenReservation>,
+    /// The serial of the next checkpoint (atomic, so that `checkpoint` takes `&self`).
+    next_serial: AtomicU64,
+    /// Serials (from, to) of checkpoints a rollback has ended.
+    dead: Vec<(u64, u64)>,
     finished: bool,
     flusher: Option<Flusher>,
     unflushed: u64,
@@ -243,6 +325,7 @@ impl StashWriter {
             partial,
             file,
             _lock: lock,
+            id: NEXT_WRITER.fetch_add(1, Ordering::Relaxed),
             kind: options.kind,
             capacity: options.capacity,
             tracks: Vec::new(),
@@ -253,6 +336,9 @@ impl StashWriter {
             segment_count: 0,
             generation: 0,
             next_id: 0,
+            reservations: Vec::new(),
+            next_serial: AtomicU64::new(0),
+            dead: Vec::new(),
             finished: false,
             flusher,
             unflushed: 0,
@@ -363,7 +449,7 @@ impl StashWriter {
         if number > u32::from(MAX_TRACK_NUMBER) {
             return Err(StashError::TooManyTracks { number });
         }
-        self.tracks.push(TrackState { info, blocks: 0, segments: Vec::new() });
+        self.tracks.push(TrackState { info, blocks: 0, head: Vec::new(), segments: Vec::new() });
         self.open = true;
         Ok(())
     }
@@ -520,18 +606,40 @@ impl StashWriter {
     /// keeps nothing of the call. Returns the blocks kept.
     pub fn append_reader<R: Read>(
         &mut self,
-        mut source: R,
+        source: R,
         overflow: Overflow,
     ) -> Result<u64, StashError> {
-        self.append_dyn(&mut source, overflow)
+        self.append_reader_with(source, overflow, |_, _| true)
     }
 
-    fn append_dyn(&mut self, source: &mut dyn Read, overflow: Overflow) -> Result<u64, StashError> {
+    /// [`StashWriter::append_reader`], calling `progress(bytes_done, bytes_total)` before the
+    /// first read and after every 128 KiB or less (`bytes_total` is 0: a reader's length is
+    /// not known). When it returns `false` the call stops with [`StashError::Cancelled`]
+    /// (IMAPI_E_USERABORT) and keeps nothing, whatever `overflow` says.
+    pub fn append_reader_with<R: Read>(
+        &mut self,
+        mut source: R,
+        overflow: Overflow,
+        mut progress: impl FnMut(u64, u64) -> bool,
+    ) -> Result<u64, StashError> {
+        self.append_dyn(&mut source, overflow, &mut progress)
+    }
+
+    fn append_dyn(
+        &mut self,
+        source: &mut dyn Read,
+        overflow: Overflow,
+        progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<u64, StashError> {
         let bs = self.block_size()? as usize;
+        if !progress(0, 0) {
+            return Err(StashError::Cancelled);
+        }
         let mark = self.mark();
         let available = self.available();
         let mut buf = vec![0u8; bs * CHUNK_BLOCKS];
         let mut kept: u64 = 0;
+        let mut read: u64 = 0;
         let result = loop {
             let n = match read_full(source, &mut buf) {
                 Ok(n) => n,
@@ -540,6 +648,7 @@ impl StashWriter {
             if n == 0 {
                 break Ok(kept);
             }
+            read += n as u64;
             let padded = n.div_ceil(bs) * bs;
             buf[n..padded].fill(0);
             let blocks = (padded / bs) as u64;
@@ -553,12 +662,18 @@ impl StashWriter {
                     break Err(e);
                 }
                 kept += room;
+                if !progress(read, 0) {
+                    break Err(StashError::Cancelled);
+                }
                 return Err(self.disc_full(available, kept + blocks - room, kept));
             }
             if let Err(e) = self.push(&buf[..padded], bs as u32) {
                 break Err(e);
             }
             kept += blocks;
+            if !progress(read, 0) {
+                break Err(StashError::Cancelled);
+            }
             if n < buf.len() {
                 break Ok(kept);
             }
@@ -582,6 +697,22 @@ impl StashWriter {
         len: u64,
         overflow: Overflow,
     ) -> Result<u64, StashError> {
+        self.append_file_range_with(file, offset, len, overflow, |_, _| true)
+    }
+
+    /// [`StashWriter::append_file_range`], calling `progress(bytes_done, bytes_total)` before
+    /// the copy and after every step of 2048 blocks (4 MiB of data blocks) or less;
+    /// `bytes_total` is the bytes the call copies (fewer than `len` when only part fits
+    /// under [`Overflow::KeepWhatFits`]). When it returns `false` the call stops with
+    /// [`StashError::Cancelled`] (IMAPI_E_USERABORT) and keeps nothing.
+    pub fn append_file_range_with(
+        &mut self,
+        file: &File,
+        offset: u64,
+        len: u64,
+        overflow: Overflow,
+        mut progress: impl FnMut(u64, u64) -> bool,
+    ) -> Result<u64, StashError> {
         let bs = u64::from(self.block_size()?);
         let blocks = len.div_ceil(bs);
         let available = self.available();
@@ -591,7 +722,7 @@ impl StashWriter {
         }
         let copy_len = len.min(keep * bs);
         let mark = self.mark();
-        if let Err(e) = self.copy_range(file, offset, copy_len, bs as u32) {
+        if let Err(e) = self.copy_range(file, offset, copy_len, bs as u32, &mut progress) {
             self.undo(mark);
             return Err(e);
         }
@@ -601,8 +732,19 @@ impl StashWriter {
         Ok(keep)
     }
 
-    fn copy_range(&mut self, src: &File, offset: u64, len: u64, bs: u32) -> Result<(), StashError> {
+    fn copy_range(
+        &mut self,
+        src: &File,
+        offset: u64,
+        len: u64,
+        bs: u32,
+        progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<(), StashError> {
         self.flushed_ok()?;
+        if !progress(0, len) {
+            return Err(StashError::Cancelled);
+        }
+        let bs = u64::from(bs);
         let start = self.end;
         let mut source = src;
         source
@@ -611,41 +753,46 @@ impl StashWriter {
         (&self.file)
             .seek(SeekFrom::Start(start))
             .map_err(|e| StashError::io("seek in", &self.partial, e))?;
-        // `io::copy` between two files uses the kernel's copy (copy_file_range) where it can;
-        // in steps, so that the background flush follows the copy.
+        // `io::copy` between two files uses the kernel's copy (copy_file_range) where it can.
+        // Step by step: each step is checksummed from the stash right after its copy (while
+        // its pages are fresh), then reported, so that a cancel is seen within a step and the
+        // background flush follows the copy.
+        let step = bs * COPY_STEP_BLOCKS;
+        let mut buf = vec![0u8; (bs as usize) * CHUNK_BLOCKS];
         let mut copied = 0;
         while copied < len {
-            let step = (len - copied).min(FLUSH_EVERY);
-            let n = io::copy(&mut source.take(step), &mut &self.file).map_err(|e| {
+            let want = (len - copied).min(step);
+            let n = io::copy(&mut source.take(want), &mut &self.file).map_err(|e| {
                 if crate::error::is_disk_full(&e) {
                     StashError::io("write", &self.partial, e)
                 } else {
                     StashError::Read { what: "the source file, or writing the stash", source: e }
                 }
             })?;
-            copied += n;
             self.wrote(n);
-            if n < step {
-                return Err(StashError::SourceTooShort { expected: len, got: copied });
+            if n < want {
+                return Err(StashError::SourceTooShort { expected: len, got: copied + n });
             }
-        }
-        let padded = len.div_ceil(u64::from(bs)) * u64::from(bs);
-        if padded > len {
-            let zeros = vec![0u8; (padded - len) as usize];
-            write_all_at(&self.file, &zeros, start + len)
-                .map_err(|e| StashError::io("write", &self.partial, e))?;
-        }
-        // Checksum the bytes as they now are in the stash, one step at a time, recording each
-        // step as blocks so that segment counts stay within u32.
-        let step = u64::from(bs) * CHUNK_BLOCKS as u64;
-        let mut buf = vec![0u8; step as usize];
-        let mut done = 0;
-        while done < padded {
-            let n = step.min(padded - done) as usize;
-            read_exact_at(&self.file, &mut buf[..n], start + done)
-                .map_err(|e| StashError::io("read back", &self.partial, e))?;
-            self.record(&buf[..n])?;
-            done += n as u64;
+            let padded = want.div_ceil(bs) * bs;
+            if padded > want {
+                let zeros = vec![0u8; (padded - want) as usize];
+                write_all_at(&self.file, &zeros, start + copied + want)
+                    .map_err(|e| StashError::io("write", &self.partial, e))?;
+            }
+            // Record the step's blocks from the bytes as they now are in the stash, a chunk at
+            // a time, so that segment counts stay within u32.
+            let mut done = 0;
+            while done < padded {
+                let k = (buf.len() as u64).min(padded - done) as usize;
+                read_exact_at(&self.file, &mut buf[..k], self.end)
+                    .map_err(|e| StashError::io("read back", &self.partial, e))?;
+                self.record(&buf[..k])?;
+                done += k as u64;
+            }
+            copied += want;
+            if !progress(copied, len) {
+                return Err(StashError::Cancelled);
+            }
         }
         Ok(())
     }
@@ -672,6 +819,7 @@ impl StashWriter {
         t.segments.push(SegState { offset, blocks, crc: 0, kind: SegKind::Reserved(id) });
         t.blocks += u64::from(blocks);
         let segment = t.segments.len() - 1;
+        self.reservations.push(OpenReservation { id, track, segment });
         self.segment_count += 1;
         self.used += u64::from(blocks);
         self.end += u64::from(blocks) * u64::from(bs);
@@ -702,6 +850,9 @@ impl StashWriter {
         if let Some(s) = self.tracks.get_mut(r.track).and_then(|t| t.segments.get_mut(r.segment)) {
             s.crc = crc;
             s.kind = SegKind::Filled;
+        }
+        if let Ok(i) = self.reservations.binary_search_by_key(&r.id, |o| o.id) {
+            self.reservations.remove(i);
         }
     }
 
@@ -752,11 +903,233 @@ impl StashWriter {
         Ok(())
     }
 
+    /// Writes whole blocks at the end of the stash file and makes them the first segment of
+    /// the open track in disc order, before everything the track holds so far (before the
+    /// blocks of an earlier prepend too): the file-system metadata of a data track, known
+    /// only once its files are staged, is written last and read first, without moving the
+    /// file data. `data` must be a whole number of blocks; empty data stages nothing. All
+    /// or nothing: past the capacity limit the call fails with [`StashError::DiscFull`]
+    /// (IMAPI_E_DISCFULL) and keeps nothing, as does any other failure. Later appends start
+    /// a segment of their own after the track's other blocks: they never extend a
+    /// prepended segment.
+    pub fn prepend_blocks(&mut self, data: &[u8]) -> Result<(), StashError> {
+        let bs = self.block_size()?;
+        if data.len() % bs as usize != 0 {
+            return Err(StashError::PartialBlock { len: data.len() as u64, block_size: bs });
+        }
+        let blocks = (data.len() / bs as usize) as u64;
+        let available = self.available();
+        if blocks > available {
+            return Err(self.disc_full(available, blocks, 0));
+        }
+        self.prepend_dyn(&mut &data[..])
+    }
+
+    /// [`StashWriter::prepend_blocks`] for everything `source` yields, the last block
+    /// padded with zeros. Past the capacity limit, or on any other failure, nothing of the
+    /// call stays.
+    pub fn prepend_reader<R: Read>(&mut self, mut source: R) -> Result<(), StashError> {
+        self.prepend_dyn(&mut source)
+    }
+
+    fn prepend_dyn(&mut self, source: &mut dyn Read) -> Result<(), StashError> {
+        let bs = self.block_size()?;
+        self.flushed_ok()?;
+        let available = self.available();
+        let start = self.end;
+        let step = bs as usize * CHUNK_BLOCKS;
+        let mut buf = vec![0u8; step];
+        // The call's segments in disc order: one, unless it passes 2^32 - 1 blocks.
+        let mut pieces: Vec<SegState> = Vec::new();
+        let mut at = start;
+        let result = loop {
+            let n = match read_full(source, &mut buf) {
+                Ok(n) => n,
+                Err(e) => break Err(StashError::from_read("the source", e)),
+            };
+            if n == 0 {
+                break Ok(());
+            }
+            let padded = n.div_ceil(bs as usize) * bs as usize;
+            buf[n..padded].fill(0);
+            let data = &buf[..padded];
+            let blocks = (padded / bs as usize) as u32;
+            let total = (at - start) / u64::from(bs) + u64::from(blocks);
+            if total > available {
+                break Err(self.disc_full(available, total, 0));
+            }
+            if let Err(e) = write_all_at(&self.file, data, at) {
+                break Err(StashError::io("write", &self.partial, e));
+            }
+            self.wrote(padded as u64);
+            match pieces.last_mut() {
+                Some(s) if s.blocks.checked_add(blocks).is_some() => {
+                    s.crc = crc32c::crc32c_append(s.crc, data);
+                    s.blocks += blocks;
+                }
+                _ => pieces.push(SegState {
+                    offset: at,
+                    blocks,
+                    crc: crc32c::crc32c(data),
+                    kind: SegKind::Appended,
+                }),
+            }
+            at += padded as u64;
+            if n < step {
+                break Ok(());
+            }
+        };
+        let result = result.and_then(|()| {
+            if u64::from(self.segment_count) + pieces.len() as u64 > u64::from(MAX_SEGMENTS) {
+                Err(StashError::InvalidTrack("more than 2^24 segments"))
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = result {
+            // Give the space back; nothing was recorded.
+            let _ = self.file.set_len(start);
+            return Err(e);
+        }
+        let blocks = (at - start) / u64::from(bs);
+        let count = pieces.len() as u32;
+        let t = self.open_track()?;
+        t.head.extend(pieces.into_iter().rev());
+        t.blocks += blocks;
+        self.segment_count += count;
+        self.used += blocks;
+        self.end = at;
+        Ok(())
+    }
+
+    /// Remembers the staging as it stands, to come back to it with
+    /// [`StashWriter::rollback`] (an add that must leave nothing behind) or
+    /// [`StashWriter::reopen`] (a finished stash whose burn failed). See [`Checkpoint`] for
+    /// what it covers. Taking one costs a copy of the disc metadata and of the list of
+    /// reservations not yet filled; nothing is written.
+    pub fn checkpoint(&self) -> Checkpoint {
+        let serial = self.next_serial.fetch_add(1, Ordering::Relaxed);
+        Checkpoint {
+            writer: self.id,
+            generation: self.generation,
+            serial,
+            end: self.end,
+            used: self.used,
+            segment_count: self.segment_count,
+            track_count: self.tracks.len(),
+            open: self.open,
+            last: self.tracks.last().map(|t| TrackMark {
+                head_len: t.head.len(),
+                body_len: t.segments.len(),
+                last: t.segments.last().copied(),
+                blocks: t.blocks,
+            }),
+            reservations: self.reservations.clone(),
+            disc: self.disc.clone(),
+        }
+    }
+
+    /// Undoes everything staged since `cp` was taken: tracks begun after it are gone, the
+    /// track open at `cp` is open again with its blocks as they were (ended or not since),
+    /// blocks appended, prepended or reserved after it are gone and their space is given
+    /// back to the file system, reservations filled after it are open again (their handles
+    /// fill them again), reservations made after it are stale, and the disc metadata is as
+    /// it was. What the writer stages next goes exactly where it would have gone at `cp`.
+    ///
+    /// Fails with [`StashError::StaleCheckpoint`] for a checkpoint of another writer, from
+    /// before a [`StashWriter::clear`], or taken after a checkpoint rolled back to since;
+    /// with [`StashError::Finished`] on a finished stash (see [`StashWriter::reopen`]).
+    /// On failure nothing changes.
+    pub fn rollback(&mut self, cp: Checkpoint) -> Result<(), StashError> {
+        self.live()?;
+        self.check_checkpoint(&cp)?;
+        self.file.set_len(cp.end).map_err(|e| StashError::io("truncate", &self.partial, e))?;
+        self.restore(cp);
+        Ok(())
+    }
+
+    /// Makes a finished stash a partial one again and restores the staging to `cp`, for a
+    /// retry after a failed burn, or to stage more: the finished stash is renamed back to
+    /// [`PARTIAL_FILE_NAME`] (so no finished stash is left in the folder), cut to the
+    /// payload as it was at `cp` (the track table goes) and its header area zeroed, and the
+    /// staging is as [`StashWriter::rollback`] leaves it. `cp` is typically taken before
+    /// the sealing steps (prepending the metadata, padding, ending the track, setting the
+    /// disc metadata), which are then done again before the next
+    /// [`StashWriter::finish`]. The writer holds the folder's lock throughout, so no other
+    /// writer gets the folder between `finish` and `reopen`. To keep the finished stash as
+    /// it is, do not call this.
+    ///
+    /// Fails with [`StashError::NotFinished`] unless the last `finish` succeeded, and with
+    /// [`StashError::StaleCheckpoint`] as `rollback` does; then nothing changes. If the
+    /// rename fails the stash stays finished; a failure after it leaves the writer staging
+    /// at `cp`, with no valid stash in the folder.
+    pub fn reopen(&mut self, cp: Checkpoint) -> Result<(), StashError> {
+        if !self.finished {
+            return Err(StashError::NotFinished);
+        }
+        self.check_checkpoint(&cp)?;
+        fs::rename(&self.final_path, &self.partial)
+            .map_err(|e| StashError::io("rename", &self.final_path, e))?;
+        sync_dir(&self.dir);
+        self.finished = false;
+        self.restore(cp);
+        let p = &self.partial;
+        self.file.set_len(self.end).map_err(|e| StashError::io("truncate", p, e))?;
+        write_all_at(&self.file, &vec![0u8; HEADER_AREA as usize], 0)
+            .map_err(|e| StashError::io("write", p, e))?;
+        Ok(())
+    }
+
+    fn check_checkpoint(&self, cp: &Checkpoint) -> Result<(), StashError> {
+        let ended = self.dead.iter().any(|&(from, to)| (from..to).contains(&cp.serial));
+        let fits = cp.track_count <= self.tracks.len() && cp.end <= self.end;
+        if cp.writer != self.id || cp.generation != self.generation || ended || !fits {
+            return Err(StashError::StaleCheckpoint);
+        }
+        Ok(())
+    }
+
+    fn restore(&mut self, cp: Checkpoint) {
+        self.tracks.truncate(cp.track_count);
+        if let (Some(t), Some(m)) = (self.tracks.last_mut(), cp.last) {
+            t.head.truncate(m.head_len);
+            t.segments.truncate(m.body_len);
+            if let (Some(s), Some(was)) = (t.segments.last_mut(), m.last) {
+                *s = was;
+            }
+            t.blocks = m.blocks;
+        }
+        for r in &cp.reservations {
+            if let Some(s) =
+                self.tracks.get_mut(r.track).and_then(|t| t.segments.get_mut(r.segment))
+            {
+                s.kind = SegKind::Reserved(r.id);
+                s.crc = 0;
+            }
+        }
+        self.reservations = cp.reservations;
+        self.open = cp.open;
+        self.disc = cp.disc;
+        self.end = cp.end;
+        self.used = cp.used;
+        self.segment_count = cp.segment_count;
+        // The checkpoints taken after this one describe a staging that is gone.
+        let from = cp.serial + 1;
+        while self.dead.last().is_some_and(|&(f, _)| f >= from) {
+            self.dead.pop();
+        }
+        let next = *self.next_serial.get_mut();
+        if from < next {
+            self.dead.push((from, next));
+        }
+    }
+
     /// Finishes the stash: checks it is complete (no open track, every reservation filled,
     /// at least one track), writes the track table and the header with their checksums,
     /// flushes everything to the disk, and renames the partial stash to
     /// [`STASH_FILE_NAME`], replacing an earlier one. Only then does the stash open as valid.
-    /// Returns its path. The writer keeps the lock; [`StashWriter::clear`] starts over.
+    /// Returns its path. The writer keeps the lock: [`StashWriter::reopen`] stages again
+    /// from a checkpoint, [`StashWriter::clear`] starts over.
     pub fn finish(&mut self) -> Result<PathBuf, StashError> {
         self.live()?;
         self.flushed_ok()?;
@@ -770,9 +1143,9 @@ impl StashWriter {
         let mut tracks = Vec::with_capacity(self.tracks.len());
         for (i, t) in self.tracks.iter().enumerate() {
             let number = first.saturating_add(i as u8);
-            let mut segments = Vec::with_capacity(t.segments.len());
+            let mut segments = Vec::with_capacity(t.head.len() + t.segments.len());
             let mut first_block = 0;
-            for s in &t.segments {
+            for s in t.head.iter().rev().chain(&t.segments) {
                 if let SegKind::Reserved(_) = s.kind {
                     return Err(StashError::UnfilledReservation {
                         track: number,
@@ -838,6 +1211,8 @@ impl StashWriter {
         self.end = HEADER_AREA;
         self.used = 0;
         self.segment_count = 0;
+        self.reservations.clear();
+        self.dead.clear();
         self.generation += 1;
         self.finished = false;
         Ok(())

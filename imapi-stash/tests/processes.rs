@@ -1,6 +1,6 @@
 //! Two processes: a writer killed in the middle leaves nothing that opens as a stash (and its
 //! lock dies with it); a second process gets IMAPI_E_STASHINUSE while the first holds the
-//! folder.
+//! folder, across finish and reopen too.
 //!
 //! The child is this test binary itself, running `child_process` with `STASH_CHILD` set.
 
@@ -22,6 +22,14 @@ fn child_process() {
     let (Ok(role), Ok(dir)) = (std::env::var(ROLE), std::env::var(DIR)) else {
         return;
     };
+    if role == "try-create" {
+        match StashWriter::create(&dir, &StashOptions::new(DiscKind::Data)) {
+            Err(StashError::InUse { .. }) => println!("\nin-use"),
+            Ok(_) => println!("\nfree"),
+            Err(e) => println!("\nfailed: {e}"),
+        }
+        return;
+    }
     let mut w = StashWriter::create(&dir, &StashOptions::new(DiscKind::Data)).unwrap();
     match role.as_str() {
         "write-forever" => {
@@ -135,4 +143,43 @@ fn the_second_process_gets_stash_in_use() {
     drop(child.stdin.take());
     assert!(child.wait().unwrap().success());
     assert!(StashWriter::create(dir.path(), &StashOptions::new(DiscKind::Data)).is_ok());
+}
+
+/// What a second process gets when it tries to create a writer in `dir`.
+fn second_process(dir: &Path) -> String {
+    let out = spawn("try-create", dir).wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let said =
+        ["in-use", "free"].into_iter().find(|w| text.lines().any(|l| l.trim_end().ends_with(w)));
+    said.map_or_else(|| text.into_owned(), str::to_owned)
+}
+
+#[test]
+fn the_folder_stays_locked_from_finish_to_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = StashWriter::create(dir.path(), &StashOptions::new(DiscKind::Data)).unwrap();
+    w.begin_track(TrackInfo::data()).unwrap();
+    w.append_blocks(&[1; 2048], Overflow::AllOrNothing).unwrap();
+    let staged = w.checkpoint();
+    w.prepend_blocks(&[2; 2048]).unwrap();
+    w.end_track().unwrap();
+    w.finish().unwrap();
+    assert_eq!(second_process(dir.path()), "in-use");
+    Stash::open_in(dir.path()).unwrap().verify().unwrap();
+
+    w.reopen(staged).unwrap();
+    assert!(Stash::open_in(dir.path()).is_err());
+    assert_eq!(second_process(dir.path()), "in-use");
+
+    w.append_blocks(&[3; 2048], Overflow::AllOrNothing).unwrap();
+    w.prepend_blocks(&[4; 2048]).unwrap();
+    w.end_track().unwrap();
+    w.finish().unwrap();
+    assert_eq!(second_process(dir.path()), "in-use");
+    let mut s = Stash::open_in(dir.path()).unwrap();
+    s.verify().unwrap();
+    assert_eq!(s.tracks()[0].blocks, 3);
+
+    drop(w);
+    assert_eq!(second_process(dir.path()), "free");
 }
