@@ -15,6 +15,7 @@ use crate::sense::Sense;
 use crate::speed::WriteSpeeds;
 use crate::toc::{AddressForm, Atip, CdTextPacks, FullToc, SessionToc, TrackToc};
 use crate::track_info::TrackInformation;
+use crate::vpd::{SupportedVpdPages, UnitSerialNumber};
 use crate::write::BufferCapacity;
 
 fn again<R: Reply + PartialEq + core::fmt::Debug>(data: &[u8]) {
@@ -28,7 +29,7 @@ fn again<R: Reply + PartialEq + core::fmt::Debug>(data: &[u8]) {
 /// Runs one parser, chosen by the first byte, over the rest.
 pub fn replies(data: &[u8]) {
     let Some((&which, rest)) = data.split_first() else { return };
-    match which % 18 {
+    match which % 20 {
         0 => again::<InquiryData>(rest),
         1 => again::<Configuration>(rest),
         2 => again::<EventStatus>(rest),
@@ -57,6 +58,8 @@ pub fn replies(data: &[u8]) {
                 }
             }
         }
+        17 => again::<UnitSerialNumber>(rest),
+        18 => again::<SupportedVpdPages>(rest),
         _ => {
             if let Ok(c) = Command::parse(rest) {
                 assert_eq!(Command::parse(c.encode().as_bytes()).expect("parses"), c);

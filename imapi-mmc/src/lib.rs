@@ -11,7 +11,8 @@
 //!   and 2 and the SEND CUE SHEET payload convert from and to imapi-redbook's TOC model and
 //!   cue-sheet entries.
 //! - [`Sense`]: fixed and descriptor sense data, decoded and classified ([`SenseClass`]).
-//! - [`config`] (profiles and features), [`pages`] (mode pages 05h and 2Ah).
+//! - [`config`] (profiles and features), [`pages`] (mode pages 05h and 2Ah), [`vpd`] (INQUIRY
+//!   pages 00h and 80h).
 //!
 //! Code values keep what they do not know (`Profile::Unknown(0x1234)` round-trips), and a
 //! parser never panics, never allocates more than its input's size, never loops forever.
@@ -53,6 +54,7 @@ pub mod speed;
 pub mod toc;
 pub mod track_info;
 pub mod unit;
+pub mod vpd;
 pub mod write;
 
 pub use cdb::{Cdb, Direction, Reply, Request};
@@ -74,6 +76,7 @@ pub use speed::{GetPerformance, SetCdSpeed, WriteSpeed, WriteSpeeds};
 pub use toc::{AddressForm, Atip, CdTextPacks, FullToc, ReadToc, SessionToc, TocFormat, TrackToc};
 pub use track_info::{AddressType, ReadTrackInformation, TrackInformation};
 pub use unit::{PreventAllowMediumRemoval, RequestSense, StartStopUnit, TestUnitReady};
+pub use vpd::{SupportedVpdPages, UnitSerialNumber};
 pub use write::{
     Blank, BlankType, BufferCapacity, CloseFunction, CloseTrackSession, ReadBufferCapacity,
     SendOpcInformation, SynchronizeCache, Write10,

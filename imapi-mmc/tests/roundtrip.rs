@@ -183,6 +183,29 @@ proptest! {
     }
 
     #[test]
+    fn vpd_pages(qt in any::<u8>(), body in prop::collection::vec(any::<u8>(), 0..=255), tail in prop::collection::vec(any::<u8>(), 0..8)) {
+        for page in [0x00u8, 0x80] {
+            let mut b = vec![qt, page, 0, body.len() as u8];
+            b.extend_from_slice(&body);
+            let declared = b.len();
+            b.extend_from_slice(&tail);
+            if page == 0x80 {
+                fixed_point::<UnitSerialNumber>(&b)?;
+                let p = UnitSerialNumber::parse(&b).unwrap();
+                prop_assert_eq!(p.to_vec().unwrap(), &b[..declared]);
+                prop_assert_eq!(&p.serial, &body);
+            } else {
+                fixed_point::<SupportedVpdPages>(&b)?;
+                let p = SupportedVpdPages::parse(&b).unwrap();
+                prop_assert_eq!(p.to_vec().unwrap(), &b[..declared]);
+            }
+        }
+        // A serial number emits as it parses.
+        let s = UnitSerialNumber { serial: body.clone(), ..UnitSerialNumber::mmc("") };
+        prop_assert_eq!(UnitSerialNumber::parse(&s.to_vec().unwrap()).unwrap(), s);
+    }
+
+    #[test]
     fn no_parser_panics(data in prop::collection::vec(any::<u8>(), 0..300)) {
         imapi_mmc::fuzzing::replies(&data);
     }

@@ -1,5 +1,5 @@
 //! The TOC of a layout or of a whole (multisession) disc: the values behind READ TOC formats
-//! 0 (tracks), 1 (session information) and 2 (full TOC: points 01–99, A0, A1, A2, B0).
+//! 0 (tracks), 1 (session information) and 2 (full TOC: points 01–99, A0, A1, A2, B0, C0).
 //!
 //! This is the model only; the reply bytes are imapi-mmc's. Addresses are [`Lba`]s; the full
 //! TOC gives its MSF fields in binary (READ TOC with MSF=1), with B0's "finalized" as FF:FF:FF.
@@ -15,6 +15,9 @@ pub const POINT_A1: u8 = 0xA1;
 pub const POINT_A2: u8 = 0xA2;
 /// POINT B0: next program area (multisession).
 pub const POINT_B0: u8 = 0xB0;
+/// POINT C0: the ATIP's writing power and the disc's first lead-in start, in session 1 of a
+/// multisession disc.
+pub const POINT_C0: u8 = 0xC0;
 /// The track number of the lead-out.
 pub const LEAD_OUT_TRACK: u8 = 0xAA;
 
@@ -142,6 +145,15 @@ fn msf_bytes(lba: Lba) -> [u8; 3] {
     lba.to_msf().map_or([0xFF; 3], |m| m.to_binary())
 }
 
+/// What point C0 repeats from the ATIP (written in session 1's lead-in beside B0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct C0Pointer {
+    /// C0's MIN: the ATIP's writing-power byte.
+    pub writing_power: u8,
+    /// C0's PMIN:PSEC:PFRAME: the start of the disc's first lead-in (from the ATIP).
+    pub first_lead_in: Lba,
+}
+
 /// The TOC of a disc.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Toc {
@@ -247,6 +259,26 @@ impl Toc {
         }
         out
     }
+
+    /// Format 2 as [`Toc::full_toc`], with C0 after the B0 of a session 1 whose B0 counts two
+    /// mode-5 pointers (the lead-in of the first session of a multisession disc).
+    pub fn full_toc_with_c0(&self, c0: C0Pointer) -> Vec<FullTocEntry> {
+        let mut out = Vec::new();
+        for e in self.full_toc() {
+            let with_c0 = e.session == 1 && e.point == POINT_B0 && e.zero >= 2;
+            out.push(e);
+            if with_c0 {
+                out.push(FullTocEntry {
+                    point: POINT_C0,
+                    msf: [c0.writing_power, 0, 0],
+                    zero: 0,
+                    pmsf: msf_bytes(c0.first_lead_in),
+                    ..e
+                });
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -345,5 +377,35 @@ mod tests {
             }],
         };
         assert_eq!(finalized.full_toc().last().unwrap().msf, [0xFF; 3]);
+
+        // With C0, as the reference disc's lead-in has it: 11 entries (header length 0x007B),
+        // A0 A1 A2 01 B0 C0 | A0 A1 A2 02 B0; C0 = `54 00 C0 80 00 00 00 61 22 15`.
+        let c0 = C0Pointer { writing_power: 0x80, first_lead_in: Lba(-11_079) };
+        let full = toc.full_toc_with_c0(c0);
+        let points: Vec<(u8, u8)> = full.iter().map(|e| (e.session, e.point)).collect();
+        assert_eq!(
+            points,
+            vec![
+                (1, 0xA0),
+                (1, 0xA1),
+                (1, 0xA2),
+                (1, 1),
+                (1, 0xB0),
+                (1, 0xC0),
+                (2, 0xA0),
+                (2, 0xA1),
+                (2, 0xA2),
+                (2, 2),
+                (2, 0xB0)
+            ]
+        );
+        let e = full[5];
+        assert_eq!(
+            (e.adr, e.control, e.tno, e.msf, e.zero, e.pmsf),
+            (5, 4, 0, [0x80, 0, 0], 0, [0x61, 0x22, 0x15])
+        );
+        // A finalized disc closed without B0 has no C0 either.
+        let single = Toc { sessions: vec![TocSession { next: None, ..toc.sessions[0].clone() }] };
+        assert!(single.full_toc_with_c0(c0).iter().all(|e| e.point != POINT_C0));
     }
 }

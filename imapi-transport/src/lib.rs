@@ -34,6 +34,8 @@
 //! ```
 #![deny(missing_docs)]
 
+mod access;
+pub mod block_reader;
 pub mod discover;
 pub mod ops;
 #[cfg(target_os = "linux")]
@@ -43,11 +45,13 @@ pub mod sim;
 pub mod spti;
 pub mod transport;
 
+pub use access::Access;
+pub use block_reader::BlockReader;
 pub use discover::{recorders, RecorderInfo};
 #[cfg(target_os = "linux")]
-pub use sg::{Access, SgDevice};
+pub use sg::SgDevice;
 #[cfg(windows)]
-pub use spti::{Access, SptiDevice};
+pub use spti::SptiDevice;
 pub use transport::{
     timeout_for, CommandClass, CommandError, Completion, Data, Transport, TransportError,
     STATUS_BUSY, STATUS_CHECK_CONDITION, STATUS_GOOD,

@@ -5,7 +5,7 @@ use imapi_mmc::{
     AddressForm, Capacity, Configuration, DiscInformation, FullToc, GetConfiguration, Inquiry,
     InquiryData, ModeData, ModeSense10, Read10, ReadCapacity, ReadDiscInformation, ReadToc,
     ReadTrackInformation, Reply, ReplyError, Request, SessionToc, TocFormat, TrackInformation,
-    TrackToc, Write10,
+    TrackToc, UnitSerialNumber, Write10,
 };
 use imapi_redbook::Lba;
 
@@ -78,6 +78,18 @@ pub fn query<T: Transport + ?Sized, R: Request, P: Reply>(
 /// INQUIRY.
 pub fn inquiry<T: Transport + ?Sized>(t: &mut T) -> Result<InquiryData, QueryError> {
     query(t, &Inquiry::default())
+}
+
+/// The unit serial number (INQUIRY VPD page 80h), without padding. `None` when the drive
+/// refuses the page (ILLEGAL REQUEST), as drives without one do.
+pub fn unit_serial<T: Transport + ?Sized>(t: &mut T) -> Result<Option<String>, QueryError> {
+    match query::<T, _, UnitSerialNumber>(t, &Inquiry::vpd(imapi_mmc::vpd::UNIT_SERIAL_NUMBER)) {
+        Ok(page) => Ok(Some(page.serial_str())),
+        Err(e) if e.sense().is_some_and(|s| s.key == imapi_mmc::SenseKey::IllegalRequest) => {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// GET CONFIGURATION, all features.

@@ -11,14 +11,7 @@ use imapi_mmc::Sense;
 
 use crate::transport::{Completion, Data, Transport, TransportError};
 
-/// How a device is opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Access {
-    /// O_RDWR | O_NONBLOCK: queries and reads, beside a mounted file system.
-    Shared,
-    /// Shared plus O_EXCL: no other opener (writing, blanking, burning).
-    Exclusive,
-}
+pub use crate::access::Access;
 
 const SG_IO: libc::c_ulong = 0x2285;
 const SG_DXFER_NONE: libc::c_int = -1;

@@ -19,14 +19,7 @@ use windows_sys::Win32::System::IO::DeviceIoControl;
 
 use crate::transport::{Completion, Data, Transport, TransportError};
 
-/// How a device is opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Access {
-    /// Others may read and write too.
-    Shared,
-    /// No other opener (writing, blanking, burning).
-    Exclusive,
-}
+pub use crate::access::Access;
 
 const SENSE_LEN: usize = 32;
 

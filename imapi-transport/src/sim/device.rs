@@ -12,15 +12,20 @@ use imapi_mmc::{
     Sense, SenseFormat, SenseKey, SessionState, WriteParameters, WriteSpeed, WriteSpeeds,
     WriteType,
 };
+use imapi_mmc::{DeviceType, SupportedVpdPages, UnitSerialNumber};
 use imapi_redbook::cuesheet::CueSheetEntry;
 use imapi_redbook::Lba;
 
+use serde::{Deserialize, Serialize};
+
 use super::disc::{Disc, Media, SaoState, SessionRec, TrackKind, TrackRec, TrackState};
 use super::store::{SimError, Store};
+use crate::access::Access;
 use crate::transport::{Completion, Data, Transport, TransportError};
 
 /// Faults to inject into the next writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Faults {
     /// A WRITE covering this LBA records the blocks before it, then fails with 03/0C/00 and
     /// leaves the track damaged.
@@ -33,6 +38,40 @@ pub struct Faults {
     /// answers nothing more, and the folder holds an open track that the next process finds
     /// incomplete.
     pub power_loss_after_blocks: Option<u32>,
+}
+
+/// What `faults.json` in a recorder's folder holds: the faults to inject and whether writes
+/// take real time. Every process that opens the recorder loads it; a fault that fires or counts
+/// down is written back, so that the next process does not see it again (see
+/// [`SimRecorder::open_with`] for when).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FaultSettings {
+    /// The faults.
+    pub faults: Faults,
+    /// Sleep as long as the current write speed takes for each WRITE.
+    pub throttle: bool,
+}
+
+/// The fault settings of the recorder at `dir` (none when it has no fault file).
+pub fn faults(dir: &Path) -> Result<FaultSettings, SimError> {
+    if !Store::state_path(dir).exists() {
+        return Err(SimError::Missing(dir.to_path_buf()));
+    }
+    Store::load_faults(dir)
+}
+
+/// Replaces the fault settings of the recorder at `dir`. Refused with [`SimError::InUse`] while
+/// a process has the recorder open: it loaded its faults when it opened the recorder and
+/// would write its own back.
+pub fn set_faults(dir: &Path, settings: &FaultSettings) -> Result<(), SimError> {
+    let (_store, _) = Store::open(dir, Access::Exclusive)?;
+    Store::save_faults(dir, settings)
+}
+
+/// Removes every fault and the throttle from the recorder at `dir` (as [`set_faults`]).
+pub fn clear_faults(dir: &Path) -> Result<(), SimError> {
+    set_faults(dir, &FaultSettings::default())
 }
 
 /// Why a command did not complete.
@@ -75,7 +114,12 @@ pub struct SimRecorder {
     write_kbps: u16,
     throttle: bool,
     faults: Faults,
+    /// The fault settings as `faults.json` last held them (by this process's knowledge).
+    faults_on_file: FaultSettings,
     dead: bool,
+    /// During test write: the disc as recorded, while `disc` is the drive's dry-run copy.
+    recorded: Option<Disc>,
+    serial: String,
 }
 
 fn with_info(s: Sense, lba: i32) -> Sense {
@@ -95,28 +139,81 @@ impl SimRecorder {
         };
         let disc = Disc::blank(media, speed);
         let store = Store::create(dir, &disc)?;
-        Ok(Self::with(dir, store, disc))
+        let serial = store.serial()?;
+        Ok(Self::with(dir, store, disc, serial))
     }
 
-    /// Opens the simulated recorder at `dir`. A track left open by a process that ended
-    /// without SYNCHRONIZE CACHE (a killed writer, a power loss) is found incomplete.
+    /// Opens the simulated recorder at `dir` exclusively ([`SimRecorder::open_with`]).
     pub fn open(dir: &Path) -> Result<SimRecorder, SimError> {
-        let (store, mut disc) = Store::open(dir)?;
+        Self::open_with(dir, Access::Exclusive)
+    }
+
+    /// Opens the simulated recorder at `dir`.
+    ///
+    /// [`Access::Exclusive`] takes the folder's lock alone, [`Access::Shared`] beside other
+    /// shared openers; either is refused with [`SimError::InUse`] while the other kind holds
+    /// it. A shared opener queries and reads; the commands that would change the disc (WRITE,
+    /// SEND CUE SHEET, SYNCHRONIZE CACHE, CLOSE TRACK/SESSION, BLANK) answer 07/27/00 WRITE
+    /// PROTECTED, as a drive does for a medium it may not change (and as burn engines already
+    /// expect from read-only drives); those that would change the drive's state for everyone
+    /// (MODE SELECT, PREVENT ALLOW MEDIUM REMOVAL, START STOP UNIT with LoEj) answer 05/2C/00
+    /// COMMAND SEQUENCE ERROR: not allowed now.
+    ///
+    /// The model (`disc.json`) is saved at the drive's sync points only: when a track gets its
+    /// first blocks (the PMA entry a drive records), at SYNCHRONIZE CACHE, CLOSE TRACK/SESSION,
+    /// SEND CUE SHEET, BLANK, eject and load, and when a fault fires; the blocks go to
+    /// `blocks.bin` as they are written. So a process that ends without SYNCHRONIZE CACHE (a
+    /// killed writer, a power loss, or one that just stops) leaves an open track: the next
+    /// opener finds it incomplete (damaged), holding the blocks that reached `blocks.bin`.
+    /// The fault settings (`faults.json`) are loaded here; a fault that fires (a busy write, a
+    /// write error, a removal, a power loss) is written back at once, and the countdowns of
+    /// the others at the sync points. A disc inserted with [`SimRecorder::insert`] since the
+    /// last exclusive opener is announced by a unit attention (06/28/00) and a NewMedia event.
+    pub fn open_with(dir: &Path, access: Access) -> Result<SimRecorder, SimError> {
+        let (store, mut disc) = Store::open(dir, access)?;
         let mut changed = false;
+        let end = store.written_end()?;
         for t in disc.tracks.iter_mut().filter(|t| t.state == TrackState::Open) {
+            if t.tao {
+                // The blocks that reached the folder after the last save.
+                let reached = u32::try_from(end.saturating_sub(t.start)).unwrap_or(0);
+                t.written = t.written.max(reached);
+            }
             t.state = TrackState::Damaged;
             changed = true;
         }
         if disc.sao.take().is_some() {
             changed = true;
         }
-        if changed {
+        if changed && access == Access::Exclusive {
             store.save(&disc)?;
         }
-        Ok(Self::with(dir, store, disc))
+        let settings = Store::load_faults(dir)?;
+        let media_changed = store.take_media_changed()?;
+        let serial = store.serial()?;
+        let mut sim = Self::with(dir, store, disc, serial);
+        sim.faults = settings.faults;
+        sim.throttle = settings.throttle;
+        sim.faults_on_file = settings;
+        if media_changed {
+            sim.attention = Some(codes::MEDIUM_MAY_HAVE_CHANGED);
+            sim.new_media = true;
+        }
+        Ok(sim)
     }
 
-    fn with(dir: &Path, store: Store, disc: Disc) -> SimRecorder {
+    /// Swaps a new blank disc of `media` into the recorder at `dir` (the old disc and its
+    /// blocks are gone; the drive, its speed, serial number and faults stay). The next opener
+    /// sees the media change: 06/28/00 and a NewMedia event. Refused with
+    /// [`SimError::InUse`] while a process has the recorder open.
+    pub fn insert(dir: &Path, media: Media) -> Result<(), SimError> {
+        let (mut store, old) = Store::open(dir, Access::Exclusive)?;
+        store.set_media_changed()?;
+        store.clear()?;
+        store.save(&Disc::blank(media, old.max_speed))
+    }
+
+    fn with(dir: &Path, store: Store, disc: Disc, serial: String) -> SimRecorder {
         let write_kbps = disc.max_speed.saturating_mul(KBPS_1X);
         SimRecorder {
             dir: dir.to_path_buf(),
@@ -130,7 +227,10 @@ impl SimRecorder {
             write_kbps,
             throttle: false,
             faults: Faults::default(),
+            faults_on_file: FaultSettings::default(),
             dead: false,
+            recorded: None,
+            serial,
         }
     }
 
@@ -139,23 +239,79 @@ impl SimRecorder {
         &self.dir
     }
 
-    /// The disc model as it stands.
-    pub fn disc(&self) -> &Disc {
-        &self.disc
+    /// How the recorder is held.
+    pub fn access(&self) -> Access {
+        self.store.access()
     }
 
-    /// Faults for the next writes (replacing any set before).
+    /// The disc as recorded (during a test write, the dry run is not on it).
+    pub fn disc(&self) -> &Disc {
+        self.recorded.as_ref().unwrap_or(&self.disc)
+    }
+
+    /// The serial number INQUIRY page 80h gives: made when the recorder was created (or first
+    /// opened, for an older folder), the same for every process and every disc.
+    pub fn serial(&self) -> &str {
+        &self.serial
+    }
+
+    /// Faults for the next writes (replacing any set before). They are the recorder's fault
+    /// settings: saved to `faults.json` with the next sync point, as `imapi sim fault` would
+    /// set them, so a later process sees what is left of them.
     pub fn inject(&mut self, faults: Faults) {
         self.faults = faults;
     }
 
-    /// Sleep as long as the current write speed takes for each WRITE.
+    /// Sleep as long as the current write speed takes for each WRITE (saved as
+    /// [`SimRecorder::inject`] is).
     pub fn set_throttle(&mut self, on: bool) {
         self.throttle = on;
     }
 
-    fn save(&self) -> Result<(), Fail> {
-        self.store.save(&self.disc).map_err(Fail::from)
+    fn settings(&self) -> FaultSettings {
+        FaultSettings { faults: self.faults, throttle: self.throttle }
+    }
+
+    /// Writes the fault settings back when they changed.
+    fn save_faults(&mut self) -> Result<(), Fail> {
+        let now = self.settings();
+        if now != self.faults_on_file && self.store.access() == Access::Exclusive {
+            Store::save_faults(&self.dir, &now)?;
+            self.faults_on_file = now;
+        }
+        Ok(())
+    }
+
+    /// A sync point: the model and the fault settings go to the folder. Nothing of a test
+    /// write is recorded.
+    fn save(&mut self) -> Result<(), Fail> {
+        if self.recorded.is_none() {
+            self.store.save(&self.disc)?;
+        }
+        self.save_faults()
+    }
+
+    /// Ends a test write's dry run: the drive shows the disc as recorded again.
+    fn end_test(&mut self) {
+        if let Some(d) = self.recorded.take() {
+            self.disc = d;
+        }
+    }
+
+    /// A closed session of a dry run leaves nothing: the next one starts from the disc as
+    /// recorded.
+    fn restart_test(&mut self) {
+        if self.recorded.is_some() {
+            self.end_test();
+            self.begin_test();
+        }
+    }
+
+    /// Starts a dry run when page 05h asks for test write.
+    fn begin_test(&mut self) {
+        if self.params.test_write && self.recorded.is_none() {
+            self.recorded = Some(self.disc.clone());
+        }
     }
 
     fn medium(&self) -> Result<(), Fail> {
@@ -184,6 +340,22 @@ impl SimRecorder {
                 return Err(s.into());
             }
         }
+        if self.store.access() == Access::Shared {
+            match cmd {
+                Command::Write10(_)
+                | Command::SendCueSheet(_)
+                | Command::SynchronizeCache(_)
+                | Command::CloseTrackSession(_)
+                | Command::Blank(_) => return Err(codes::WRITE_PROTECTED.into()),
+                Command::ModeSelect10(_) | Command::PreventAllow(_) => {
+                    return Err(codes::COMMAND_SEQUENCE_ERROR.into())
+                }
+                Command::StartStopUnit(s) if s.load_eject => {
+                    return Err(codes::COMMAND_SEQUENCE_ERROR.into())
+                }
+                _ => {}
+            }
+        }
         let mut out: &mut [u8] = &mut [];
         let mut input: &[u8] = &[];
         match data {
@@ -202,6 +374,9 @@ impl SimRecorder {
             }
             Command::Inquiry(q) => {
                 if q.evpd {
+                    return give(out, &self.vpd(q.page)?);
+                }
+                if q.page != 0 {
                     return Err(codes::INVALID_FIELD_IN_CDB.into());
                 }
                 give(out, &reply(&InquiryData::mmc("IMAPI-RS", "SIM CD-RW", "0.1"))?)
@@ -287,21 +462,26 @@ impl SimRecorder {
                 if !s.load_eject {
                     return Ok(0);
                 }
-                if s.start {
-                    if !self.disc.loaded {
+                if !s.start && self.locked {
+                    return Err(codes::REMOVAL_PREVENTED.into());
+                }
+                // A dry run ends with the disc leaving or coming back.
+                self.end_test();
+                let result = if s.start {
+                    if self.disc.loaded {
+                        Ok(())
+                    } else {
                         self.disc.loaded = true;
                         self.attention = Some(codes::MEDIUM_MAY_HAVE_CHANGED);
                         self.new_media = true;
-                        self.save()?;
+                        self.save()
                     }
                 } else {
-                    if self.locked {
-                        return Err(codes::REMOVAL_PREVENTED.into());
-                    }
                     self.disc.loaded = false;
-                    self.save()?;
-                }
-                Ok(0)
+                    self.save()
+                };
+                self.begin_test();
+                result.map(|_| 0)
             }
             Command::SendCueSheet(c) => {
                 self.medium()?;
@@ -326,8 +506,25 @@ impl SimRecorder {
             }
             Command::Blank(b) => {
                 self.medium()?;
-                self.blank(b.blank_type).map(|_| 0)
+                // BLANK acts on the disc, test write or not; a dry run starts again after it.
+                self.end_test();
+                let result = self.blank(b.blank_type);
+                self.begin_test();
+                result.map(|_| 0)
             }
+        }
+    }
+
+    /// INQUIRY with EVPD: pages 00h and 80h; others are refused (05/24/00).
+    fn vpd(&self, page: u8) -> Result<Vec<u8>, Fail> {
+        match page {
+            imapi_mmc::vpd::SUPPORTED_PAGES => reply(&SupportedVpdPages {
+                qualifier: 0,
+                device_type: DeviceType::CdDvd,
+                pages: vec![imapi_mmc::vpd::SUPPORTED_PAGES, imapi_mmc::vpd::UNIT_SERIAL_NUMBER],
+            }),
+            imapi_mmc::vpd::UNIT_SERIAL_NUMBER => reply(&UnitSerialNumber::mmc(&self.serial)),
+            _ => Err(codes::INVALID_FIELD_IN_CDB.into()),
         }
     }
 
@@ -376,6 +573,7 @@ impl SimRecorder {
                 FeatureBody::TrackAtOnce(TrackAtOnce {
                     buf: true,
                     cd_rw: true,
+                    test_write: true,
                     data_types: 1,
                     ..Default::default()
                 }),
@@ -388,6 +586,7 @@ impl SimRecorder {
                     buf: true,
                     sao: true,
                     cd_rw: true,
+                    test_write: true,
                     max_cue_len: 4096,
                     ..Default::default()
                 }),
@@ -609,12 +808,17 @@ impl SimRecorder {
                 WriteType::TrackAtOnce => tao_ok,
                 WriteType::SessionAtOnce => true,
                 _ => false,
-            } && !w.test_write
-                && !matches!(w.multi_session, MultiSession::Unknown(_));
+            } && !matches!(w.multi_session, MultiSession::Unknown(_));
             if !ok {
                 return Err(bad());
             }
+            let test = w.test_write;
             self.params = w;
+            // Test write on: a dry run from the disc as it is; off: the dry run is forgotten.
+            if !test {
+                self.end_test();
+            }
+            self.begin_test();
         }
         Ok(())
     }
@@ -700,9 +904,11 @@ impl SimRecorder {
     fn write(&mut self, lba: i32, blocks: u16, input: &[u8]) -> Outcome {
         if self.faults.busy_writes > 0 {
             self.faults.busy_writes -= 1;
+            self.save_faults()?;
             return Err(codes::LONG_WRITE_IN_PROGRESS.into());
         }
         let blocks = u32::from(blocks);
+        let mut new_track = false;
         let (kind, track_index) = match &self.disc.sao {
             Some(sao) => {
                 if lba != sao.next {
@@ -748,11 +954,15 @@ impl SimRecorder {
                 if lba + blocks as i32 + 2 > self.disc.media.max_lead_out() {
                     return Err(with_info(codes::LBA_OUT_OF_RANGE, lba).into());
                 }
+                if input.len() != blocks as usize * kind.block_len() {
+                    return Err(codes::INVALID_FIELD_IN_CDB.into());
+                }
                 if let Some(t) = self.disc.writing_track() {
                     if t.kind != kind {
                         return Err(codes::ILLEGAL_MODE_FOR_TRACK.into());
                     }
                 } else {
+                    new_track = true;
                     let number = self.disc.next_track_number();
                     let session = self.disc.open_session();
                     self.disc.tracks.push(TrackRec {
@@ -801,11 +1011,14 @@ impl SimRecorder {
                 n = left;
                 fail = Some(Fail::PowerLoss);
                 damage = false;
+                self.faults.power_loss_after_blocks = None;
             } else {
                 self.faults.power_loss_after_blocks = Some(left - n);
             }
         }
-        self.store.write_blocks(lba, &input[..n as usize * len], len)?;
+        if self.recorded.is_none() {
+            self.store.write_blocks(lba, &input[..n as usize * len], len)?;
+        }
         match (track_index, self.disc.sao.as_mut()) {
             (Some(i), _) => {
                 if let Some(t) = self.disc.tracks.get_mut(i) {
@@ -826,12 +1039,19 @@ impl SimRecorder {
             }
             (None, None) => {}
         }
-        self.save()?;
         if let Some(f) = fail {
             if matches!(f, Fail::PowerLoss) {
+                // Nothing more reaches the model: the next opener finds the track open.
                 self.dead = true;
+                self.save_faults()?;
+            } else {
+                self.save()?;
             }
             return Err(f);
+        }
+        if new_track {
+            // The drive records the new track in the PMA.
+            self.save()?;
         }
         if self.throttle && self.write_kbps > 0 {
             let per_sec = 75.0 * f64::from(self.write_kbps) / f64::from(KBPS_1X);
@@ -853,13 +1073,15 @@ impl SimRecorder {
             }
             self.disc.sao = None;
             self.close(sao.lead_out);
-            return self.save();
+            self.save()?;
+            self.restart_test();
+            return Ok(());
         }
         let Some(i) = self.disc.writing_track().map(|_| self.disc.tracks.len() - 1) else {
-            return Ok(());
+            return self.save();
         };
-        let Some(t) = self.disc.tracks.get(i).cloned() else { return Ok(()) };
-        if t.written < 300 {
+        let Some(t) = self.disc.tracks.get(i).cloned() else { return self.save() };
+        if t.written < 300 && self.recorded.is_none() {
             // Too short a track is padded to 4 seconds with zero main data.
             let pad = 300 - t.written;
             let zeros = vec![0u8; pad as usize * t.kind.block_len()];
@@ -899,7 +1121,9 @@ impl SimRecorder {
             return Ok(());
         };
         self.close(lead_out);
-        self.save()
+        self.save()?;
+        self.restart_test();
+        Ok(())
     }
 
     fn blank(&mut self, kind: BlankType) -> Result<(), Fail> {
@@ -907,8 +1131,10 @@ impl SimRecorder {
             return Err(codes::INCOMPATIBLE_MEDIUM.into());
         }
         match kind {
-            BlankType::Full => self.store.clear()?,
-            BlankType::Minimal => {}
+            // A minimal blank leaves the old bytes on the disc, but no command reads them
+            // again: the block file is cut for both kinds, so that it always ends where the
+            // last write ended (how an open track's length is found after a crash).
+            BlankType::Full | BlankType::Minimal => self.store.clear()?,
             _ => return Err(codes::INVALID_FIELD_IN_CDB.into()),
         }
         let (media, speed) = (self.disc.media, self.disc.max_speed);

@@ -4,16 +4,27 @@ use imapi_mmc::sense::codes;
 use imapi_mmc::{
     Atip, FullToc, ReadCd, ReadToc, Reply, SectorType, SessionToc, TocFormat, TrackToc,
 };
+use imapi_redbook::toc::C0Pointer;
 use imapi_redbook::{Lba, Msf};
 
 use super::device::{Fail, Outcome, SimRecorder};
 use super::disc::{TrackKind, TrackState};
+
+/// The ATIP's indicative target writing power (3 bits).
+const WRITING_POWER: u8 = 5;
+/// The ATIP's reference speed (3 bits).
+const REFERENCE_SPEED: u8 = 1;
+/// The ATIP's lead-in start, 97:26:65 (LBA −11 635).
+const LEAD_IN: [u8; 3] = [97, 26, 65];
 
 fn bytes<R: Reply>(r: &R) -> Result<Vec<u8>, Fail> {
     r.to_vec().map_err(|_| Fail::Sense(codes::INVALID_FIELD_IN_CDB))
 }
 
 impl SimRecorder {
+    /// READ TOC of the closed sessions. A disc without one (blank, or only an open session)
+    /// has no TOC: formats 0, 1 and 2 answer 05/24/00, as the reference's emulated drive does
+    /// (format 4, the ATIP, answers on any disc).
     pub(super) fn read_toc(&self, r: &ReadToc) -> Result<Vec<u8>, Fail> {
         let toc = self.disc.toc();
         let none = || Fail::Sense(codes::INVALID_FIELD_IN_CDB);
@@ -35,18 +46,28 @@ impl SimRecorder {
                 if toc.sessions.is_empty() {
                     return Err(none());
                 }
-                bytes(&FullToc::from_toc(&toc))
+                let lead_in = Msf::new(LEAD_IN[0], LEAD_IN[1], LEAD_IN[2]).map_err(|_| none())?;
+                let c0 = C0Pointer {
+                    writing_power: (WRITING_POWER & 0x07) << 4 | REFERENCE_SPEED & 0x07,
+                    first_lead_in: lead_in.to_lba(),
+                };
+                bytes(&FullToc {
+                    first_session: toc.sessions.first().map_or(0, |s| s.number),
+                    last_session: toc.sessions.last().map_or(0, |s| s.number),
+                    entries: toc.full_toc_with_c0(c0),
+                })
             }
             TocFormat::Atip => {
                 let last = Lba(self.disc.media.max_lead_out()).to_msf().map_err(|_| none())?;
                 bytes(&Atip {
-                    writing_power: 5,
-                    reference_speed: 1,
+                    writing_power: WRITING_POWER,
+                    reference_speed: REFERENCE_SPEED,
                     unrestricted: true,
                     rewritable: self.disc.media.erasable(),
                     subtype: 0,
                     a_valid: [false; 3],
-                    lead_in_start: Msf::new(97, 26, 65).map_err(|_| none())?,
+                    lead_in_start: Msf::new(LEAD_IN[0], LEAD_IN[1], LEAD_IN[2])
+                        .map_err(|_| none())?,
                     last_lead_out: last,
                     a_values: [[0; 3]; 3],
                 })
@@ -57,8 +78,9 @@ impl SimRecorder {
 
     /// The user data of a recorded block, or the sense a drive gives for that address.
     fn block(&mut self, lba: i32, want: Option<TrackKind>) -> Result<(TrackKind, Vec<u8>), Fail> {
+        // What is recorded, not a test write's dry run.
         let t = self
-            .disc
+            .disc()
             .track_at(lba)
             .cloned()
             .ok_or(codes::LBA_OUT_OF_RANGE.with_information(lba as u32 as u64))?;

@@ -1,12 +1,16 @@
-//! The folder of a simulated recorder: `disc.json` (the model, replaced atomically after each
-//! change), `blocks.bin` (one 2352-byte slot per block from LBA −150, sparse) and `lock`
-//! (held by the one process using the recorder).
+//! The folder of a simulated recorder: `disc.json` (the model, replaced atomically at each
+//! sync point), `blocks.bin` (one 2352-byte slot per block from LBA −150, sparse, written as
+//! the blocks come), `faults.json` (faults to inject, see [`FaultSettings`]), `serial` (the
+//! drive's serial number), `media-changed` (a new disc waits to be noticed) and `lock`
+//! (flock: one exclusive holder, or any number of shared ones).
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use super::device::FaultSettings;
 use super::disc::Disc;
+use crate::access::Access;
 
 /// Bytes per block slot in `blocks.bin`.
 pub const SLOT: u64 = 2352;
@@ -48,59 +52,130 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SimError + '_ {
     move |source| SimError::Io { path: path.to_path_buf(), source }
 }
 
+/// Name of the model file.
+const STATE: &str = "disc.json";
+/// Name of the fault file.
+const FAULTS: &str = "faults.json";
+/// Name of the file holding the drive's serial number.
+const SERIAL: &str = "serial";
+/// Name of the marker left by `insert` until the next exclusive opener has seen it.
+const MEDIA_CHANGED: &str = "media-changed";
+
 /// The open folder.
 #[derive(Debug)]
 pub struct Store {
     dir: PathBuf,
     blocks: File,
+    access: Access,
     _lock: File,
 }
 
-fn lock(file: &File, dir: &Path) -> Result<(), SimError> {
+fn lock(file: &File, dir: &Path, access: Access) -> Result<(), SimError> {
     #[cfg(unix)]
     {
         use rustix::fs::{flock, FlockOperation};
-        flock(file, FlockOperation::NonBlockingLockExclusive)
-            .map_err(|_| SimError::InUse(dir.to_path_buf()))
+        let op = match access {
+            Access::Shared => FlockOperation::NonBlockingLockShared,
+            Access::Exclusive => FlockOperation::NonBlockingLockExclusive,
+        };
+        flock(file, op).map_err(|_| SimError::InUse(dir.to_path_buf()))
     }
     #[cfg(not(unix))]
     {
-        let _ = (file, dir);
+        let _ = (file, dir, access);
         Ok(())
     }
+}
+
+/// A temporary name beside `path` that no other writer uses at the same time.
+fn temp_name(path: &Path) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()))
+}
+
+/// Replaces `path` with `bytes`: a temporary file beside it, written and synced, then renamed
+/// over it; a crash leaves the old file or the new one, never a mix.
+fn replace(path: &Path, bytes: &[u8]) -> Result<(), SimError> {
+    let tmp = temp_name(path);
+    let result = (|| {
+        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io(path))?;
+    sync_dir(path);
+    Ok(())
+}
+
+/// Makes a rename in `path`'s folder durable where the platform can (best effort: the rename
+/// itself is already atomic).
+fn sync_dir(path: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// A new serial number: 12 hexadecimal digits from the process's random hash keys, the time
+/// and the folder.
+fn new_serial(dir: &Path) -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = RandomState::new().build_hasher();
+    dir.hash(&mut h);
+    std::process::id().hash(&mut h);
+    std::time::SystemTime::now().hash(&mut h);
+    format!("SIM{:012X}", h.finish() & 0xFFFF_FFFF_FFFF)
 }
 
 impl Store {
     /// Path of the model file in `dir`.
     pub fn state_path(dir: &Path) -> PathBuf {
-        dir.join("disc.json")
+        dir.join(STATE)
     }
 
-    /// Creates the folder (if needed) and a blank disc in it.
+    /// Path of the fault file in `dir`.
+    pub fn faults_path(dir: &Path) -> PathBuf {
+        dir.join(FAULTS)
+    }
+
+    /// Creates the folder (if needed) and a blank disc in it, with a new serial number.
     pub fn create(dir: &Path, disc: &Disc) -> Result<Store, SimError> {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         if Self::state_path(dir).exists() {
             return Err(SimError::Exists(dir.to_path_buf()));
         }
-        let store = Self::open_files(dir)?;
+        let store = Self::open_files(dir, Access::Exclusive)?;
         store.blocks.set_len(0).map_err(io(dir))?;
+        replace(&dir.join(SERIAL), new_serial(dir).as_bytes())?;
         store.save(disc)?;
         Ok(store)
     }
 
-    /// Opens the folder of an existing disc and takes its lock; returns the store and the
-    /// disc as last saved.
-    pub fn open(dir: &Path) -> Result<(Store, Disc), SimError> {
+    /// Opens the folder of an existing disc and takes its lock as `access` asks; returns the
+    /// store and the disc as last saved.
+    pub fn open(dir: &Path, access: Access) -> Result<(Store, Disc), SimError> {
         let state = Self::state_path(dir);
         if !state.exists() {
             return Err(SimError::Missing(dir.to_path_buf()));
         }
-        let store = Self::open_files(dir)?;
+        let store = Self::open_files(dir, access)?;
         let disc = store.load()?;
         Ok((store, disc))
     }
 
-    fn open_files(dir: &Path) -> Result<Store, SimError> {
+    fn open_files(dir: &Path, access: Access) -> Result<Store, SimError> {
         let lock_path = dir.join("lock");
         let lock_file = OpenOptions::new()
             .create(true)
@@ -108,7 +183,7 @@ impl Store {
             .write(true)
             .open(&lock_path)
             .map_err(io(&lock_path))?;
-        lock(&lock_file, dir)?;
+        lock(&lock_file, dir, access)?;
         let blocks_path = dir.join("blocks.bin");
         let blocks = OpenOptions::new()
             .create(true)
@@ -117,7 +192,12 @@ impl Store {
             .write(true)
             .open(&blocks_path)
             .map_err(io(&blocks_path))?;
-        Ok(Store { dir: dir.to_path_buf(), blocks, _lock: lock_file })
+        Ok(Store { dir: dir.to_path_buf(), blocks, access, _lock: lock_file })
+    }
+
+    /// How the folder is held.
+    pub fn access(&self) -> Access {
+        self.access
     }
 
     /// Reads the model.
@@ -127,14 +207,85 @@ impl Store {
         serde_json::from_slice(&text).map_err(|source| SimError::Corrupt { path, source })
     }
 
-    /// Replaces the model (write to a temporary file, then rename).
+    /// Replaces the model (a unique temporary file, synced, then renamed over it).
     pub fn save(&self, disc: &Disc) -> Result<(), SimError> {
         let path = Self::state_path(&self.dir);
-        let tmp = self.dir.join("disc.json.tmp");
         let text = serde_json::to_vec_pretty(disc)
             .map_err(|source| SimError::Corrupt { path: path.clone(), source })?;
-        std::fs::write(&tmp, text).map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(io(&path))
+        replace(&path, &text)
+    }
+
+    /// The fault settings of `dir` (none when it has no fault file).
+    pub fn load_faults(dir: &Path) -> Result<FaultSettings, SimError> {
+        let path = Self::faults_path(dir);
+        match std::fs::read(&path) {
+            Ok(text) => {
+                serde_json::from_slice(&text).map_err(|source| SimError::Corrupt { path, source })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FaultSettings::default()),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
+    /// Replaces the fault file of `dir`; default settings remove it.
+    pub fn save_faults(dir: &Path, settings: &FaultSettings) -> Result<(), SimError> {
+        let path = Self::faults_path(dir);
+        if *settings == FaultSettings::default() {
+            return match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(&path)(e)),
+                _ => Ok(()),
+            };
+        }
+        let text = serde_json::to_vec_pretty(settings)
+            .map_err(|source| SimError::Corrupt { path: path.clone(), source })?;
+        replace(&path, &text)
+    }
+
+    /// The drive's serial number, made on first use for a folder created without one.
+    pub fn serial(&self) -> Result<String, SimError> {
+        let path = self.dir.join(SERIAL);
+        if !path.exists() {
+            // Publish a new one without replacing one another opener made meanwhile.
+            let tmp = temp_name(&path);
+            std::fs::write(&tmp, new_serial(&self.dir)).map_err(io(&tmp))?;
+            let linked = std::fs::hard_link(&tmp, &path);
+            let _ = std::fs::remove_file(&tmp);
+            match linked {
+                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                    return Err(io(&path)(e))
+                }
+                _ => sync_dir(&path),
+            }
+        }
+        let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+        Ok(text.trim().to_string())
+    }
+
+    /// Whether a new disc was inserted since the last exclusive opener; an exclusive store
+    /// forgets it as it answers.
+    pub fn take_media_changed(&self) -> Result<bool, SimError> {
+        let path = self.dir.join(MEDIA_CHANGED);
+        if !path.exists() {
+            return Ok(false);
+        }
+        if self.access == Access::Exclusive {
+            std::fs::remove_file(&path).map_err(io(&path))?;
+        }
+        Ok(true)
+    }
+
+    /// Marks that a new disc was inserted.
+    pub fn set_media_changed(&self) -> Result<(), SimError> {
+        replace(&self.dir.join(MEDIA_CHANGED), b"")
+    }
+
+    /// The block after the last byte of `blocks.bin`: where the last write ended (writes are
+    /// sequential, and `blocks.bin` is cut whenever a disc is blanked or replaced).
+    pub fn written_end(&self) -> Result<i32, SimError> {
+        let path = self.dir.join("blocks.bin");
+        let len = self.blocks.metadata().map_err(io(&path))?.len();
+        let slots = len.div_ceil(SLOT);
+        Ok(i32::try_from(slots).unwrap_or(i32::MAX).saturating_sub(150))
     }
 
     fn offset(lba: i32) -> u64 {
