@@ -1,0 +1,592 @@
+//! [`JolietDiscMaster`]: IJolietDiscMaster, a data disc staged by capturing every added
+//! file's bytes into the stash at once.
+//!
+//! # How a data disc is staged
+//! Add data walks the host files into a scratch tree, copies each file's bytes into the
+//! stash's data track (the kernel's copy for host files), one file after another: the
+//! *data area*. The staged tree records each file as *placed* at its block in that area, so a
+//! file changed or removed after the add does not change the disc. Only at
+//! [`crate::DiscMaster::seal`] is the file system planned: its metadata (descriptors, path
+//! tables, directories) goes into the stash as the track's *first* segment although written
+//! last, so the burn reads metadata, then the data area, then the padding, and no data byte
+//! is copied twice.
+//!
+//! An add is all-or-nothing: a name clash (IMAPI_E_FILEEXISTS), a bad name
+//! (IMAPI_E_BADJOLIETNAME), a read failure, a cancel from QueryCancel (IMAPI_E_USERABORT) or
+//! a disc too small (IMAPI_E_DISCFULL) leaves the tree and the stash as they were.
+//!
+//! A file replaced with the overwrite flag keeps its old bytes in the data area, and they are
+//! burned, unreachable, as IMAPI v1 does: the capture already paid for them, and dropping
+//! them would mean copying the data area again.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use imapi_codes::ImapiCode;
+use imapi_joliet::tree::FileOrigin;
+use imapi_joliet::{HostOptions, NodeId, Overwrite, PlanOptions, Source, Tree, Warning};
+use imapi_stash::{DiscInfo, DiscKind, SessionClose, StashWriter, TrackInfo};
+use imapi_transport::Transport;
+
+use crate::error::{ImapiError, Result};
+use crate::master::{DiscMaster, Format, StagedDisc};
+use crate::media::Media;
+use crate::progress::{long, Sinks};
+use crate::properties::{JolietProperties, PropertyBag, SetOutcome};
+use crate::staging::Sealed;
+
+/// Bytes in a data block.
+pub const DATA_BLOCK_SIZE: u32 = 2048;
+
+/// Blocks a Track-at-Once track needs after its data (the run-out), kept out of the space
+/// offered for staging.
+const TAO_RUN_OUT: u32 = 2;
+
+/// Where this session starts on a disc that holds earlier ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SessionBase {
+    /// The next writable address: the new session's first block.
+    pub(crate) first_block: u32,
+    /// The number of the track the session becomes.
+    pub(crate) first_track: u8,
+    /// Files imported from the last session.
+    pub(crate) imported: usize,
+    /// The disc as it was seen (to notice another disc at burn time).
+    pub(crate) fingerprint: (bool, u8, u32, u32, Option<i32>),
+}
+
+/// The Joliet format's staged state.
+#[derive(Debug)]
+pub(crate) struct JolietState {
+    tree: Tree,
+    area_blocks: u64,
+    props: JolietProperties,
+    base: Option<SessionBase>,
+    /// Blocks the disc offers for this session (`None`: no recorder, no limit).
+    capacity: Option<u64>,
+    /// Files imported from an earlier session, re-added after a clear.
+    imported_tree: Option<Tree>,
+}
+
+impl JolietState {
+    pub(crate) fn new() -> JolietState {
+        JolietState {
+            tree: Tree::new(),
+            area_blocks: 0,
+            props: JolietProperties::default(),
+            base: None,
+            capacity: None,
+            imported_tree: None,
+        }
+    }
+
+    pub(crate) fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
+    /// Forgets the staged files (the imported ones come back).
+    pub(crate) fn clear_content(&mut self) {
+        self.area_blocks = 0;
+        self.tree = self.imported_tree.as_ref().map_or_else(Tree::new, clone_imported);
+    }
+
+    /// Leaves multisession mode.
+    pub(crate) fn drop_base(&mut self) {
+        self.base = None;
+        self.imported_tree = None;
+        self.tree = Tree::new();
+        self.area_blocks = 0;
+    }
+
+    pub(crate) fn set_capacity(&mut self, media: Option<&Media>) {
+        self.capacity = media.map(|m| {
+            if m.is_writable() {
+                u64::from(m.info.free_blocks.saturating_sub(TAO_RUN_OUT))
+            } else {
+                0
+            }
+        });
+    }
+
+    /// Reads the disc's last session when it can take another one, and imports its tree.
+    pub(crate) fn set_base(
+        &mut self,
+        t: &mut dyn Transport,
+        device: &str,
+        media: &Media,
+    ) -> Result<()> {
+        let fingerprint = media.fingerprint();
+        if self.base.as_ref().is_some_and(|b| b.fingerprint == fingerprint) {
+            return Ok(());
+        }
+        // Another disc: what was staged for the old one's layout goes.
+        if self.base.is_some() || !media.is_appendable() {
+            self.drop_base();
+        }
+        if !(media.is_appendable() && media.is_writable() && media.last_session_is_data) {
+            return Ok(());
+        }
+        let Some(start) = media.last_session_start else { return Ok(()) };
+        let mut imported = Tree::new();
+        let count = match read_session(t, start) {
+            Ok(image) => imported.import_image(&image, image.default_tree()).map_err(|e| {
+                ImapiError::new(
+                    ImapiCode::DiscInfo,
+                    format!("{device}: the last session's file system cannot be imported: {e}"),
+                )
+            })?,
+            // Not ISO 9660: nothing to carry over; the new session stands alone.
+            Err(_) => 0,
+        };
+        self.imported_tree = Some(imported);
+        self.tree = self.imported_tree.as_ref().map_or_else(Tree::new, clone_imported);
+        self.area_blocks = 0;
+        self.base = Some(SessionBase {
+            first_block: media.info.next_writable,
+            first_track: media.next_track,
+            imported: count,
+            fingerprint,
+        });
+        Ok(())
+    }
+
+    fn plan_options(&self, date: Option<chrono::DateTime<chrono::FixedOffset>>) -> PlanOptions {
+        PlanOptions {
+            volume_name: self.props.volume_name.clone(),
+            date,
+            first_block: self.base.as_ref().map_or(0, |b| b.first_block),
+            placed_area_blocks: self.area_blocks,
+            ..PlanOptions::default()
+        }
+    }
+}
+
+/// The imported tree again: its nodes are all imported files and directories, which carry
+/// no source, so a copy is made by walking it.
+fn clone_imported(t: &Tree) -> Tree {
+    let mut out = Tree::new();
+    for (id, path) in t.walk() {
+        if t.is_dir(id) {
+            let _ = out.add_dirs(&path);
+        } else if let Some(FileOrigin::Imported { extent }) = t.file_origin(id) {
+            let (dir, name) = split(&path);
+            if let Ok(parent) = out.add_dirs(dir) {
+                if let Ok(n) = out.add_imported_file(parent, name, extent, t.file_size(id)) {
+                    if let Some(m) = t.mtime(id) {
+                        out.set_mtime(n, m);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Reads the ISO 9660 session starting at `start` through the drive's READ(10).
+fn read_session(
+    t: &mut dyn Transport,
+    start: i32,
+) -> std::result::Result<
+    imapi_joliet::Image<
+        imapi_joliet::read::SeekReader<imapi_transport::BlockReader<&mut dyn Transport>>,
+    >,
+    String,
+> {
+    let start = u32::try_from(start).map_err(|_| "negative session start".to_string())?;
+    let reader = imapi_transport::BlockReader::new(t).map_err(|e| e.to_string())?;
+    imapi_joliet::Image::from_reader_with(
+        reader,
+        imapi_joliet::read::Options::new().session_start(start),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// `a/b/c` → (`a/b`, `c`); a name alone → (``, name).
+fn split(path: &str) -> (&str, &str) {
+    match path.rfind('/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => ("", path),
+    }
+}
+
+/// How [`JolietDiscMaster::add_data_with`] adds.
+#[derive(Debug, Clone, Default)]
+pub struct AddOptions {
+    /// Replace a file already staged at the same path (IMAPI's lFileOverwrite ≠ 0); else
+    /// IMAPI_E_FILEEXISTS.
+    pub overwrite: bool,
+    /// Follow symbolic links (loops detected); else skip them with a warning.
+    pub follow_links: bool,
+    /// Leave out entries whose name or relative path matches.
+    pub exclude: Option<globset::GlobSet>,
+}
+
+/// IJolietDiscMaster: stage a data disc. Borrowed from [`DiscMaster::joliet`].
+pub struct JolietDiscMaster<'m> {
+    m: &'m mut DiscMaster,
+}
+
+impl<'m> JolietDiscMaster<'m> {
+    pub(crate) fn new(m: &'m mut DiscMaster) -> Self {
+        JolietDiscMaster { m }
+    }
+
+    /// GetTotalDataBlocks: the blocks the disc in the active recorder offers for this session
+    /// (IMAPI_E_NOACTIVERECORDER without one: the value needs the disc).
+    pub fn total_data_blocks(&self) -> Result<u64> {
+        self.m.active_disc_recorder()?;
+        Ok(self.m.joliet.capacity.unwrap_or(0))
+    }
+
+    /// GetUsedDataBlocks: the blocks the staged session takes (file-system metadata,
+    /// captured data and padding).
+    pub fn used_data_blocks(&self) -> Result<u64> {
+        let j = &self.m.joliet;
+        let plan = j.tree.plan(&j.plan_options(self.m.opts.date))?;
+        Ok(plan.session_blocks())
+    }
+
+    /// GetDataBlockSize: 2048.
+    pub fn data_block_size(&self) -> u32 {
+        DATA_BLOCK_SIZE
+    }
+
+    /// GetJolietProperties; VolumeName shows the date it defaults to.
+    pub fn joliet_properties(&self) -> PropertyBag {
+        let today = match self.m.opts.date {
+            Some(d) => d.format("%Y_%m_%d").to_string(),
+            None => chrono::Local::now().format("%Y_%m_%d").to_string(),
+        };
+        self.m.joliet.props.to_bag(&today)
+    }
+
+    /// SetJolietProperties: read-only and unknown names are skipped
+    /// (IMAPI_S_PROPERTIESIGNORED in the outcome).
+    pub fn set_joliet_properties(&mut self, bag: &PropertyBag) -> Result<SetOutcome> {
+        self.m.joliet.props.apply(bag)
+    }
+
+    /// The properties as a typed value.
+    pub fn properties(&self) -> &JolietProperties {
+        &self.m.joliet.props
+    }
+
+    /// Whether staging continues an earlier session (multisession), and how many files that
+    /// session brought.
+    pub fn multisession(&self) -> Option<(u32, usize)> {
+        self.m.joliet.base.as_ref().map(|b| (b.first_block, b.imported))
+    }
+
+    /// AddData: a host folder's *contents* go to the image root (merged with what is
+    /// there); a host file goes to the root under its own name. Captures every byte now.
+    pub fn add_data(&mut self, host: &Path, overwrite: bool) -> Result<Vec<Warning>> {
+        self.add_data_with(host, None, &AddOptions { overwrite, ..AddOptions::default() })
+    }
+
+    /// AddData with a graft point and walk options: `at` places a folder (as a directory
+    /// holding its contents) or a file at that image path.
+    pub fn add_data_with(
+        &mut self,
+        host: &Path,
+        at: Option<&str>,
+        opts: &AddOptions,
+    ) -> Result<Vec<Warning>> {
+        let mut scratch = Tree::new();
+        let hopts = HostOptions {
+            follow_links: opts.follow_links,
+            exclude: opts.exclude.clone(),
+            overwrite: if opts.overwrite { Overwrite::Replace } else { Overwrite::Deny },
+        };
+        let warnings = match at {
+            None => scratch.add_host(scratch.root(), host, &hopts)?,
+            Some(path) => {
+                let path = path.trim_matches('/');
+                let (dir, name) = split(path);
+                let parent = scratch.add_dirs(dir)?;
+                scratch.add_host_as(parent, name, host, &hopts)?
+            }
+        };
+        self.capture(&scratch, opts.overwrite)?;
+        Ok(warnings)
+    }
+
+    /// Adds one file from any source (bytes in memory, an embedder's content) at `path`.
+    pub fn add_source(
+        &mut self,
+        path: &str,
+        source: impl Source + 'static,
+        overwrite: bool,
+    ) -> Result<()> {
+        let mut scratch = Tree::new();
+        let path = path.trim_matches('/');
+        let (dir, name) = split(path);
+        let parent = scratch.add_dirs(dir)?;
+        scratch.add_file_with(parent, name, Box::new(source), Overwrite::Deny)?;
+        self.capture(&scratch, overwrite)
+    }
+
+    /// Adds an empty directory at `path` (and its parents).
+    pub fn add_directory(&mut self, path: &str) -> Result<()> {
+        let mut scratch = Tree::new();
+        scratch.add_dirs(path.trim_matches('/'))?;
+        self.capture(&scratch, false)
+    }
+
+    /// Merges `scratch` into the staged tree, capturing its files' bytes; all or nothing.
+    fn capture(&mut self, scratch: &Tree, overwrite: bool) -> Result<()> {
+        let m = &mut *self.m;
+        m.require_open()?;
+        let sinks = m.sinks.clone();
+        let date = m.opts.date;
+        let overwrite = if overwrite { Overwrite::Replace } else { Overwrite::Deny };
+        // Every block the new files need, each content once (hard links share one).
+        let mut seen = HashMap::new();
+        let mut new_blocks = 0u64;
+        for (id, _) in scratch.walk() {
+            if let Some(key) = scratch.content_key(id) {
+                if seen.insert(key, ()).is_none() {
+                    new_blocks += scratch.file_size(id).div_ceil(u64::from(DATA_BLOCK_SIZE));
+                }
+            }
+        }
+        if let Some(cap) = m.joliet.capacity {
+            if m.joliet.area_blocks + new_blocks > cap {
+                return Err(disc_full(m.joliet.area_blocks + new_blocks, cap));
+            }
+        }
+        let writer = m.staging.writer(DiscKind::Data)?;
+        if !writer.is_track_open() {
+            writer.begin_track(TrackInfo::data())?;
+        }
+        let stash_cp = writer.checkpoint();
+        let j = &mut m.joliet;
+        let tree_cp = j.tree.checkpoint();
+        let area_before = j.area_blocks;
+        let result =
+            merge(scratch, &mut j.tree, writer, &mut j.area_blocks, overwrite, new_blocks, &sinks)
+                .and_then(|()| match j.capacity {
+                    Some(cap) => {
+                        let used = j.tree.plan(&j.plan_options(date))?.session_blocks();
+                        if used > cap {
+                            Err(disc_full(used, cap))
+                        } else {
+                            Ok(())
+                        }
+                    }
+                    None => Ok(()),
+                });
+        match result {
+            Ok(()) => {
+                j.tree.commit(tree_cp);
+                Ok(())
+            }
+            Err(e) => {
+                j.tree.rollback(tree_cp);
+                j.area_blocks = area_before;
+                writer.rollback(stash_cp)?;
+                Err(e)
+            }
+        }
+    }
+}
+
+fn disc_full(needed: u64, capacity: u64) -> ImapiError {
+    ImapiError::new(
+        ImapiCode::DiscFull,
+        format!("the staged session needs {needed} blocks, the disc offers {capacity}"),
+    )
+}
+
+/// Walks `scratch` and adds each directory and file to `tree`, copying file bytes into the
+/// stash; reports progress in blocks and polls for a cancel.
+fn merge(
+    scratch: &Tree,
+    tree: &mut Tree,
+    writer: &mut StashWriter,
+    area_blocks: &mut u64,
+    overwrite: Overwrite,
+    total: u64,
+    sinks: &Sinks,
+) -> Result<()> {
+    let bs = u64::from(DATA_BLOCK_SIZE);
+    let mut done = 0u64;
+    let mut placed: HashMap<u32, u64> = HashMap::new();
+    sinks.each(|s| s.notify_add_progress(0, long(total)));
+    for (id, path) in scratch.walk() {
+        if scratch.is_dir(id) {
+            if !path.is_empty() {
+                tree.add_dirs(&path)?;
+            }
+            continue;
+        }
+        if sinks.query_cancel() {
+            return Err(cancelled());
+        }
+        let size = scratch.file_size(id);
+        let key = scratch.content_key(id);
+        let block = match key.and_then(|k| placed.get(&k).copied()) {
+            Some(b) => b,
+            None => {
+                let block = *area_blocks;
+                if size > 0 {
+                    let base = done;
+                    let mut progress = |bytes: u64, _total: u64| -> bool {
+                        let now = base + bytes / bs;
+                        sinks.each(|s| s.notify_add_progress(long(now), long(total)));
+                        !sinks.query_cancel()
+                    };
+                    copy_file(scratch, id, &path, size, writer, &mut progress)?;
+                    let blocks = size.div_ceil(bs);
+                    *area_blocks += blocks;
+                    done += blocks;
+                }
+                if let Some(k) = key {
+                    placed.insert(k, block);
+                }
+                block
+            }
+        };
+        let (dir, name) = split(&path);
+        let parent = tree.add_dirs(dir)?;
+        let node = tree.add_placed_file(parent, name, block, size, overwrite)?;
+        if let Some(mtime) = scratch.mtime(id) {
+            tree.set_mtime(node, mtime);
+        }
+    }
+    sinks.each(|s| s.notify_add_progress(long(total), long(total)));
+    Ok(())
+}
+
+fn cancelled() -> ImapiError {
+    ImapiError::new(ImapiCode::UserAbort, "add data cancelled")
+}
+
+/// Copies one file's bytes into the stash.
+fn copy_file(
+    scratch: &Tree,
+    id: NodeId,
+    path: &str,
+    size: u64,
+    writer: &mut StashWriter,
+    progress: &mut dyn FnMut(u64, u64) -> bool,
+) -> Result<()> {
+    let read_err = |e: std::io::Error, what: &str| {
+        ImapiError::new(ImapiCode::FileAccess, format!("{path}: cannot read {what}")).with_source(e)
+    };
+    match scratch.file_origin(id) {
+        Some(FileOrigin::Host(host)) => {
+            let file = File::open(&host).map_err(|e| read_err(e, &host.display().to_string()))?;
+            let now = file.metadata().map_err(|e| read_err(e, &host.display().to_string()))?.len();
+            if now != size {
+                return Err(changed(path, size, now));
+            }
+            writer.append_file_range_with(
+                &file,
+                0,
+                size,
+                imapi_stash::Overflow::AllOrNothing,
+                progress,
+            )?;
+        }
+        Some(FileOrigin::Source(source)) => {
+            let reader = source.open_at(0).map_err(|e| read_err(e, &source.describe()))?;
+            let mut counted = Counted { inner: reader.take(size + 1), n: 0 };
+            writer.append_reader_with(
+                &mut counted,
+                imapi_stash::Overflow::AllOrNothing,
+                progress,
+            )?;
+            if counted.n != size {
+                return Err(changed(path, size, counted.n));
+            }
+        }
+        _ => {
+            return Err(ImapiError::new(
+                ImapiCode::Generic,
+                format!("{path}: the file has no content to capture"),
+            ))
+        }
+    }
+    Ok(())
+}
+
+fn changed(path: &str, planned: u64, found: u64) -> ImapiError {
+    ImapiError::new(
+        ImapiCode::FileAccess,
+        format!("{path}: the file changed while it was added ({planned} bytes, now {found})"),
+    )
+}
+
+/// Counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    n: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+}
+
+/// Seals a data disc: plans the tree over the captured data area, puts the metadata first
+/// and the padding last, finishes the stash.
+pub(crate) fn seal(m: &mut DiscMaster) -> Result<StagedDisc> {
+    if let Some(s) = m.staging.sealed() {
+        let blocks = imapi_stash::Stash::open(&s.path)?.total_blocks();
+        return Ok(StagedDisc { stash: s.path.clone(), blocks, format: Format::Joliet });
+    }
+    let j = &m.joliet;
+    if j.tree.len() <= 1 {
+        return Err(ImapiError::new(ImapiCode::InvalidImage, "nothing is staged"));
+    }
+    let plan = j.tree.plan(&j.plan_options(m.opts.date))?;
+    let mut meta = Vec::new();
+    plan.emit_metadata(&mut meta)?;
+    let session_blocks = plan.session_blocks();
+    let metadata_blocks = plan.metadata_blocks();
+    drop(plan);
+    let base = j.base.clone();
+    let area = j.area_blocks;
+    let writer = m.staging.writer(DiscKind::Data)?;
+    let checkpoint = writer.checkpoint();
+    let result = (|| -> Result<std::path::PathBuf> {
+        if !writer.is_track_open() {
+            writer.begin_track(TrackInfo::data())?;
+        }
+        writer.prepend_blocks(&meta)?;
+        let pad = session_blocks.saturating_sub(metadata_blocks + area);
+        let zeros = vec![0u8; 64 * DATA_BLOCK_SIZE as usize];
+        let mut left = pad;
+        while left > 0 {
+            let n = left.min(64);
+            writer.append_blocks(
+                &zeros[..(n * u64::from(DATA_BLOCK_SIZE)) as usize],
+                imapi_stash::Overflow::AllOrNothing,
+            )?;
+            left -= n;
+        }
+        writer.end_track()?;
+        writer.set_disc_info(DiscInfo {
+            first_track: base.as_ref().map_or(1, |b| b.first_track),
+            session_start: base.as_ref().and_then(|b| i32::try_from(b.first_block).ok()),
+            close: SessionClose::LeaveAppendable,
+            ..DiscInfo::default()
+        })?;
+        Ok(writer.finish()?)
+    })();
+    match result {
+        Ok(path) => {
+            m.staging.set_sealed(Sealed { path: path.clone(), checkpoint });
+            Ok(StagedDisc { stash: path, blocks: session_blocks, format: Format::Joliet })
+        }
+        Err(e) => {
+            writer.rollback(checkpoint)?;
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,444 @@
+//! [`DiscRecorder`]: IDiscRecorder, one CD recorder.
+
+use std::time::{Duration, Instant};
+
+use imapi_codes::ImapiCode;
+use imapi_mmc::{
+    Blank, BlankType, Configuration, ModePage, PreventAllowMediumRemoval, RequestSense, SenseClass,
+    StartStopUnit, TestUnitReady,
+};
+use imapi_transport::{ops, Access, CommandError, Transport};
+
+use crate::device::RecorderPath;
+use crate::error::{ImapiError, Result};
+use crate::media::{read_media, MediaFlags, MediaInfo, MediaType};
+use crate::progress::Sinks;
+use crate::properties::{PropertyBag, RecorderProperties, SetOutcome};
+use crate::sense_map::Operation;
+
+/// IMAPI's RECORDER_TYPES: what the drive can write (not what medium is in it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(i32)]
+pub enum RecorderType {
+    /// RECORDER_CDR: writes CD-R.
+    Cdr = 1,
+    /// RECORDER_CDRW: writes CD-R and CD-RW.
+    Cdrw = 2,
+}
+
+/// IMAPI's recorder states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum RecorderState {
+    /// RECORDER_DOING_NOTHING.
+    DoingNothing = 0,
+    /// RECORDER_OPENED: opened exclusively.
+    Opened = 1,
+    /// RECORDER_BURNING.
+    Burning = 2,
+}
+
+/// 1× CD speed in kB/s as MMC counts it (rounded down; 176.4 exactly).
+const KBPS_1X: u32 = 176;
+
+/// Who a drive is, asked once when the recorder object is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// INQUIRY vendor.
+    pub vendor: String,
+    /// INQUIRY product.
+    pub product: String,
+    /// INQUIRY revision (usually the firmware's).
+    pub revision: String,
+    /// The unit serial number (INQUIRY VPD page 80h), when the drive has one.
+    pub serial: Option<String>,
+    /// What the drive writes, `None` for a drive that writes nothing (a CD-ROM reader).
+    pub recorder_type: Option<RecorderType>,
+    /// The fastest write speed, in × (0 when unknown).
+    pub max_write_speed: i32,
+    /// Buffer-underrun protection.
+    pub buffer_underrun_free: bool,
+    /// Test writes (IMAPI's simulate).
+    pub test_write: bool,
+}
+
+/// One CD recorder (IDiscRecorder). Made by [`crate::DiscMaster::enum_disc_recorders`] or
+/// [`DiscRecorder::open_path`]; every method works whether or not the recorder is the
+/// master's active one.
+///
+/// Opening: [`DiscRecorder::open_exclusive`] keeps the drive to this object (another process,
+/// or another object of this one, gets IMAPI_E_DEVICE_NOTACCESSIBLE) until
+/// [`DiscRecorder::close`]; the media queries, eject and erase need it, as in IMAPI. A burn
+/// through the master needs the recorder *not* held open here.
+pub struct DiscRecorder {
+    path: RecorderPath,
+    identity: Identity,
+    guid: Vec<u8>,
+    properties: RecorderProperties,
+    handle: Option<Box<dyn Transport + Send>>,
+    state: RecorderState,
+    sinks: Sinks,
+}
+
+impl std::fmt::Debug for DiscRecorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscRecorder")
+            .field("path", &self.path)
+            .field("identity", &self.identity)
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+impl Clone for DiscRecorder {
+    /// A second object for the same drive: same identity and properties, not opened.
+    fn clone(&self) -> Self {
+        DiscRecorder {
+            path: self.path.clone(),
+            identity: self.identity.clone(),
+            guid: self.guid.clone(),
+            properties: self.properties.clone(),
+            handle: None,
+            state: RecorderState::DoingNothing,
+            sinks: self.sinks.clone(),
+        }
+    }
+}
+
+/// Asks the drive who it is.
+pub(crate) fn identify(t: &mut dyn Transport, device: &str) -> Result<Identity> {
+    let inq = ops::inquiry(t).map_err(|e| ImapiError::query(device, Operation::Identify, e))?;
+    let serial = ops::unit_serial(t).ok().flatten().filter(|s| !s.trim().is_empty());
+    let config: Option<Configuration> = ops::configuration(t).ok();
+    let (mut cdr, mut cdrw, mut buf, mut test) = (false, false, false, false);
+    if let Some(c) = &config {
+        if let Some(tao) = c.track_at_once() {
+            cdr = true;
+            cdrw |= tao.cd_rw;
+            buf |= tao.buf;
+            test |= tao.test_write;
+        }
+        if let Some(m) = c.mastering() {
+            cdr = true;
+            cdrw |= m.cd_rw;
+            buf |= m.buf;
+            test |= m.test_write;
+        }
+    }
+    let mut max_kbps = 0u32;
+    if let Ok(mode) = ops::mode_sense(t, imapi_mmc::pages::CAPABILITIES) {
+        for p in &mode.pages {
+            if let ModePage::Capabilities(c) = p {
+                cdr |= c.write_cd_r();
+                cdrw |= c.write_cd_rw();
+                buf |= c.buf();
+                test |= c.test_write();
+                max_kbps = u32::from(c.max_write_speed);
+            }
+        }
+    }
+    let recorder_type = if cdrw {
+        Some(RecorderType::Cdrw)
+    } else if cdr {
+        Some(RecorderType::Cdr)
+    } else {
+        None
+    };
+    Ok(Identity {
+        vendor: inq.vendor_str(),
+        product: inq.product_str(),
+        revision: inq.revision_str(),
+        serial,
+        recorder_type,
+        max_write_speed: i32::try_from(max_kbps / KBPS_1X).unwrap_or(0),
+        buffer_underrun_free: buf,
+        test_write: test,
+    })
+}
+
+/// The stable identifier of a drive: its serial where it has one, else where the system
+/// attaches it, else its node; a simulated recorder's folder.
+fn guid_of(path: &RecorderPath, id: &Identity) -> Vec<u8> {
+    let text = match path {
+        RecorderPath::Simulated(dir) => {
+            let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+            format!("sim:{}", dir.display())
+        }
+        RecorderPath::Device(node) => match &id.serial {
+            Some(s) => format!("serial:{}:{}:{}", id.vendor, id.product, s.trim()),
+            None => format!("attach:{}", attach_point(node)),
+        },
+    };
+    text.into_bytes()
+}
+
+/// Where the system attaches a device node: its sysfs device folder on Linux, else the node.
+fn attach_point(node: &std::path::Path) -> String {
+    #[cfg(target_os = "linux")]
+    if let Some(name) = node.file_name() {
+        for class in ["block", "class/scsi_generic"] {
+            let dev = std::path::Path::new("/sys").join(class).join(name).join("device");
+            if let Ok(real) = std::fs::canonicalize(&dev) {
+                return real.display().to_string();
+            }
+        }
+    }
+    node.display().to_string()
+}
+
+impl DiscRecorder {
+    /// A recorder object for the drive at `path`: asks the drive who it is through a shared
+    /// open (IMAPI_E_DEVICE_NOTACCESSIBLE while another process holds it exclusively,
+    /// IMAPI_E_DEVICE_NOTPRESENT when there is no such drive).
+    pub fn open_path(path: RecorderPath) -> Result<DiscRecorder> {
+        let device = path.to_string();
+        let mut t = path.open(Access::Shared)?;
+        let identity = identify(t.as_mut(), &device)?;
+        drop(t);
+        Ok(DiscRecorder::with_identity(path, identity))
+    }
+
+    pub(crate) fn with_identity(path: RecorderPath, identity: Identity) -> DiscRecorder {
+        let guid = guid_of(&path, &identity);
+        let properties =
+            RecorderProperties::new(identity.max_write_speed.max(1), identity.buffer_underrun_free);
+        DiscRecorder {
+            path,
+            identity,
+            guid,
+            properties,
+            handle: None,
+            state: RecorderState::DoingNothing,
+            sinks: Sinks::default(),
+        }
+    }
+
+    pub(crate) fn set_sinks(&mut self, sinks: Sinks) {
+        self.sinks = sinks;
+    }
+
+    /// Where the recorder is.
+    pub fn recorder_path(&self) -> &RecorderPath {
+        &self.path
+    }
+
+    /// What the drive said of itself.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// GetRecorderGUID: bytes that name this physical drive, the same across runs (the unit
+    /// serial number with vendor and product; without one, the sysfs device folder; for a
+    /// simulated recorder, its folder).
+    pub fn recorder_guid(&self) -> &[u8] {
+        &self.guid
+    }
+
+    /// GetRecorderType: CD-R or CD-RW writer; IMAPI_E_DEVICE_INVALIDTYPE for a drive that
+    /// writes neither.
+    pub fn recorder_type(&self) -> Result<RecorderType> {
+        self.identity.recorder_type.ok_or_else(|| {
+            ImapiError::new(
+                ImapiCode::DeviceInvalidType,
+                format!("{}: not a CD recorder", self.path),
+            )
+        })
+    }
+
+    /// GetDisplayNames: vendor, product, revision.
+    pub fn display_names(&self) -> (&str, &str, &str) {
+        (&self.identity.vendor, &self.identity.product, &self.identity.revision)
+    }
+
+    /// GetBasePnPID: vendor, product and revision run together, a make-and-model key.
+    pub fn base_pnp_id(&self) -> String {
+        format!("{}{}{}", self.identity.vendor, self.identity.product, self.identity.revision)
+            .replace(' ', "")
+    }
+
+    /// GetPath: the OS device path, or `sim:PATH`.
+    pub fn path(&self) -> String {
+        self.path.to_string()
+    }
+
+    /// GetRecorderProperties: every property and its value.
+    pub fn recorder_properties(&self) -> PropertyBag {
+        self.properties.to_bag()
+    }
+
+    /// The properties as a typed value.
+    pub fn properties(&self) -> &RecorderProperties {
+        &self.properties
+    }
+
+    /// SetRecorderProperties: applies a sparse bag; read-only and unknown names are skipped
+    /// (IMAPI_S_PROPERTIESIGNORED in the outcome).
+    pub fn set_recorder_properties(&mut self, bag: &PropertyBag) -> Result<SetOutcome> {
+        self.properties.apply(bag)
+    }
+
+    /// GetRecorderState.
+    pub fn recorder_state(&self) -> RecorderState {
+        self.state
+    }
+
+    /// OpenExclusive: keeps the drive to this object until [`DiscRecorder::close`].
+    pub fn open_exclusive(&mut self) -> Result<()> {
+        if self.handle.is_some() {
+            return Ok(());
+        }
+        let t = self.path.open(Access::Exclusive)?;
+        self.handle = Some(t);
+        self.state = RecorderState::Opened;
+        Ok(())
+    }
+
+    fn opened(&mut self) -> Result<&mut (dyn Transport + Send + 'static)> {
+        let path = self.path.to_string();
+        match self.handle.as_mut() {
+            Some(t) => Ok(t.as_mut()),
+            None => Err(ImapiError::new(
+                ImapiCode::NotOpened,
+                format!("{path}: the recorder is not opened (open_exclusive first)"),
+            )),
+        }
+    }
+
+    /// QueryMediaType: the disc's type and flags; `(None, 0)` with no disc.
+    pub fn query_media_type(&mut self) -> Result<(Option<MediaType>, MediaFlags)> {
+        let device = self.path.to_string();
+        let t = self.opened()?;
+        let m = read_media(t, &device)?;
+        Ok((m.media_type, m.flags))
+    }
+
+    /// QueryMediaInfo: sessions, last track, its start, next writable address, free blocks
+    /// (IMAPI_E_MEDIUM_NOTPRESENT with no disc).
+    pub fn query_media_info(&mut self) -> Result<MediaInfo> {
+        let device = self.path.to_string();
+        let t = self.opened()?;
+        let m = read_media(t, &device)?;
+        if !m.present {
+            return Err(ImapiError::new(ImapiCode::MediumNotPresent, format!("{device}: no disc")));
+        }
+        Ok(m.info)
+    }
+
+    /// Everything read about the disc (beyond IMAPI: the two queries' common source).
+    pub fn query_media(&mut self) -> Result<crate::media::Media> {
+        let device = self.path.to_string();
+        let t = self.opened()?;
+        read_media(t, &device)
+    }
+
+    /// Eject: unlocks the tray and ejects the disc.
+    pub fn eject(&mut self) -> Result<()> {
+        let device = self.path.to_string();
+        let t = self.opened()?;
+        eject(t, &device)
+    }
+
+    /// Erase: blanks a CD-RW, quickly (the TOC, the PMA and the first pregap) or fully (every
+    /// block; can take over an hour on a real drive). Sends BLANK with IMMED and polls the
+    /// drive until it is ready again; NotifyEraseComplete carries the result.
+    pub fn erase(&mut self, full: bool) -> Result<()> {
+        let result = self.erase_inner(full);
+        let status = result.as_ref().err().map(ImapiError::code);
+        self.sinks.each(|s| s.notify_erase_complete(status));
+        result
+    }
+
+    fn erase_inner(&mut self, full: bool) -> Result<()> {
+        let device = self.path.to_string();
+        if self.identity.recorder_type != Some(RecorderType::Cdrw) {
+            return Err(ImapiError::new(
+                ImapiCode::DeviceInvalidType,
+                format!("{device}: the drive does not write CD-RW"),
+            ));
+        }
+        let t = self.opened()?;
+        let m = read_media(t, &device)?;
+        if !m.present {
+            return Err(ImapiError::new(ImapiCode::MediumNotPresent, format!("{device}: no disc")));
+        }
+        if !m.flags.has(MediaFlags::RW) {
+            return Err(ImapiError::new(
+                ImapiCode::MediumInvalidType,
+                format!("{device}: the disc is not rewritable"),
+            ));
+        }
+        let kind = if full { BlankType::Full } else { BlankType::Minimal };
+        let blank = Blank { immed: true, ..Blank::new(kind) };
+        ops::command(t, &blank).map_err(|e| ImapiError::command(&device, Operation::Erase, e))?;
+        wait_ready(t, &device, Operation::Erase, Duration::from_secs(4 * 3600))
+    }
+
+    /// Close: gives the drive back (a no-op when it was not opened here).
+    pub fn close(&mut self) -> Result<()> {
+        if self.handle.take().is_none() {
+            return Err(ImapiError::new(
+                ImapiCode::NotOpened,
+                format!("{}: the recorder is not opened", self.path),
+            ));
+        }
+        self.state = RecorderState::DoingNothing;
+        Ok(())
+    }
+
+    /// Whether this object holds the drive open.
+    pub fn is_open(&self) -> bool {
+        self.handle.is_some()
+    }
+
+    /// Refreshes MaxWriteSpeed (and lowers WriteSpeed to it), as IMAPI does when recorders
+    /// are enumerated or one is made active.
+    pub(crate) fn refresh_speed(&mut self, max: i32) {
+        if max > 0 {
+            self.identity.max_write_speed = max;
+            self.properties.max_write_speed = max;
+            if self.properties.write_speed > max || self.properties.write_speed < 1 {
+                self.properties.write_speed = max;
+            }
+        }
+    }
+}
+
+/// Unlocks and ejects the tray.
+pub(crate) fn eject(t: &mut dyn Transport, device: &str) -> Result<()> {
+    ops::command(t, &PreventAllowMediumRemoval::UNLOCK)
+        .map_err(|e| ImapiError::command(device, Operation::Tray, e))?;
+    ops::command(t, &StartStopUnit::EJECT)
+        .map_err(|e| ImapiError::command(device, Operation::Tray, e))
+}
+
+/// Polls TEST UNIT READY (and REQUEST SENSE for the progress a drive reports) until the drive
+/// is ready again after an IMMED command, or `limit` passes.
+pub(crate) fn wait_ready(
+    t: &mut dyn Transport,
+    device: &str,
+    op: Operation,
+    limit: Duration,
+) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        match ops::command(t, &TestUnitReady) {
+            Ok(()) => return Ok(()),
+            Err(CommandError::CheckCondition(s))
+                if matches!(
+                    s.class(),
+                    SenseClass::RetryLater | SenseClass::LongWriteInProgress | SenseClass::NotReady
+                ) && s.class() != SenseClass::NoMedium =>
+            {
+                let _ = ops::read_reply(t, &RequestSense::default());
+            }
+            Err(e) => return Err(ImapiError::command(device, op, e)),
+        }
+        if start.elapsed() > limit {
+            return Err(ImapiError::new(
+                ImapiCode::DeviceNotAccessible,
+                format!("{device}: {} did not end within {limit:?}", op.name()),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

@@ -1,0 +1,214 @@
+//! [`RedbookDiscMaster`]: IRedbookDiscMaster, an audio disc staged track by track into the
+//! stash, with imapi-redbook's [`Stager`] keeping IMAPI's rules (one open track, fixed gaps,
+//! 99 tracks, the medium's capacity, 4-second tracks).
+
+use imapi_codes::ImapiCode;
+use imapi_redbook::layout::{Capacity, LayoutError, Stager, DEFAULT_AUDIO_GAP};
+use imapi_stash::{DiscInfo, DiscKind, Overflow, SessionClose, TrackInfo};
+
+use crate::error::{ImapiError, Result};
+use crate::master::{DiscMaster, Format, StagedDisc};
+use crate::media::Media;
+use crate::progress::long;
+use crate::staging::Sealed;
+
+/// Bytes in an audio block: one CD-DA frame of 588 stereo 16-bit samples.
+pub const AUDIO_BLOCK_SIZE: u32 = 2352;
+
+/// The Redbook format's staged state.
+#[derive(Debug)]
+pub(crate) struct RedbookState {
+    stager: Option<Stager>,
+    capacity: Capacity,
+    gap: u32,
+}
+
+impl RedbookState {
+    pub(crate) fn new() -> RedbookState {
+        RedbookState { stager: None, capacity: Capacity::Minutes80, gap: DEFAULT_AUDIO_GAP }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.stager = None;
+    }
+
+    /// The medium's capacity (a blank disc's last possible lead-out; nothing on a written
+    /// disc: audio needs a blank one) and the recorder's AudioGapSize. Tracks already staged
+    /// keep the capacity they were staged under.
+    pub(crate) fn set_media(&mut self, media: Option<&Media>, gap: Option<i32>) {
+        if let Some(g) = gap.and_then(|g| u32::try_from(g).ok()) {
+            self.gap = g;
+        }
+        self.capacity = match media {
+            None => Capacity::Minutes80,
+            Some(m) if m.is_blank() => match m.last_lead_out {
+                Some(l) => Capacity::LastLeadOut(imapi_redbook::Lba(l)),
+                None => Capacity::Minutes80,
+            },
+            Some(_) => Capacity::LastLeadOut(imapi_redbook::Lba(0)),
+        };
+        if self.stager.as_ref().is_some_and(|s| s.track_count() == 0) {
+            self.stager = None;
+        }
+    }
+
+    fn stager(&mut self) -> Result<&mut Stager> {
+        if self.stager.is_none() {
+            self.stager = Some(Stager::new(self.capacity, self.gap)?);
+        }
+        match self.stager.as_mut() {
+            Some(s) => Ok(s),
+            None => Err(ImapiError::new(ImapiCode::Generic, "no audio stager")),
+        }
+    }
+
+    fn view(&self) -> Option<&Stager> {
+        self.stager.as_ref()
+    }
+}
+
+/// IRedbookDiscMaster: stage an audio disc. Borrowed from [`DiscMaster::redbook`].
+pub struct RedbookDiscMaster<'m> {
+    m: &'m mut DiscMaster,
+}
+
+impl<'m> RedbookDiscMaster<'m> {
+    pub(crate) fn new(m: &'m mut DiscMaster) -> Self {
+        RedbookDiscMaster { m }
+    }
+
+    fn fresh(&self) -> Result<Stager> {
+        Ok(Stager::new(self.m.redbook.capacity, self.m.redbook.gap)?)
+    }
+
+    /// GetTotalAudioTracks: closed tracks plus the open one.
+    pub fn total_audio_tracks(&self) -> usize {
+        self.m.redbook.view().map_or(0, Stager::track_count)
+    }
+
+    /// GetTotalAudioBlocks: every block of the medium available for audio and gaps.
+    pub fn total_audio_blocks(&self) -> Result<u32> {
+        Ok(match self.m.redbook.view() {
+            Some(s) => s.total_blocks(),
+            None => self.fresh()?.total_blocks(),
+        })
+    }
+
+    /// GetUsedAudioBlocks: blocks of the closed and open tracks, gaps included.
+    pub fn used_audio_blocks(&self) -> u32 {
+        self.m.redbook.view().map_or(0, Stager::used_blocks)
+    }
+
+    /// GetAvailableAudioTrackBlocks: what the open track can still take, or with none open,
+    /// what a new track could hold after its gap.
+    pub fn available_audio_track_blocks(&self) -> Result<u32> {
+        Ok(match self.m.redbook.view() {
+            Some(s) => s.available_track_blocks(),
+            None => self.fresh()?.available_track_blocks(),
+        })
+    }
+
+    /// GetAudioBlockSize: 2352.
+    pub fn audio_block_size(&self) -> u32 {
+        AUDIO_BLOCK_SIZE
+    }
+
+    /// CreateAudioTrack: opens a track (IMAPI_E_TRACKOPEN while one is open,
+    /// IMAPI_E_DISCFULL past 99 tracks or a full disc). `blocks` is advisory, as in IMAPI: it
+    /// does not fix the track's length.
+    pub fn create_audio_track(&mut self, blocks: u32) -> Result<()> {
+        let _ = blocks;
+        let m = &mut *self.m;
+        let stager = m.redbook.stager()?;
+        stager.create_track()?;
+        let pregap = stager.open_track_mut().map_or(0, |t| t.pregap);
+        let writer = match m.staging.writer(DiscKind::Audio) {
+            Ok(w) => w,
+            Err(e) => {
+                m.redbook.clear();
+                return Err(e);
+            }
+        };
+        writer.begin_track(TrackInfo::audio(pregap))?;
+        Ok(())
+    }
+
+    /// AddAudioTrackBlocks: appends raw CD-DA (44.1 kHz, 16-bit, stereo, little-endian, as in
+    /// a WAV data chunk); the length must be whole 2352-byte blocks. When the blocks do not
+    /// all fit, keeps those that do and fails with IMAPI_E_DISCFULL.
+    pub fn add_audio_track_blocks(&mut self, data: &[u8]) -> Result<()> {
+        let m = &mut *self.m;
+        if data.len() % AUDIO_BLOCK_SIZE as usize != 0 {
+            return Err(ImapiError::new(
+                ImapiCode::Generic,
+                format!("{} bytes is not a whole number of 2352-byte blocks", data.len()),
+            ));
+        }
+        let sinks = m.sinks.clone();
+        let blocks = u32::try_from(data.len() / AUDIO_BLOCK_SIZE as usize).unwrap_or(u32::MAX);
+        let stager = m.redbook.stager()?;
+        if stager.open_track_mut().is_none() {
+            return Err(ImapiError::from(LayoutError::TrackNotOpen));
+        }
+        if sinks.query_cancel() {
+            return Err(ImapiError::new(ImapiCode::UserAbort, "add audio blocks cancelled"));
+        }
+        sinks.each(|s| s.notify_add_progress(0, long(u64::from(blocks))));
+        let kept = stager.fitting_blocks(blocks);
+        if kept > 0 {
+            let bytes = kept as usize * AUDIO_BLOCK_SIZE as usize;
+            m.staging
+                .writer(DiscKind::Audio)?
+                .append_blocks(&data[..bytes], Overflow::AllOrNothing)?;
+        }
+        let stager = m.redbook.stager()?;
+        stager.add_blocks(kept)?;
+        sinks.each(|s| s.notify_add_progress(long(u64::from(kept)), long(u64::from(blocks))));
+        if kept < blocks {
+            return Err(ImapiError::from(LayoutError::BlocksDropped { requested: blocks, kept }));
+        }
+        Ok(())
+    }
+
+    /// CloseAudioTrack: closes the open track (IMAPI_E_TRACKNOTOPEN without one,
+    /// IMAPI_E_TRACK_NOT_BIG_ENOUGH under 4 seconds: the track then stays open).
+    pub fn close_audio_track(&mut self) -> Result<()> {
+        let m = &mut *self.m;
+        m.redbook.stager()?.close_track()?;
+        m.staging.writer(DiscKind::Audio)?.end_track()?;
+        Ok(())
+    }
+}
+
+/// Seals an audio disc: every track closed, the disc finalized after it.
+pub(crate) fn seal(m: &mut DiscMaster) -> Result<StagedDisc> {
+    if let Some(s) = m.staging.sealed() {
+        let blocks = imapi_stash::Stash::open(&s.path)?.total_blocks();
+        return Ok(StagedDisc { stash: s.path.clone(), blocks, format: Format::Redbook });
+    }
+    let Some(stager) = m.redbook.view() else {
+        return Err(ImapiError::new(ImapiCode::InvalidImage, "no audio track is staged"));
+    };
+    if stager.track_count() != stager.layout().tracks().len() {
+        return Err(ImapiError::from(LayoutError::TrackOpen));
+    }
+    if stager.track_count() == 0 {
+        return Err(ImapiError::new(ImapiCode::InvalidImage, "no audio track is staged"));
+    }
+    let blocks = u64::from(stager.used_blocks());
+    let writer = m.staging.writer(DiscKind::Audio)?;
+    let checkpoint = writer.checkpoint();
+    let result = writer
+        .set_disc_info(DiscInfo { close: SessionClose::Finalize, ..DiscInfo::default() })
+        .and_then(|()| writer.finish());
+    match result {
+        Ok(path) => {
+            m.staging.set_sealed(Sealed { path: path.clone(), checkpoint });
+            Ok(StagedDisc { stash: path, blocks, format: Format::Redbook })
+        }
+        Err(e) => {
+            writer.rollback(checkpoint)?;
+            Err(e.into())
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! The one stash a master stages into, its lock held from the first staging call to
+//! [`crate::DiscMaster::close`], and its sealing for a burn.
+
+use std::path::PathBuf;
+
+use imapi_stash::{Checkpoint, DiscKind, StashOptions, StashWriter};
+
+use crate::error::Result;
+
+/// A stash sealed for a burn: finished and valid, with the point to reopen it from.
+#[derive(Debug)]
+pub(crate) struct Sealed {
+    pub(crate) path: PathBuf,
+    pub(crate) checkpoint: Checkpoint,
+}
+
+/// The stash folder and its writer.
+#[derive(Debug)]
+pub(crate) struct Staging {
+    dir: PathBuf,
+    writer: Option<StashWriter>,
+    sealed: Option<Sealed>,
+}
+
+impl Staging {
+    pub(crate) fn new(dir: PathBuf) -> Staging {
+        Staging { dir, writer: None, sealed: None }
+    }
+
+    /// The writer for a disc of `kind`, created (taking the folder's lock:
+    /// IMAPI_E_STASHINUSE when another process holds it) or reopened after a seal.
+    pub(crate) fn writer(&mut self, kind: DiscKind) -> Result<&mut StashWriter> {
+        if self.writer.as_ref().is_some_and(|w| w.disc_kind() != kind) {
+            self.drop_writer();
+        }
+        if let Some(sealed) = self.sealed.take() {
+            if let Some(w) = self.writer.as_mut() {
+                if let Err(e) = w.reopen(sealed.checkpoint) {
+                    return Err(e.into());
+                }
+            }
+        }
+        if self.writer.is_none() {
+            std::fs::create_dir_all(&self.dir).map_err(|e| {
+                crate::ImapiError::new(
+                    imapi_codes::ImapiCode::NotEnoughDiskForStash,
+                    format!("{}: cannot create the stash folder", self.dir.display()),
+                )
+                .with_source(e)
+            })?;
+            self.writer = Some(StashWriter::create(&self.dir, &StashOptions::new(kind))?);
+        }
+        match self.writer.as_mut() {
+            Some(w) => Ok(w),
+            None => Err(crate::ImapiError::new(imapi_codes::ImapiCode::Generic, "no stash")),
+        }
+    }
+
+    /// Whether the staged content is sealed in a finished stash.
+    pub(crate) fn sealed(&self) -> Option<&Sealed> {
+        self.sealed.as_ref()
+    }
+
+    pub(crate) fn set_sealed(&mut self, sealed: Sealed) {
+        self.sealed = Some(sealed);
+    }
+
+    /// Empties the stash, keeping its lock.
+    pub(crate) fn clear(&mut self) -> Result<()> {
+        self.sealed = None;
+        if let Some(w) = self.writer.as_mut() {
+            w.clear()?;
+        }
+        Ok(())
+    }
+
+    /// Empties the stash and gives its lock back.
+    pub(crate) fn drop_writer(&mut self) {
+        if let Some(mut w) = self.writer.take() {
+            let _ = w.clear();
+        }
+        self.sealed = None;
+    }
+}
