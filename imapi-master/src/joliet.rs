@@ -51,7 +51,7 @@ pub(crate) struct SessionBase {
     pub(crate) first_block: u32,
     /// The number of the track the session becomes.
     pub(crate) first_track: u8,
-    /// Files imported from the last session.
+    /// Entries (directories and files) imported from the last session.
     pub(crate) imported: usize,
     /// The disc as it was seen (to notice another disc at burn time).
     pub(crate) fingerprint: (bool, u8, u32, u32, Option<i32>),
