@@ -47,11 +47,14 @@ pub trait ProgressEvents: Send + Sync {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Cookie(pub usize);
 
+/// The sinks with their cookies, in registration order.
+type SinkList = Vec<(Cookie, Arc<dyn ProgressEvents>)>;
+
 /// The registered sinks. Every callback goes to each sink in registration order; a cancel
 /// from any sink cancels.
 #[derive(Clone, Default)]
 pub struct Sinks {
-    inner: Arc<Mutex<Vec<(Cookie, Arc<dyn ProgressEvents>)>>>,
+    inner: Arc<Mutex<SinkList>>,
     next: usize,
 }
 
