@@ -121,16 +121,22 @@ impl JolietState {
         if self.base.as_ref().is_some_and(|b| b.fingerprint == fingerprint) {
             return Ok(());
         }
-        // Another disc: what was staged for the old one's layout goes.
-        if self.base.is_some() || !media.is_appendable() {
+        // Another disc than the multisession one: what was staged for its layout goes.
+        if self.base.is_some() {
             self.drop_base();
         }
-        if !(media.is_appendable() && media.is_writable() && media.last_session_is_data) {
+        if !(media.is_appendable() && media.is_writable()) {
             return Ok(());
         }
-        let Some(start) = media.last_session_start else { return Ok(()) };
+        // Multisession mode starts: it is set up before the first add data (as IMAPI asks),
+        // so anything staged before goes.
+        self.drop_base();
         let mut imported = Tree::new();
-        let count = match read_session(t, start) {
+        let session = match media.last_session_start {
+            Some(start) if media.last_session_is_data => read_session(t, start),
+            _ => Err("the last session holds no data track".to_string()),
+        };
+        let count = match session {
             Ok(image) => imported.import_image(&image, image.default_tree()).map_err(|e| {
                 ImapiError::new(
                     ImapiCode::DiscInfo,
@@ -150,6 +156,10 @@ impl JolietState {
             fingerprint,
         });
         Ok(())
+    }
+
+    pub(crate) fn base_first_block(&self) -> Option<u32> {
+        self.base.as_ref().map(|b| b.first_block)
     }
 
     fn plan_options(&self, date: Option<chrono::DateTime<chrono::FixedOffset>>) -> PlanOptions {

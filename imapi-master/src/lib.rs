@@ -8,6 +8,8 @@
 //! - [`JolietDiscMaster`] (IJolietDiscMaster): add host folders, files or in-memory sources;
 //!   their bytes are captured into the stash at once (see the [`joliet`] module).
 //! - [`RedbookDiscMaster`] (IRedbookDiscMaster): audio tracks of 2352-byte blocks.
+//! - [`DiscMaster::record_disc`] (RecordDisc): the burn engine ([`burn`]): Track-at-Once
+//!   data sessions (multisession), Session-at-Once audio, simulate, cancel, verify.
 //! - [`DiscRecorder`] (IDiscRecorder): identity, properties, exclusive access, media queries,
 //!   eject, erase.
 //! - [`ProgressEvents`] (IDiscMasterProgressEvents): the nine callbacks.
@@ -41,14 +43,19 @@
 //! let mut joliet = master.joliet()?;
 //! joliet.add_data(&photos, false)?;                      // AddData: bytes captured now
 //! assert!(joliet.used_data_blocks()? < joliet.total_data_blocks()?);
-//! let staged = master.seal()?;                           // metadata first, then the data
-//! assert!(staged.stash.exists());
+//! master.record_disc(false, false)?;                     // RecordDisc: TAO, appendable
 //! master.close();                                        // IDiscMaster::Close
+//!
+//! // The disc now holds the folder, read back through the recorder's READ(10).
+//! let disc = imapi_transport::BlockReader::new(SimRecorder::open(&drive)?)?;
+//! let image = imapi_joliet::Image::from_reader(disc)?;
+//! assert_eq!(image.read_path("/beach.jpg")?, b"not really a jpeg");
 //! # let _ = RecorderPath::parse("sim:x");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
 
+pub mod burn;
 mod device;
 pub mod discovery;
 mod error;
@@ -62,6 +69,7 @@ pub mod redbook;
 pub mod sense_map;
 mod staging;
 
+pub use burn::RecordOptions;
 pub use device::RecorderPath;
 pub use discovery::{PnpWatcher, RecorderSources};
 pub use error::{ImapiError, Result};

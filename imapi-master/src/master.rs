@@ -377,6 +377,16 @@ impl DiscMaster {
         }
     }
 
+    /// The first block of the session a multisession data disc continues from.
+    pub(crate) fn joliet_base_first_block(&self) -> Option<u32> {
+        self.joliet.base_first_block()
+    }
+
+    /// Leaves multisession mode (the disc it was found on has changed).
+    pub(crate) fn drop_session_base(&mut self) {
+        self.joliet.drop_base();
+    }
+
     /// The staged tree of the Joliet format (beyond IMAPI: to list what is staged).
     pub fn staged_tree(&self) -> &Tree {
         self.joliet.tree()

@@ -282,6 +282,10 @@ impl DiscRecorder {
         self.state
     }
 
+    pub(crate) fn set_state(&mut self, s: RecorderState) {
+        self.state = s;
+    }
+
     /// OpenExclusive: keeps the drive to this object until [`DiscRecorder::close`].
     pub fn open_exclusive(&mut self) -> Result<()> {
         if self.handle.is_some() {

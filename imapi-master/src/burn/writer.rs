@@ -1,0 +1,122 @@
+//! Sending the queued buffers to the drive: WRITE(10) at consecutive addresses, the drive's
+//! "long write in progress" answered by waiting, progress and cancel between writes.
+//!
+//! # Retry policy
+//! A WRITE answered with NOT READY, LONG WRITE IN PROGRESS (02/04/08) or OPERATION IN
+//! PROGRESS (02/04/07), BECOMING READY (02/04/01) or a BUSY status is the drive's buffer
+//! being full: the same WRITE is sent again after a pause that starts at 5 ms and doubles up
+//! to 100 ms. Any WRITE that completes resets the pause. When the drive has accepted nothing
+//! for [`BUSY_LIMIT`], the burn fails with IMAPI_E_LOSS_OF_STREAMING. Other refusals end the
+//! burn with their code from the sense table.
+
+use std::time::{Duration, Instant};
+
+use imapi_codes::ImapiCode;
+use imapi_mmc::SenseClass;
+use imapi_redbook::Lba;
+use imapi_transport::{ops, CommandError, Transport};
+
+use crate::error::{ImapiError, Result};
+use crate::progress::{long, Sinks};
+use crate::sense_map::Operation;
+
+use super::pipeline::Producer;
+
+/// How long a drive may stay busy before the burn gives up.
+pub const BUSY_LIMIT: Duration = Duration::from_secs(120);
+
+/// How a run of writes ended.
+pub(crate) enum Ended {
+    /// Every block written.
+    Done,
+    /// A sink asked to cancel after this many blocks.
+    Cancelled,
+}
+
+/// Whether a failed WRITE is the drive asking to wait.
+fn is_busy(e: &CommandError) -> bool {
+    match e {
+        CommandError::CheckCondition(s) => {
+            matches!(s.class(), SenseClass::LongWriteInProgress | SenseClass::RetryLater)
+                || (s.class() == SenseClass::NotReady && s.triple().1 == 0x04)
+        }
+        CommandError::Status(0x08) => true,
+        _ => false,
+    }
+}
+
+/// Writes everything `producer` yields from `start`, `block_len` bytes a block; reports
+/// block progress against `total` through `progress` (called with blocks done).
+pub(crate) fn write_all(
+    t: &mut dyn Transport,
+    device: &str,
+    producer: &Producer,
+    start: i32,
+    block_len: usize,
+    sinks: &Sinks,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Ended> {
+    let mut lba = start;
+    let mut done = 0u64;
+    progress(0);
+    loop {
+        if sinks.query_cancel() {
+            return Ok(Ended::Cancelled);
+        }
+        let buf = match producer.rx.recv() {
+            Ok(Ok(b)) => b,
+            Ok(Err(e)) => return Err(e),
+            Err(_) => break,
+        };
+        let blocks = buf.len() / block_len;
+        let mut pause = Duration::from_millis(5);
+        let since = Instant::now();
+        loop {
+            match ops::write10(t, Lba(lba), &buf, block_len) {
+                Ok(_) => break,
+                Err(e) if is_busy(&e) => {
+                    if since.elapsed() > BUSY_LIMIT {
+                        return Err(ImapiError::new(
+                            ImapiCode::LossOfStreaming,
+                            format!(
+                                "{device}: the drive stayed busy for {BUSY_LIMIT:?} at block {lba}"
+                            ),
+                        )
+                        .with_source(e));
+                    }
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                    if sinks.query_cancel() {
+                        return Ok(Ended::Cancelled);
+                    }
+                }
+                Err(e) => return Err(ImapiError::command(device, Operation::Write, e)),
+            }
+        }
+        lba += blocks as i32;
+        done += blocks as u64;
+        progress(done);
+    }
+    Ok(Ended::Done)
+}
+
+/// Block progress at most every `step` blocks, and always the first and the last.
+pub(crate) struct Throttle {
+    step: u64,
+    next: u64,
+    total: u64,
+}
+
+impl Throttle {
+    pub(crate) fn new(total: u64) -> Throttle {
+        Throttle { step: (total / 100).max(1), next: 0, total }
+    }
+
+    /// Sends NotifyBlockProgress when due.
+    pub(crate) fn report(&mut self, sinks: &Sinks, done: u64) {
+        if done >= self.next || done >= self.total {
+            sinks.each(|s| s.notify_block_progress(long(done), long(self.total)));
+            self.next = done + self.step;
+        }
+    }
+}
