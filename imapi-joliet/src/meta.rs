@@ -210,7 +210,7 @@ impl Plan<'_> {
         } else {
             fill_a(&mut vd.volume_id, &self.volume_name);
         }
-        vd.volume_space_size = BothU32::new(self.layout.end);
+        vd.volume_space_size = BothU32::new(self.layout.end - self.layout.first);
         vd.volume_set_size = BothU16::new(1);
         vd.volume_seq = BothU16::new(1);
         vd.block_size = BothU16::new(BLOCK as u16);

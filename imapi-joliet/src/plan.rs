@@ -753,9 +753,18 @@ impl<'t> Plan<'t> {
         u64::from(self.layout.end - self.layout.first)
     }
 
-    /// The volume space size: every block up to the end of this session.
+    /// Every block from the disc's start to the end of this session: the length of a flat
+    /// image holding the earlier sessions too. For a first session, its size.
     pub fn image_blocks(&self) -> u64 {
         u64::from(self.layout.end)
+    }
+
+    /// The volume space size the descriptors record: this session's blocks, as mkisofs and
+    /// libisofs record a later session (isoinfo, xorriso and Linux's isofs read both forms
+    /// alike; the session-relative one is what readers have met most). Equal to
+    /// [`Plan::image_blocks`] for a first session.
+    pub fn volume_space_size(&self) -> u64 {
+        self.session_blocks()
     }
 
     /// Bytes [`Plan::emit`] writes.

@@ -107,7 +107,7 @@ fn metadata_then_area_then_padding_reads_back() {
     assert_eq!(full, disc, "the full emit is metadata, area and padding");
 
     let image = Image::parse(&disc).unwrap();
-    assert_eq!(u64::from(image.primary().volume_space_size()), plan.image_blocks());
+    assert_eq!(u64::from(image.primary().volume_space_size()), plan.volume_space_size());
     check_files(&image, &files);
     let tree = common::image_tree(&image, TreeKind::Joliet);
     assert_eq!(
