@@ -82,4 +82,4 @@ pub use properties::{
     JolietProperties, PropertyBag, PropertyValue, RecorderProperties, SetOutcome,
 };
 pub use recorder::{DiscRecorder, Identity, RecorderState, RecorderType};
-pub use redbook::RedbookDiscMaster;
+pub use redbook::{AudioTrackInfo, RedbookDiscMaster};

@@ -3,8 +3,10 @@
 //! 99 tracks, the medium's capacity, 4-second tracks).
 
 use imapi_codes::ImapiCode;
+use imapi_redbook::cdtext::{CdText, TextFields};
 use imapi_redbook::layout::{Capacity, LayoutError, Stager, DEFAULT_AUDIO_GAP};
-use imapi_stash::{DiscInfo, DiscKind, Overflow, SessionClose, TrackInfo};
+use imapi_redbook::{Isrc, Mcn};
+use imapi_stash::{CdTextPack, DiscInfo, DiscKind, Overflow, SessionClose, TrackInfo};
 
 use crate::error::{ImapiError, Result};
 use crate::master::{DiscMaster, Format, StagedDisc};
@@ -15,21 +17,40 @@ use crate::staging::Sealed;
 /// Bytes in an audio block: one CD-DA frame of 588 stereo 16-bit samples.
 pub const AUDIO_BLOCK_SIZE: u32 = 2352;
 
+/// What an audio track carries besides its samples (beyond IMAPI v1, which has neither).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AudioTrackInfo {
+    /// The track's ISRC, sent in the cue sheet.
+    pub isrc: Option<Isrc>,
+    /// The track's CD-Text (title, performer, ...), written in the lead-in.
+    pub text: TextFields,
+}
+
 /// The Redbook format's staged state.
 #[derive(Debug)]
 pub(crate) struct RedbookState {
     stager: Option<Stager>,
     capacity: Capacity,
     gap: u32,
+    album: TextFields,
+    mcn: Option<Mcn>,
 }
 
 impl RedbookState {
     pub(crate) fn new() -> RedbookState {
-        RedbookState { stager: None, capacity: Capacity::Minutes80, gap: DEFAULT_AUDIO_GAP }
+        RedbookState {
+            stager: None,
+            capacity: Capacity::Minutes80,
+            gap: DEFAULT_AUDIO_GAP,
+            album: TextFields::default(),
+            mcn: None,
+        }
     }
 
     pub(crate) fn clear(&mut self) {
         self.stager = None;
+        self.album = TextFields::default();
+        self.mcn = None;
     }
 
     /// The medium's capacity (a blank disc's last possible lead-out; nothing on a written
@@ -117,11 +138,22 @@ impl<'m> RedbookDiscMaster<'m> {
     /// IMAPI_E_DISCFULL past 99 tracks or a full disc). `blocks` is advisory, as in IMAPI: it
     /// does not fix the track's length.
     pub fn create_audio_track(&mut self, blocks: u32) -> Result<()> {
+        self.create_audio_track_with(blocks, &AudioTrackInfo::default())
+    }
+
+    /// CreateAudioTrack with an ISRC and CD-Text for the track.
+    pub fn create_audio_track_with(&mut self, blocks: u32, info: &AudioTrackInfo) -> Result<()> {
         let _ = blocks;
         let m = &mut *self.m;
         let stager = m.redbook.stager()?;
         stager.create_track()?;
-        let pregap = stager.open_track_mut().map_or(0, |t| t.pregap);
+        let mut pregap = 0;
+        if let Some(t) = stager.open_track_mut() {
+            pregap = t.pregap;
+            t.isrc = info.isrc;
+            t.text = info.text.clone();
+        }
+        let isrc = info.isrc.and_then(|i| imapi_stash::Isrc::from_bytes(isrc_bytes(&i)));
         let writer = match m.staging.writer(DiscKind::Audio) {
             Ok(w) => w,
             Err(e) => {
@@ -129,8 +161,22 @@ impl<'m> RedbookDiscMaster<'m> {
                 return Err(e);
             }
         };
-        writer.begin_track(TrackInfo::audio(pregap))?;
+        if let Err(e) = writer.begin_track(TrackInfo { isrc, ..TrackInfo::audio(pregap) }) {
+            m.redbook.clear();
+            return Err(e.into());
+        }
         Ok(())
+    }
+
+    /// The disc's CD-Text (album title, performer, ...), written in the lead-in with the
+    /// tracks' (beyond IMAPI v1).
+    pub fn set_disc_text(&mut self, text: TextFields) {
+        self.m.redbook.album = text;
+    }
+
+    /// The disc's Media Catalog Number, sent in the cue sheet (beyond IMAPI v1).
+    pub fn set_mcn(&mut self, mcn: Option<Mcn>) {
+        self.m.redbook.mcn = mcn;
     }
 
     /// AddAudioTrackBlocks: appends raw CD-DA (44.1 kHz, 16-bit, stereo, little-endian, as in
@@ -196,11 +242,25 @@ pub(crate) fn seal(m: &mut DiscMaster) -> Result<StagedDisc> {
         return Err(ImapiError::new(ImapiCode::InvalidImage, "no audio track is staged"));
     }
     let blocks = u64::from(stager.used_blocks());
+    let mut layout = stager.layout().clone();
+    layout.text = m.redbook.album.clone();
+    layout.mcn = m.redbook.mcn;
+    let cd_text = match CdText::from_layout(&layout) {
+        Some(text) => text
+            .encode()
+            .map_err(|e| {
+                ImapiError::new(ImapiCode::Generic, format!("CD-Text: {e}")).with_source(e)
+            })?
+            .into_iter()
+            .filter_map(|p| CdTextPack::new(p.0))
+            .collect(),
+        None => Vec::new(),
+    };
+    let mcn = m.redbook.mcn.and_then(|x| x.as_str().parse().ok());
     let writer = m.staging.writer(DiscKind::Audio)?;
     let checkpoint = writer.checkpoint();
-    let result = writer
-        .set_disc_info(DiscInfo { close: SessionClose::Finalize, ..DiscInfo::default() })
-        .and_then(|()| writer.finish());
+    let info = DiscInfo { close: SessionClose::Finalize, mcn, cd_text, ..DiscInfo::default() };
+    let result = writer.set_disc_info(info).and_then(|()| writer.finish());
     match result {
         Ok(path) => {
             m.staging.set_sealed(Sealed { path: path.clone(), checkpoint });
@@ -211,4 +271,13 @@ pub(crate) fn seal(m: &mut DiscMaster) -> Result<StagedDisc> {
             Err(e.into())
         }
     }
+}
+
+/// The twelve characters of an ISRC.
+fn isrc_bytes(i: &Isrc) -> [u8; 12] {
+    let mut b = [0u8; 12];
+    for (d, s) in b.iter_mut().zip(i.as_str().bytes()) {
+        *d = s;
+    }
+    b
 }

@@ -42,6 +42,7 @@ pub mod fuzzing;
 pub mod image;
 pub mod isrc;
 pub mod layout;
+pub mod lead_in;
 pub mod msf;
 pub mod sector;
 pub mod subchannel;

@@ -12,7 +12,8 @@
 //! 3. Simulate is the drive's test write, where its features offer one (else
 //!    IMAPI_E_DEVICE_INVALIDTYPE: the recorder does not support the operation).
 //! 4. SET CD SPEED (WriteSpeed), MODE SELECT page 05h (IMAPI_E_INITIALIZE_WRITE when refused),
-//!    for audio SEND CUE SHEET.
+//!    for audio SEND CUE SHEET (and, with CD-Text staged, the lead-in's packs from the ATIP's
+//!    lead-in start, in 96-byte R–W units, page 05h data block type 3, as cdrdao writes them).
 //! 5. The pipeline ([`pipeline`]) and the writes ([`writer`]): NotifyBlockProgress, for audio
 //!    NotifyTrackProgress; QueryCancel between writes.
 //! 6. SYNCHRONIZE CACHE, then for data CLOSE TRACK and CLOSE SESSION (NotifyClosingDisc);
@@ -31,13 +32,16 @@ use std::io::Read;
 use std::time::Duration;
 
 use imapi_codes::ImapiCode;
+use imapi_mmc::toc::ATIP_LEN;
 use imapi_mmc::{
-    CloseTrackSession, CueSheet, DataBlockType, ModeData, ModePage, ModeSelect10, MultiSession,
-    ReadCd, ReadTrackInformation, Reply, SectorType, SendOpcInformation, SetCdSpeed,
-    SynchronizeCache, WriteParameters,
+    Atip, CloseTrackSession, CueSheet, DataBlockType, ModeData, ModePage, ModeSelect10,
+    MultiSession, ReadCd, ReadToc, ReadTrackInformation, Reply, SectorType, SendOpcInformation,
+    SetCdSpeed, SynchronizeCache, TocFormat, WriteParameters,
 };
+use imapi_redbook::cdtext::Pack;
 use imapi_redbook::cuesheet::{cue_sheet, CueSheetOptions};
 use imapi_redbook::layout::{Capacity, Layout, Track as RbTrack, TrackFlags};
+use imapi_redbook::lead_in::{lead_in_units, PW_LEN};
 use imapi_redbook::Lba;
 use imapi_stash::{Stash, TrackMode};
 use imapi_transport::{ops, Access, Data, Transport};
@@ -50,7 +54,7 @@ use crate::recorder::{wait_ready, RecorderState};
 use crate::sense_map::Operation;
 
 use self::pipeline::{Piece, Producer};
-use self::writer::{write_all, Ended, Throttle};
+use self::writer::{write_all, write_one, Ended, Throttle};
 
 /// How to record (beyond IMAPI's two flags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,6 +73,8 @@ pub struct RecordOptions {
 const DATA_PER_WRITE: usize = 32;
 /// Audio blocks per WRITE: 63 504 bytes.
 const AUDIO_PER_WRITE: usize = 27;
+/// Lead-in subchannel units per WRITE: 64 512 bytes.
+const LEAD_IN_PER_WRITE: usize = 672;
 
 impl DiscMaster {
     /// RecordDisc: burns the staged image to the active recorder and returns when done
@@ -302,19 +308,35 @@ fn burn_audio(
         layout.push(rb)?;
     }
     layout.mcn = stash.disc_info().mcn.and_then(|m| m.as_str().parse().ok());
-    let entries =
-        cue_sheet(&layout, &CueSheetOptions::default()).map_err(|e| bad(e.to_string()))?;
+    let packs: Vec<Pack> = stash.disc_info().cd_text.iter().map(|p| Pack(*p.as_bytes())).collect();
+    // CD-Text goes in the lead-in: writing starts there (from the ATIP), in 96-byte units.
+    let lead_in = if packs.is_empty() {
+        None
+    } else {
+        let atip: Atip = ops::query(t, &ReadToc::new(TocFormat::Atip, ATIP_LEN as u16))
+            .map_err(|e| ImapiError::query(device, Operation::PrepareWrite, e))?;
+        Some(atip.lead_in_start)
+    };
+    let options = CueSheetOptions { cd_text_lead_in: lead_in, ..CueSheetOptions::default() };
+    let entries = cue_sheet(&layout, &options).map_err(|e| bad(e.to_string()))?;
     let sheet = CueSheet { entries };
     let mut page = WriteParameters::sao(MultiSession::Final);
     page.test_write = ctx.opts.simulate;
     page.bufe = ctx.buf;
-    page.data_block_type = DataBlockType::Raw;
+    page.data_block_type =
+        if lead_in.is_some() { DataBlockType::RawPwRaw } else { DataBlockType::Raw };
     select(t, device, page)?;
     let _ = ops::command(t, &SendOpcInformation { do_opc: true, param_len: 0 });
     let _ = ops::track_information(t, &ReadTrackInformation::invisible());
     let bytes = sheet.to_vec().map_err(|e| bad(e.to_string()))?;
     ops::run(t, &sheet.request(), Data::ToDevice(&bytes))
         .map_err(|e| ImapiError::command(device, Operation::PrepareWrite, e))?;
+    if let Some(start) = lead_in {
+        if !write_lead_in(t, ctx, start.to_lba().0, &packs)? {
+            let _ = flush(t, device);
+            return Err(ImapiError::new(ImapiCode::UserAbort, "the burn was cancelled"));
+        }
+    }
     // The pieces: each track's pregap (generated), then its payload; writes start at −150.
     let mut pieces = Vec::new();
     let mut starts = Vec::new();
@@ -357,6 +379,21 @@ fn burn_audio(
             Err(e)
         }
     }
+}
+
+/// Writes the CD-Text packs, cycling, from the lead-in's start up to LBA −150.
+fn write_lead_in(t: &mut dyn Transport, ctx: &Ctx<'_>, start: i32, packs: &[Pack]) -> Result<bool> {
+    let blocks = usize::try_from(-150 - start).unwrap_or(0);
+    let units = lead_in_units(packs, blocks);
+    let mut lba = start;
+    for chunk in units.chunks(LEAD_IN_PER_WRITE) {
+        let buf: Vec<u8> = chunk.iter().flatten().copied().collect();
+        if !write_one(t, ctx.device, lba, &buf, PW_LEN, ctx.sinks)? {
+            return Ok(false);
+        }
+        lba += chunk.len() as i32;
+    }
+    Ok(true)
 }
 
 /// Reads every written track back and compares it with the stash.

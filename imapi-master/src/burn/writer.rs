@@ -69,35 +69,50 @@ pub(crate) fn write_all(
             Err(_) => break,
         };
         let blocks = buf.len() / block_len;
-        let mut pause = Duration::from_millis(5);
-        let since = Instant::now();
-        loop {
-            match ops::write10(t, Lba(lba), &buf, block_len) {
-                Ok(_) => break,
-                Err(e) if is_busy(&e) => {
-                    if since.elapsed() > BUSY_LIMIT {
-                        return Err(ImapiError::new(
-                            ImapiCode::LossOfStreaming,
-                            format!(
-                                "{device}: the drive stayed busy for {BUSY_LIMIT:?} at block {lba}"
-                            ),
-                        )
-                        .with_source(e));
-                    }
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_millis(100));
-                    if sinks.query_cancel() {
-                        return Ok(Ended::Cancelled);
-                    }
-                }
-                Err(e) => return Err(ImapiError::command(device, Operation::Write, e)),
-            }
+        if !write_one(t, device, lba, &buf, block_len, sinks)? {
+            return Ok(Ended::Cancelled);
         }
         lba += blocks as i32;
         done += blocks as u64;
         progress(done);
     }
     Ok(Ended::Done)
+}
+
+/// One WRITE(10) of `buf` at `lba`, sent again while the drive is busy (the module's retry
+/// policy). `Ok(false)` when a sink asked to cancel while waiting.
+pub(crate) fn write_one(
+    t: &mut dyn Transport,
+    device: &str,
+    lba: i32,
+    buf: &[u8],
+    block_len: usize,
+    sinks: &Sinks,
+) -> Result<bool> {
+    let mut pause = Duration::from_millis(5);
+    let since = Instant::now();
+    loop {
+        match ops::write10(t, Lba(lba), buf, block_len) {
+            Ok(_) => return Ok(true),
+            Err(e) if is_busy(&e) => {
+                if since.elapsed() > BUSY_LIMIT {
+                    return Err(ImapiError::new(
+                        ImapiCode::LossOfStreaming,
+                        format!(
+                            "{device}: the drive stayed busy for {BUSY_LIMIT:?} at block {lba}"
+                        ),
+                    )
+                    .with_source(e));
+                }
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(100));
+                if sinks.query_cancel() {
+                    return Ok(false);
+                }
+            }
+            Err(e) => return Err(ImapiError::command(device, Operation::Write, e)),
+        }
+    }
 }
 
 /// Block progress at most every `step` blocks, and always the first and the last.
