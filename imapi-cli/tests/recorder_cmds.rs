@@ -17,14 +17,22 @@ use imapi_redbook::Lba;
 use imapi_transport::sim::{Media, SimRecorder};
 use imapi_transport::{ops, Data};
 
-/// A folder for one test: the data folder, recorders, sources.
+/// One test at a time. A simulated recorder's lock is a flock on an open file: a child
+/// process spawned by another test thread holds a copy of every descriptor between its fork
+/// and its exec, so a lock this process just released can look held by "another process" for
+/// that moment. The tests are short; running them one by one costs nothing.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A folder for one test: the data folder, recorders, sources; holds [`SERIAL`].
 struct Work {
     dir: tempfile::TempDir,
+    _serial: std::sync::MutexGuard<'static, ()>,
 }
 
 impl Work {
     fn new() -> Work {
-        Work { dir: tempfile::tempdir().unwrap() }
+        let serial = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Work { dir: tempfile::tempdir().unwrap(), _serial: serial }
     }
 
     fn path(&self, name: &str) -> PathBuf {
