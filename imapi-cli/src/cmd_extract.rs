@@ -34,7 +34,8 @@ use crate::safe_dir::{check_name, SafeDir};
 /// Arguments of `imapi extract`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The image file.
+    /// The image file, or a recorder (`sim:PATH`, `/dev/sr0`): then the disc in it is read
+    /// from its last session.
     #[arg(value_name = "IMAGE")]
     image: PathBuf,
     /// The folder to write into (created when missing). Nothing is written outside it.

@@ -1,4 +1,4 @@
-//! `imapi inspect FILE`: a summary of an image description. [`kind_of`] is the one place that
+//! `imapi inspect FILE`: a summary of an image description (or of the disc in a recorder). [`kind_of`] is the one place that
 //! decides what a file is; each kind has its own summary function.
 
 use std::fmt::Write as _;
@@ -15,7 +15,8 @@ use crate::error::coded;
 /// Arguments of `imapi inspect`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// An .iso, .cue, .toc or stash file.
+    /// An .iso, .cue, .toc or stash file, or a recorder (`sim:PATH`, `/dev/sr0`) whose disc
+    /// is summarised like an .iso (its last session).
     #[arg(value_name = "FILE")]
     file: PathBuf,
 }
@@ -63,6 +64,9 @@ const HEAD: usize = 16 * 2048 + 8;
 
 /// Runs `imapi inspect`.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if crate::recorder_arg::names_recorder(&args.file) {
+        return crate::inspect_iso::run(&args.file);
+    }
     // A stash or an image can be large: tell it by its first bytes (the stash magic, the
     // primary volume descriptor at block 16) before reading the whole file.
     let mut head = Vec::with_capacity(HEAD);

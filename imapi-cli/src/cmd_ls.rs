@@ -12,7 +12,8 @@ use crate::image_file::{self, read_error};
 /// Arguments of `imapi ls`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The image file.
+    /// The image file, or a recorder (`sim:PATH`, `/dev/sr0`): then the disc in it is read
+    /// from its last session.
     #[arg(value_name = "IMAGE")]
     image: PathBuf,
     /// List the ISO 9660 tree, names with their version (`NAME.EXT;1`), instead of Joliet's.

@@ -1,11 +1,20 @@
 //! `imapi recorders [--json]`: every recorder found, with path, vendor, product, revision and
-//! type.
+//! type, listed through the master.
 
-use imapi_transport::sim::SimRecorder;
-use imapi_transport::{ops, recorders};
+use imapi_master::{
+    DiscMaster, DiscRecorder, MasterOptions, RecorderPath, RecorderSources, RecorderType,
+};
+
+use crate::recorder_arg;
 
 /// Arguments of `imapi recorders`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Lists the system's CD drives, the simulated recorder IMAPI_RECORDER names (if any) and the \
+default simulated recorder, $XDG_DATA_HOME/imapi/sim-recorder (~/.local/share/imapi/sim-recorder), \
+when it exists. TYPE is what the drive writes, from GET CONFIGURATION: cd-rw, cd-r, or cd-rom for \
+a drive that writes nothing. A drive that cannot be opened (held by another process, not \
+permitted) is left out.")]
 pub struct Args {
     /// One JSON document: an array of {"path","vendor","product","revision","type"}.
     #[arg(long)]
@@ -19,46 +28,52 @@ struct Row {
     product: String,
     revision: String,
     #[serde(rename = "type")]
-    kind: String,
+    kind: &'static str,
 }
 
-/// The peripheral type as a word.
-fn type_name(t: u8) -> String {
+/// What a drive writes, as a word.
+fn type_name(t: Option<RecorderType>) -> &'static str {
     match t {
-        5 => "cd/dvd".to_string(),
-        other => format!("type {other}"),
+        Some(RecorderType::Cdrw) => "cd-rw",
+        Some(RecorderType::Cdr) => "cd-r",
+        None => "cd-rom",
     }
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut rows: Vec<Row> = recorders()?
-        .into_iter()
-        .map(|r| Row {
-            path: r.path.display().to_string(),
-            vendor: r.vendor,
-            product: r.product,
-            revision: r.revision,
-            kind: type_name(r.device_type),
-        })
-        .collect();
-    // The simulated recorder named by IMAPI_RECORDER, asked through INQUIRY like a drive.
-    if let Some(dir) =
-        std::env::var("IMAPI_RECORDER").ok().and_then(|v| v.strip_prefix("sim:").map(String::from))
-    {
-        match SimRecorder::open(std::path::Path::new(&dir)) {
-            Ok(mut sim) => {
-                let q = ops::inquiry(&mut sim)?;
-                rows.push(Row {
-                    path: format!("sim:{dir}"),
-                    vendor: q.vendor_str(),
-                    product: q.product_str(),
-                    revision: q.revision_str(),
-                    kind: "simulated cd-r/rw".to_string(),
-                });
-            }
-            Err(e) => eprintln!("warning: sim:{dir}: {e}"),
+/// The simulated recorders to look at: IMAPI_RECORDER's, then the default one.
+fn simulated() -> Vec<std::path::PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(RecorderPath::Simulated(dir)) = recorder_arg::from_env() {
+        dirs.push(dir);
+    }
+    if let Some(dir) = recorder_arg::default_sim_dir() {
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
         }
     }
+    dirs
+}
+
+fn row(r: &DiscRecorder) -> Row {
+    let (vendor, product, revision) = r.display_names();
+    Row {
+        path: r.path(),
+        vendor: vendor.to_string(),
+        product: product.to_string(),
+        revision: revision.to_string(),
+        kind: type_name(r.identity().recorder_type),
+    }
+}
+
+/// Runs `imapi recorders`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut opts = MasterOptions::new(MasterOptions::default_stash_dir());
+    opts.recorders =
+        RecorderSources { system: Some(("/sys".into(), "/dev".into())), simulated: simulated() };
+    opts.pnp_poll = None;
+    // Listing needs no open master: the stash is not touched.
+    let master = DiscMaster::new(opts);
+    let rows: Vec<Row> = master.all_recorders().iter().map(row).collect();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
@@ -67,4 +82,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_words() {
+        assert_eq!(type_name(Some(RecorderType::Cdrw)), "cd-rw");
+        assert_eq!(type_name(Some(RecorderType::Cdr)), "cd-r");
+        assert_eq!(type_name(None), "cd-rom");
+    }
 }

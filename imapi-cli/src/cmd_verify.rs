@@ -13,7 +13,8 @@ use crate::image_file;
 /// Arguments of `imapi verify`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The image file.
+    /// The image file, or a recorder (`sim:PATH`, `/dev/sr0`): then the disc in it is read
+    /// from its last session.
     #[arg(value_name = "IMAGE")]
     image: PathBuf,
     /// Fail on every violation of the standard, not only on those that keep the image from

@@ -1,4 +1,5 @@
-//! `imapi inspect IMAGE.iso`: the descriptors, what each tree holds and the verifier's verdict.
+//! `imapi inspect IMAGE.iso` (or a recorder): the descriptors, what each tree holds and the
+//! verifier's verdict.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -10,7 +11,7 @@ use imapi_joliet::verify::{verify, Severity};
 use imapi_joliet::{Image, TreeKind};
 
 use crate::error::coded;
-use crate::image_file;
+use crate::image_file::{self, Origin};
 
 /// Whether `head` (the file's first bytes) holds an ISO 9660 primary volume descriptor.
 pub fn has_descriptor(head: &[u8]) -> bool {
@@ -85,13 +86,29 @@ fn tree_line<S: ReadAt>(s: &mut String, image: &Image<S>, tree: TreeKind) {
     );
 }
 
-/// Prints the summary of the image at `path`; exit 1 (`IMAPI_E_INVALIDIMAGE`) when strict
+/// Prints the summary of the image at `path` (a file or a recorder); exit 1 (`IMAPI_E_INVALIDIMAGE`) when strict
 /// verification finds violations.
 pub fn run(path: &Path) -> anyhow::Result<()> {
-    let image = image_file::open(path, true)?;
+    let (image, origin) = image_file::open_with_origin(path, true)?;
     let mut s = String::new();
-    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let _ = writeln!(s, "{}: ISO 9660 image, {len} bytes ({} blocks)", path.display(), len / 2048);
+    match origin {
+        Origin::File { len } => {
+            let _ = writeln!(
+                s,
+                "{}: ISO 9660 image, {len} bytes ({} blocks)",
+                path.display(),
+                len / 2048
+            );
+        }
+        Origin::Disc { session_start, sessions, blocks } => {
+            let _ = writeln!(
+                s,
+                "{}: disc in a recorder, {blocks} blocks, {sessions} session(s); the last \
+                 session, read here, starts at block {session_start}",
+                path.display()
+            );
+        }
+    }
     volume_lines(&mut s, image.primary(), "primary volume descriptor");
     if let Some(j) = image.joliet() {
         let level = j.joliet_level().map_or("?".to_string(), |l| l.to_string());

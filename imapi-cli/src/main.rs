@@ -5,12 +5,15 @@ mod error;
 mod image_file;
 mod output;
 mod progress;
+mod recorder_arg;
 mod safe_dir;
 
 mod cmd_audio;
+mod cmd_erase;
 mod cmd_extract;
 mod cmd_inspect;
 mod cmd_ls;
+mod cmd_media;
 mod cmd_mkiso;
 mod cmd_recorders;
 mod cmd_sim;
@@ -22,9 +25,17 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// How a recorder is named, shown at the end of `imapi --help`.
+const RECORDERS_HELP: &str = "\
+A recorder is a device path (/dev/sr0, /dev/sg1) or sim:PATH, a simulated CD recorder whose disc \
+lives in the folder PATH. Commands taking -r REC default to IMAPI_RECORDER, else to the default \
+simulated recorder in $XDG_DATA_HOME/imapi/sim-recorder (~/.local/share/imapi/sim-recorder), made \
+with a blank 80-minute CD-RW on first use. ls, extract, verify and inspect take a recorder in \
+place of an image: the disc in it is read from its last session.";
+
 /// Build, read and burn CD images: ISO 9660 + Joliet data discs and Red Book audio discs.
 #[derive(Parser)]
-#[command(name = "imapi", version, about, long_about = None)]
+#[command(name = "imapi", version, about, long_about = None, after_help = RECORDERS_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,7 +49,7 @@ enum Command {
     Audio(cmd_audio::Args),
     /// Summarise an .iso, .cue or .toc file or a stash.
     Inspect(cmd_inspect::Args),
-    /// List an ISO 9660 + Joliet image: `TYPE<TAB>SIZE<TAB>PATH` per entry.
+    /// List an ISO 9660 + Joliet image (or the disc in a recorder): `TYPE<TAB>SIZE<TAB>PATH` per entry.
     Ls(cmd_ls::Args),
     /// Write an image's files below a folder, never outside it.
     Extract(cmd_extract::Args),
@@ -48,6 +59,10 @@ enum Command {
     Recorders(cmd_recorders::Args),
     /// Create or export a simulated CD recorder.
     Sim(cmd_sim::Args),
+    /// The disc in a recorder: QueryMediaType and QueryMediaInfo.
+    Media(cmd_media::Args),
+    /// Blank the CD-RW in a recorder (quickly, or every block with --full).
+    Erase(cmd_erase::Args),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -60,6 +75,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify(args) => cmd_verify::run(args),
         Command::Recorders(args) => cmd_recorders::run(args),
         Command::Sim(args) => cmd_sim::run(args),
+        Command::Media(args) => cmd_media::run(args),
+        Command::Erase(args) => cmd_erase::run(args),
     }
 }
 

@@ -201,12 +201,21 @@ pub fn read_media(t: &mut dyn Transport, device: &str) -> Result<Media> {
                 if let Ok(s) = ops::session_toc(t) {
                     let first = s.info.first_track_of_last;
                     m.last_session_start = Some(first.start.0);
-                    m.last_session_is_data = first.control & 0x4 != 0;
+                    // The track TOC has that track's control too; some drives (QEMU's
+                    // scsi-cd) leave format 1's descriptor zero but for its start: then the
+                    // track is the one starting there.
+                    let described = tracks
+                        .iter()
+                        .find(|d| d.track == first.track)
+                        .or_else(|| tracks.iter().find(|d| d.start.0 == first.start.0));
+                    let first_track = described.map_or(first.track, |d| d.track);
+                    let control = described.map_or(first.control, |d| d.control);
+                    m.last_session_is_data = control & 0x4 != 0;
                     // The last track of that session: the last track before the next
                     // session's first, or the disc's last.
                     let last = tracks
                         .iter()
-                        .filter(|d| d.track >= first.track)
+                        .filter(|d| d.track >= first_track)
                         .map(|d| d.track)
                         .max()
                         .unwrap_or(first.track);

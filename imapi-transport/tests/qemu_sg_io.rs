@@ -2,8 +2,10 @@
 //! busybox initramfs, its SCSI, CD-ROM, virtio and isofs modules, and a `scsi-cd` whose
 //! medium is an ISO made by imapi-joliet. Inside, `imapi-drivecheck` (built static) talks to
 //! the drive over SG_IO with imapi-transport and imapi-mmc; then the init script mounts the
-//! medium with isofs, with Joliet and without, and lists it. The results come back on the
-//! serial console and are checked here against the host's own view of the image.
+//! medium with isofs, with Joliet and without, and lists it; the `imapi` command (built
+//! static too) asks the drive for its media, lists the disc and lists the recorders. The
+//! results come back on the serial console and are checked here against the host's own view
+//! of the image.
 //!
 //! Needs qemu-system-x86_64, a `/boot/vmlinuz-*` with its `/lib/modules`, and a static
 //! busybox. Missing pieces skip the test, or fail it when IMAPI_INTEROP_REQUIRED=1.
@@ -196,21 +198,24 @@ impl Cpio {
     }
 }
 
-/// Builds `imapi-drivecheck` static for the guest.
-fn build_guest() -> PathBuf {
+/// Builds `imapi-drivecheck` and `imapi` (package imapi-cli) static for the guest, in one
+/// cargo run; their paths, in that order.
+fn build_guest() -> (PathBuf, PathBuf) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
     let target_dir = root.join("target/qemu-guest");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let status = Command::new(cargo)
         .current_dir(&root)
-        .args(["build", "--quiet", "-p", "imapi-drivecheck", "--target", TARGET, "--target-dir"])
+        .args(["build", "--quiet", "-p", "imapi-drivecheck", "-p", "imapi-cli", "--target", TARGET])
+        .arg("--target-dir")
         .arg(&target_dir)
         .env("RUSTFLAGS", "-C target-feature=+crt-static")
         .env_remove("CARGO_BUILD_TARGET")
         .status()
-        .expect("cargo build of imapi-drivecheck");
-    assert!(status.success(), "building the static guest binary failed");
-    target_dir.join(TARGET).join("debug/imapi-drivecheck")
+        .expect("cargo build of imapi-drivecheck and imapi-cli");
+    assert!(status.success(), "building the static guest binaries failed");
+    let bin = target_dir.join(TARGET).join("debug");
+    (bin.join("imapi-drivecheck"), bin.join("imapi"))
 }
 
 /// The source tree of the ISO: names that differ between Joliet and ISO 9660.
@@ -243,6 +248,13 @@ i=0
 while [ ! -e /dev/sr0 ] && [ $i -lt 200 ]; do /bin/busybox sleep 0.05; i=$((i+1)); done
 /imapi-drivecheck probe
 /imapi-drivecheck access unmounted /dev/sr0
+/bin/busybox mkdir -p /tmp
+for c in "media -r /dev/sr0" "ls /dev/sr0" "recorders"; do
+  set -- $c
+  /imapi "$@" > /tmp/cli.out 2>&1
+  echo "IMAPI cli-rc $1 $?"
+  /bin/busybox tr '\t' '|' < /tmp/cli.out | /bin/busybox sed "s/^/IMAPI cli-$1 /"
+done
 if /bin/busybox mount -t iso9660 -o ro,norock,utf8 /dev/sr0 /mnt/joliet; then
   /imapi-drivecheck access mounted /dev/sr0
   /imapi-drivecheck list joliet /mnt/joliet
@@ -323,7 +335,7 @@ fn qemu_scsi_cd_over_sg_io() {
     }
 
     // The initramfs.
-    let guest = build_guest();
+    let (guest, cli) = build_guest();
     let modules = module_order(
         &moddir,
         &[
@@ -347,6 +359,7 @@ fn qemu_scsi_cd_over_sg_io() {
     cpio.file("bin/sh", 0o755, &std::fs::read(&busybox).unwrap());
     cpio.file("init", 0o755, INIT.as_bytes());
     cpio.file("imapi-drivecheck", 0o755, &std::fs::read(&guest).unwrap());
+    cpio.file("imapi", 0o755, &std::fs::read(&cli).unwrap());
     let mut order = String::new();
     for m in &modules {
         let name = m.file_name().unwrap().to_string_lossy();
@@ -477,5 +490,44 @@ fn qemu_scsi_cd_over_sg_io() {
     // isofs sees the source tree through Joliet and the planned names without it.
     assert_eq!(parse_listing(&lines, "joliet"), joliet_expected);
     assert_eq!(parse_listing(&lines, "iso"), iso_expected);
+
+    // The `imapi` command over the same drive, through imapi-master.
+    for cmd in ["media", "ls", "recorders"] {
+        assert_eq!(value(&format!("cli-rc {cmd}")), "0", "imapi {cmd}:\n{}", lines.join("\n"));
+    }
+    let media: BTreeMap<&str, &str> =
+        lines.iter().filter_map(|l| l.strip_prefix("IMAPI cli-media ")?.split_once(": ")).collect();
+    assert_eq!(media.get("recorder"), Some(&"/dev/sr0"), "{media:?}");
+    assert_eq!(media.get("vendor"), Some(&"QEMU"), "{media:?}");
+    // Profile 0008: a pressed CD-ROM, complete, neither blank nor writable.
+    assert_eq!(media.get("type"), Some(&"cd-rom"), "{media:?}");
+    assert_eq!(media.get("flags"), Some(&"none"), "{media:?}");
+    assert_eq!(media.get("sessions"), Some(&"1"), "{media:?}");
+    assert_eq!(media.get("last track"), Some(&"1"), "{media:?}");
+    assert_eq!(media.get("start address"), Some(&"0"), "{media:?}");
+    // `imapi ls /dev/sr0` lists the source tree (directory sizes are their extents').
+    let cli_ls: BTreeMap<String, (char, u64)> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("IMAPI cli-ls "))
+        .map(|row| {
+            let mut f = row.splitn(3, '|');
+            let kind = f.next().unwrap().chars().next().unwrap();
+            let size: u64 = f.next().unwrap().parse().unwrap();
+            let path = f.next().unwrap_or_else(|| panic!("not TYPE|SIZE|PATH: {row}"));
+            (format!("/{path}"), (kind, if kind == 'd' { 0 } else { size }))
+        })
+        .collect();
+    let want_ls: BTreeMap<String, (char, u64)> = joliet_expected
+        .iter()
+        .map(|(p, (kind, size, _))| (format!("/{}", p.trim_start_matches('/')), (*kind, *size)))
+        .collect();
+    assert_eq!(cli_ls, want_ls);
+    // `imapi recorders` finds the drive through sysfs; it writes nothing.
+    let rows: Vec<&str> =
+        lines.iter().filter_map(|l| l.strip_prefix("IMAPI cli-recorders ")).collect();
+    assert!(
+        rows.iter().any(|r| r.starts_with("/dev/sr0|QEMU|QEMU CD-ROM|") && r.ends_with("|cd-rom")),
+        "{rows:?}"
+    );
     assert!(ran < Duration::from_secs(120), "the guest took {ran:?}");
 }
