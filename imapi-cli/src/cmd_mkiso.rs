@@ -94,7 +94,7 @@ pub fn parse_source(arg: &str) -> SourceArg {
     }
 }
 
-fn fixed_date(arg: Option<&str>) -> anyhow::Result<Option<DateTime<FixedOffset>>> {
+pub(crate) fn fixed_date(arg: Option<&str>) -> anyhow::Result<Option<DateTime<FixedOffset>>> {
     if let Some(s) = arg {
         let d = DateTime::parse_from_rfc3339(s)
             .with_context(|| format!("--date {s:?} is not an RFC 3339 date"))?;

@@ -9,6 +9,7 @@ mod recorder_arg;
 mod safe_dir;
 
 mod cmd_audio;
+mod cmd_burn;
 mod cmd_erase;
 mod cmd_extract;
 mod cmd_inspect;
@@ -57,6 +58,8 @@ enum Command {
     Verify(cmd_verify::Args),
     /// List the recorders found: path, vendor, product, revision, type.
     Recorders(cmd_recorders::Args),
+    /// Record folders (a data session) or WAV files (an audio disc) on a recorder.
+    Burn(cmd_burn::Args),
     /// Create or export a simulated CD recorder.
     Sim(cmd_sim::Args),
     /// The disc in a recorder: QueryMediaType and QueryMediaInfo.
@@ -74,6 +77,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Extract(args) => cmd_extract::run(args),
         Command::Verify(args) => cmd_verify::run(args),
         Command::Recorders(args) => cmd_recorders::run(args),
+        Command::Burn(args) => cmd_burn::run(args),
         Command::Sim(args) => cmd_sim::run(args),
         Command::Media(args) => cmd_media::run(args),
         Command::Erase(args) => cmd_erase::run(args),

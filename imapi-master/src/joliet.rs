@@ -66,6 +66,8 @@ pub(crate) struct JolietState {
     base: Option<SessionBase>,
     /// Blocks the disc offers for this session (`None`: no recorder, no limit).
     capacity: Option<u64>,
+    /// Whether the active recorder's disc can take a session (`None`: no recorder).
+    writable: Option<bool>,
     /// Files imported from an earlier session, re-added after a clear.
     imported_tree: Option<Tree>,
 }
@@ -78,6 +80,7 @@ impl JolietState {
             props: JolietProperties::default(),
             base: None,
             capacity: None,
+            writable: None,
             imported_tree: None,
         }
     }
@@ -101,6 +104,7 @@ impl JolietState {
     }
 
     pub(crate) fn set_capacity(&mut self, media: Option<&Media>) {
+        self.writable = media.map(Media::is_writable);
         self.capacity = media.map(|m| {
             if m.is_writable() {
                 u64::from(m.info.free_blocks.saturating_sub(TAO_RUN_OUT))
@@ -351,6 +355,12 @@ impl<'m> JolietDiscMaster<'m> {
         let sinks = m.sinks.clone();
         let date = m.opts.date;
         let overwrite = if overwrite { Overwrite::Replace } else { Overwrite::Deny };
+        if m.joliet.writable == Some(false) {
+            return Err(ImapiError::new(
+                ImapiCode::MediumInvalidType,
+                "the disc in the active recorder is finalized or cannot be written",
+            ));
+        }
         // Every block the new files need, each content once (hard links share one).
         let mut seen = HashMap::new();
         let mut new_blocks = 0u64;

@@ -32,6 +32,8 @@ pub(crate) struct RedbookState {
     stager: Option<Stager>,
     capacity: Capacity,
     gap: u32,
+    /// Whether the active recorder's disc is blank (`None`: no recorder).
+    blank: Option<bool>,
     album: TextFields,
     mcn: Option<Mcn>,
 }
@@ -42,6 +44,7 @@ impl RedbookState {
             stager: None,
             capacity: Capacity::Minutes80,
             gap: DEFAULT_AUDIO_GAP,
+            blank: None,
             album: TextFields::default(),
             mcn: None,
         }
@@ -57,6 +60,7 @@ impl RedbookState {
     /// disc: audio needs a blank one) and the recorder's AudioGapSize. Tracks already staged
     /// keep the capacity they were staged under.
     pub(crate) fn set_media(&mut self, media: Option<&Media>, gap: Option<i32>) {
+        self.blank = media.map(|m| m.is_blank() && m.is_writable());
         if let Some(g) = gap.and_then(|g| u32::try_from(g).ok()) {
             self.gap = g;
         }
@@ -145,6 +149,12 @@ impl<'m> RedbookDiscMaster<'m> {
     pub fn create_audio_track_with(&mut self, blocks: u32, info: &AudioTrackInfo) -> Result<()> {
         let _ = blocks;
         let m = &mut *self.m;
+        if m.redbook.blank == Some(false) {
+            return Err(ImapiError::new(
+                ImapiCode::MediumInvalidType,
+                "an audio disc needs a blank disc in the active recorder",
+            ));
+        }
         let stager = m.redbook.stager()?;
         stager.create_track()?;
         let mut pregap = 0;

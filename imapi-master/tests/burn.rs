@@ -106,7 +106,7 @@ fn a_data_disc_in_two_sessions_then_closed() {
     m.set_active_disc_recorder(&recs[0]).unwrap();
     assert_eq!(m.joliet().unwrap().total_data_blocks().unwrap(), 0, "finalized");
     let e = m.joliet().unwrap().add_directory("x").unwrap_err();
-    assert_eq!(e.code(), ImapiCode::DiscFull, "{e}");
+    assert_eq!(e.code(), ImapiCode::MediumInvalidType, "{e}");
     let e = m.record_disc(false, false).unwrap_err();
     assert_eq!(e.code(), ImapiCode::InvalidImage, "nothing staged: {e}");
 }
@@ -119,13 +119,13 @@ fn a_finalized_disc_refuses_the_next_burn() {
     m.record_disc_with(&RecordOptions { close_disc: true, ..verified() }).unwrap();
     let recs = m.enum_disc_recorders().unwrap();
     m.set_active_disc_recorder(&recs[0]).unwrap();
-    // A finalized disc offers no block to stage into.
+    // A finalized disc takes nothing more.
     let e = m
         .joliet()
         .unwrap()
         .add_source("b.txt", imapi_joliet::BytesSource::new(&b"b"[..]), false)
         .unwrap_err();
-    assert_eq!(e.code(), ImapiCode::DiscFull, "{e}");
+    assert_eq!(e.code(), ImapiCode::MediumInvalidType, "{e}");
     // Staged while another disc was in: the finalized disc is refused at burn time.
     let other = Bench::new(Media::CdR80);
     let mut m = other.master();

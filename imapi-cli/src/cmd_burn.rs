@@ -1,0 +1,281 @@
+//! `imapi burn`: stage folders (a data session) or WAV files (an audio disc) through the
+//! master and record them on a recorder, with a progress bar and Ctrl-C as QueryCancel.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::Context;
+use globset::{Glob, GlobSetBuilder};
+use imapi_codes::ImapiCode;
+use imapi_master::properties::{AUDIO_GAP_SIZE, VOLUME_NAME, WRITE_SPEED};
+use imapi_master::{
+    AddOptions, AudioTrackInfo, DiscMaster, Format, ImapiCode as Code, MasterOptions,
+    ProgressEvents, PropertyBag, PropertyValue, RecordOptions, RecorderSources,
+};
+use imapi_redbook::cdtext::TextFields;
+use imapi_redbook::wav::WavReader;
+use indicatif::ProgressBar;
+
+use crate::cmd_audio::parse_track;
+use crate::cmd_mkiso::{fixed_date, parse_source};
+use crate::error::coded;
+use crate::recorder_arg::{self, imapi_error};
+
+/// Arguments of `imapi burn`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+`--data` records one Track-at-Once session; on a disc that already holds an ISO 9660 session \
+the new one carries the earlier files too (multisession), unless --close finalizes the disc. \
+`--audio` records a Red Book disc Session-at-Once (the disc must be blank). What was written \
+is read back and compared unless --no-verify. Ctrl-C cancels cleanly (IMAPI_E_USERABORT).
+
+With no -r, the recorder is IMAPI_RECORDER, else the default simulated recorder, \
+$XDG_DATA_HOME/imapi/sim-recorder (~/.local/share/imapi/sim-recorder). The stash is \
+$XDG_CACHE_HOME/imapi/stash (~/.cache/imapi/stash).")]
+pub struct Args {
+    /// The recorder: a device path (`/dev/sr0`) or `sim:PATH`.
+    #[arg(short = 'r', long = "recorder", value_name = "REC")]
+    recorder: Option<String>,
+    /// Go through the motions with the drive's test write: the disc stays as it is.
+    #[arg(long)]
+    simulate: bool,
+    /// Eject the disc afterwards.
+    #[arg(long)]
+    eject: bool,
+    /// Write speed, as a multiple of 1× (default: the fastest).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=255))]
+    speed: Option<u16>,
+    /// Finalize the disc: no session can be added later.
+    #[arg(long)]
+    close: bool,
+    /// Frames of silence before every audio track but the first (IMAPI's AudioGapSize).
+    #[arg(long, value_name = "FRAMES", value_parser = clap::value_parser!(u32).range(0..=225))]
+    gap: Option<u32>,
+    /// Volume name of a data disc (default: the date).
+    #[arg(short = 'V', long = "volume", value_name = "NAME")]
+    volume: Option<String>,
+    /// Fix every time stamp of a data disc to this RFC 3339 date.
+    #[arg(long, value_name = "RFC3339")]
+    date: Option<String>,
+    /// A later source replaces a file already at the same image path.
+    #[arg(long)]
+    overwrite: bool,
+    /// Leave out host entries whose name or relative path matches.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Follow symbolic links (loops are detected).
+    #[arg(long)]
+    follow_links: bool,
+    /// The album title (audio CD-Text).
+    #[arg(long, value_name = "T")]
+    title: Option<String>,
+    /// The album performer (audio CD-Text).
+    #[arg(long, value_name = "P")]
+    performer: Option<String>,
+    /// The disc's Media Catalogue Number (13 digits).
+    #[arg(long, value_name = "MCN")]
+    catalog: Option<String>,
+    /// Skip reading the disc back to compare it with what was staged.
+    #[arg(long)]
+    no_verify: bool,
+    /// No progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Data: `HOSTPATH` (a folder adds its contents at the root) or `IMAGEPATH=HOSTPATH`.
+    #[arg(long, value_name = "SOURCE", num_args = 1.., conflicts_with = "audio", required_unless_present = "audio")]
+    data: Vec<String>,
+    /// Audio: `FILE.wav`, optionally with `:isrc=...`, `:title=...`, `:performer=...`.
+    #[arg(long, value_name = "TRACK", num_args = 1..)]
+    audio: Vec<String>,
+}
+
+/// The progress bar and the Ctrl-C flag, as IMAPI's progress sink.
+struct Sink {
+    bar: ProgressBar,
+    cancel: Arc<AtomicBool>,
+}
+
+impl ProgressEvents for Sink {
+    fn query_cancel(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+    fn notify_add_progress(&self, completed: i32, total: i32) {
+        self.bar.set_message("staging");
+        self.bar.set_length(u64::try_from(total).unwrap_or(0).max(1));
+        self.bar.set_position(u64::try_from(completed).unwrap_or(0));
+    }
+    fn notify_preparing_burn(&self, _seconds: i32) {
+        self.bar.set_message("preparing");
+    }
+    fn notify_block_progress(&self, completed: i32, total: i32) {
+        self.bar.set_message("writing");
+        self.bar.set_length(u64::try_from(total).unwrap_or(0).max(1));
+        self.bar.set_position(u64::try_from(completed).unwrap_or(0));
+    }
+    fn notify_track_progress(&self, completed: i32, total: i32) {
+        self.bar.set_message(format!("writing track {}/{total}", (completed + 1).min(total)));
+    }
+    fn notify_closing_disc(&self, _seconds: i32) {
+        self.bar.set_message("closing");
+    }
+}
+
+fn blocks_bar(quiet: bool) -> ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(1);
+    let style = indicatif::ProgressStyle::with_template(
+        "{msg:>16} [{bar:40}] {pos}/{len} blocks, {per_sec}, {eta} left",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar
+}
+
+/// Runs `imapi burn`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let path = recorder_arg::resolve(args.recorder.as_deref())?;
+    let mut opts = MasterOptions::new(MasterOptions::default_stash_dir());
+    opts.recorders = RecorderSources { system: None, simulated: Vec::new() };
+    opts.pnp_poll = None;
+    opts.date = fixed_date(args.date.as_deref())?;
+    let mut m = DiscMaster::new(opts);
+    m.open().map_err(imapi_error)?;
+    let format = if args.audio.is_empty() { Format::Joliet } else { Format::Redbook };
+    m.set_active_disc_master_format(format).map_err(imapi_error)?;
+
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let flag = cancel.clone();
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    }
+    let bar = blocks_bar(args.quiet);
+    m.progress_advise(Arc::new(Sink { bar: bar.clone(), cancel })).map_err(imapi_error)?;
+
+    let mut rec = m.recorder(path).map_err(imapi_error)?;
+    let mut props = PropertyBag::new();
+    if let Some(n) = args.speed {
+        let max = rec.properties().max_write_speed;
+        props.insert(WRITE_SPEED.into(), PropertyValue::I4(i32::from(n).min(max.max(1))));
+    }
+    if let Some(g) = args.gap {
+        props.insert(AUDIO_GAP_SIZE.into(), PropertyValue::I4(i32::try_from(g).unwrap_or(150)));
+    }
+    rec.set_recorder_properties(&props).map_err(imapi_error)?;
+    m.set_active_disc_recorder(&rec).map_err(imapi_error)?;
+
+    match format {
+        Format::Joliet => stage_data(&mut m, &args)?,
+        Format::Redbook => stage_audio(&mut m, &args)?,
+    }
+    let record = RecordOptions {
+        simulate: args.simulate,
+        eject_after: args.eject,
+        close_disc: args.close,
+        verify: !args.no_verify,
+    };
+    let result = m.record_disc_with(&record);
+    bar.finish_and_clear();
+    result.map_err(imapi_error)?;
+    m.close();
+    Ok(())
+}
+
+fn stage_data(m: &mut DiscMaster, args: &Args) -> anyhow::Result<()> {
+    let mut exclude = GlobSetBuilder::new();
+    for g in &args.exclude {
+        exclude
+            .add(Glob::new(g).with_context(|| format!("--exclude {g:?} is not a valid pattern"))?);
+    }
+    let add = AddOptions {
+        overwrite: args.overwrite,
+        follow_links: args.follow_links,
+        exclude: if args.exclude.is_empty() { None } else { Some(exclude.build()?) },
+    };
+    let mut j = m.joliet().map_err(imapi_error)?;
+    if let Some(v) = &args.volume {
+        let mut bag = PropertyBag::new();
+        bag.insert(VOLUME_NAME.into(), PropertyValue::Str(v.clone()));
+        j.set_joliet_properties(&bag).map_err(imapi_error)?;
+    }
+    for arg in &args.data {
+        let src = parse_source(arg);
+        let at = src.image_path.as_deref().map(|p| p.trim_matches('/')).filter(|p| !p.is_empty());
+        let warnings = j.add_data_with(&src.host, at, &add).map_err(imapi_error)?;
+        if !args.quiet {
+            for w in warnings.iter().take(20) {
+                eprintln!("warning: {w}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Audio blocks read and added per call.
+const CHUNK_BLOCKS: usize = 75;
+
+fn stage_audio(m: &mut DiscMaster, args: &Args) -> anyhow::Result<()> {
+    let mut r = m.redbook().map_err(imapi_error)?;
+    r.set_disc_text(TextFields {
+        title: args.title.clone(),
+        performer: args.performer.clone(),
+        ..TextFields::default()
+    });
+    if let Some(c) = &args.catalog {
+        let mcn = c.parse().map_err(|e| coded(Code::Generic, format!("--catalog {c:?}: {e}")))?;
+        r.set_mcn(Some(mcn));
+    }
+    for arg in &args.audio {
+        let track = parse_track(arg)?;
+        let file = File::open(&track.path).map_err(|e| {
+            coded(ImapiCode::FileAccess, format!("{}: cannot open: {e}", track.path.display()))
+        })?;
+        let wav = WavReader::new(BufReader::new(file))
+            .map_err(|e| coded(ImapiCode::Generic, format!("{}: {e}", track.path.display())))?;
+        let len = wav.data_len();
+        let blocks = u32::try_from(len.div_ceil(2352)).unwrap_or(u32::MAX);
+        let info = AudioTrackInfo { isrc: track.isrc, text: track.text.clone() };
+        r.create_audio_track_with(blocks, &info).map_err(imapi_error)?;
+        add_pcm(&mut r, wav.into_pcm(), &track.path)?;
+        r.close_audio_track()
+            .map_err(|e| imapi_error(e).context(track.path.display().to_string()))?;
+    }
+    Ok(())
+}
+
+/// Feeds a WAV's samples in whole blocks, the last padded with silence.
+fn add_pcm(
+    r: &mut imapi_master::RedbookDiscMaster<'_>,
+    mut pcm: impl Read,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let mut buf = vec![0u8; CHUNK_BLOCKS * 2352];
+    loop {
+        let mut n = 0;
+        while n < buf.len() {
+            match pcm.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(coded(ImapiCode::FileAccess, format!("{}: {e}", path.display())))
+                }
+            }
+        }
+        if n == 0 {
+            return Ok(());
+        }
+        let whole = n.div_ceil(2352) * 2352;
+        buf[n..whole].fill(0);
+        r.add_audio_track_blocks(&buf[..whole]).map_err(imapi_error)?;
+        if n < buf.len() {
+            return Ok(());
+        }
+    }
+}
