@@ -1,6 +1,7 @@
 //! `imapi sim create PATH --media ...` and `imapi sim export PATH -o OUT.cue`: a simulated
 //! recorder's blank disc, and what is on it as CUE + BIN (all tracks of all sessions), read back through
-//! the recorder's own MMC commands.
+//! the recorder's own MMC commands. `imapi sim insert PATH --media ...` swaps in a new blank
+//! disc; `imapi sim fault PATH ...` sets the faults the recorder injects in any process.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -11,7 +12,7 @@ use imapi_codes::ImapiCode;
 use imapi_mmc::{ReadCd, ReadTrackInformation, SectorType};
 use imapi_redbook::Lba;
 use imapi_transport::ops::{self, QueryError};
-use imapi_transport::sim::{Media, SimError, SimRecorder};
+use imapi_transport::sim::{self, FaultSettings, Media, SimError, SimRecorder};
 use imapi_transport::Data;
 
 use crate::error::coded;
@@ -48,13 +49,106 @@ enum SimCommand {
         #[arg(long)]
         raw: bool,
     },
+    /// Swap in a new blank disc (the old one is gone); the next opener sees a media change.
+    Insert {
+        /// The recorder's folder.
+        path: PathBuf,
+        /// The blank medium.
+        #[arg(long, value_parser = ["cd-r74", "cd-r80", "cd-rw74", "cd-rw80"])]
+        media: String,
+    },
+    /// Set the faults the simulated recorder injects, in whatever process opens it next; with
+    /// no option, print them.
+    Fault(FaultArgs),
+}
+
+/// Options of `imapi sim fault`: the ones given change, the others stay (all cleared first
+/// with `--clear`).
+#[derive(clap::Args, Debug)]
+struct FaultArgs {
+    /// The recorder's folder.
+    path: PathBuf,
+    /// A WRITE covering this LBA records the blocks before it, then fails (03/0C/00).
+    #[arg(long, value_name = "LBA", allow_negative_numbers = true)]
+    write_error_at: Option<i32>,
+    /// The next N WRITEs answer "long write in progress" (02/04/08).
+    #[arg(long, value_name = "N")]
+    busy_writes: Option<u32>,
+    /// The medium is pulled after N more written blocks (02/3A/00).
+    #[arg(long, value_name = "N")]
+    remove_after: Option<u32>,
+    /// The power fails after N more written blocks.
+    #[arg(long, value_name = "N")]
+    power_loss_after: Option<u32>,
+    /// Writes take the time the write speed takes.
+    #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+    throttle: Option<String>,
+    /// Remove every fault and the throttle before applying the others.
+    #[arg(long)]
+    clear: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         SimCommand::Create { path, media, speed } => create(&path, &media, speed),
         SimCommand::Export { path, output, raw } => export(&path, &output, raw),
+        SimCommand::Insert { path, media } => insert(&path, &media),
+        SimCommand::Fault(args) => fault(&args),
     }
+}
+
+fn insert(path: &Path, media: &str) -> anyhow::Result<()> {
+    let media = Media::parse(media)
+        .ok_or_else(|| coded(ImapiCode::MediumInvalidType, media.to_string()))?;
+    SimRecorder::insert(path, media).map_err(|e| sim_error(path, e))
+}
+
+fn fault(a: &FaultArgs) -> anyhow::Result<()> {
+    let path = a.path.as_path();
+    let mut s = sim::faults(path).map_err(|e| sim_error(path, e))?;
+    let given = a.clear
+        || a.write_error_at.is_some()
+        || a.busy_writes.is_some()
+        || a.remove_after.is_some()
+        || a.power_loss_after.is_some()
+        || a.throttle.is_some();
+    if !given {
+        print!("{}", fault_text(&s));
+        return Ok(());
+    }
+    if a.clear {
+        s = FaultSettings::default();
+    }
+    if let Some(lba) = a.write_error_at {
+        s.faults.write_error_at = Some(lba);
+    }
+    if let Some(n) = a.busy_writes {
+        s.faults.busy_writes = n;
+    }
+    if let Some(n) = a.remove_after {
+        s.faults.remove_after_blocks = Some(n);
+    }
+    if let Some(n) = a.power_loss_after {
+        s.faults.power_loss_after_blocks = Some(n);
+    }
+    if let Some(t) = &a.throttle {
+        s.throttle = t == "on";
+    }
+    sim::set_faults(path, &s).map_err(|e| sim_error(path, e))
+}
+
+/// One `name value` line per setting, `-` for none.
+fn fault_text(s: &FaultSettings) -> String {
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "-".to_string());
+    let f = &s.faults;
+    format!(
+        "write-error-at {}\nbusy-writes {}\nremove-after {}\npower-loss-after {}\nthrottle {}\n",
+        opt(f.write_error_at.map(|v| v.to_string())),
+        f.busy_writes,
+        opt(f.remove_after_blocks.map(|v| v.to_string())),
+        opt(f.power_loss_after_blocks.map(|v| v.to_string())),
+        if s.throttle { "on" } else { "off" },
+    )
 }
 
 fn sim_error(path: &Path, e: SimError) -> anyhow::Error {

@@ -220,3 +220,106 @@ fn recorders_lists_the_simulated_recorder() {
     let o = imapi(&["sim", "create", dir.path().join("x").to_str().unwrap(), "--media", "dvd"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn sim_fault_sets_what_the_next_process_injects() {
+    use imapi_mmc::{StartStopUnit, TestUnitReady};
+    use imapi_transport::sim::{self, Faults};
+
+    let dir = tempfile::tempdir().unwrap();
+    let sim_dir = dir.path().join("drive");
+    let s = sim_dir.to_str().unwrap();
+    assert!(imapi(&["sim", "create", s, "--media", "cd-r80"]).status.success());
+    // Nothing set: every setting printed as none.
+    let o = imapi(&["sim", "fault", s]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(text.contains("busy-writes 0") && text.contains("throttle off"), "{text}");
+
+    let o = imapi(&["sim", "fault", s, "--busy-writes", "2", "--write-error-at", "40"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Options given later add to what is there.
+    assert!(imapi(&["sim", "fault", s, "--throttle", "on", "--remove-after", "500"])
+        .status
+        .success());
+    let set = sim::faults(&sim_dir).unwrap();
+    assert_eq!(
+        set.faults,
+        Faults {
+            write_error_at: Some(40),
+            busy_writes: 2,
+            remove_after_blocks: Some(500),
+            power_loss_after_blocks: None
+        }
+    );
+    assert!(set.throttle);
+    let text = String::from_utf8_lossy(&imapi(&["sim", "fault", s]).stdout).into_owned();
+    assert!(text.contains("write-error-at 40") && text.contains("throttle on"), "{text}");
+
+    // --clear first, then the rest.
+    assert!(imapi(&["sim", "fault", s, "--clear", "--busy-writes", "1"]).status.success());
+    let set = sim::faults(&sim_dir).unwrap();
+    assert_eq!((set.faults.busy_writes, set.faults.write_error_at, set.throttle), (1, None, false));
+
+    // A process that opens the recorder injects it, and uses it up.
+    {
+        let mut t = SimRecorder::open(&sim_dir).unwrap();
+        select(&mut t, WriteParameters::tao_data(MultiSession::Open));
+        let e = ops::write10(&mut t, Lba(0), &[0u8; 2048], 2048).unwrap_err();
+        assert_eq!(e.sense().map(|s| s.triple()), Some((2, 0x04, 0x08)));
+        ops::write10(&mut t, Lba(0), &[0u8; 2048], 2048).unwrap();
+        // While the recorder is open, its faults cannot change.
+        let o = imapi(&["sim", "fault", s, "--clear"]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("IMAPI_E_DEVICE_NOTACCESSIBLE"));
+        ops::command(&mut t, &StartStopUnit::EJECT).unwrap();
+        ops::command(&mut t, &StartStopUnit::LOAD).unwrap();
+        let _ = ops::command(&mut t, &TestUnitReady);
+    }
+    assert_eq!(sim::faults(&sim_dir).unwrap().faults.busy_writes, 0);
+    assert!(imapi(&["sim", "fault", s, "--clear"]).status.success());
+    assert_eq!(sim::faults(&sim_dir).unwrap(), Default::default());
+
+    // Usage errors and a missing recorder.
+    assert_eq!(imapi(&["sim", "fault", s, "--throttle", "maybe"]).status.code(), Some(2));
+    let o = imapi(&["sim", "fault", dir.path().join("none").to_str().unwrap(), "--clear"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("IMAPI_E_DEVICE_NOTPRESENT"));
+}
+
+#[test]
+fn sim_insert_swaps_in_a_blank_disc() {
+    use imapi_mmc::{DiscStatus, TestUnitReady};
+
+    let dir = tempfile::tempdir().unwrap();
+    let sim_dir = dir.path().join("drive");
+    let s = sim_dir.to_str().unwrap();
+    assert!(imapi(&["sim", "create", s, "--media", "cd-r80"]).status.success());
+    let image = iso("A", 1);
+    {
+        let mut t = SimRecorder::open(&sim_dir).unwrap();
+        select(&mut t, WriteParameters::tao_data(MultiSession::Open));
+        write_data_track(&mut t, &image);
+        ops::command(&mut t, &CloseTrackSession::session()).unwrap();
+        // In use: refused.
+        let o = imapi(&["sim", "insert", s, "--media", "cd-rw74"]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("IMAPI_E_DEVICE_NOTACCESSIBLE"));
+    }
+    let o = imapi(&["sim", "insert", s, "--media", "cd-rw74"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut t = SimRecorder::open(&sim_dir).unwrap();
+    let e = ops::command(&mut t, &TestUnitReady).unwrap_err();
+    assert_eq!(e.sense().map(|s| s.triple()), Some((6, 0x28, 0)));
+    let di = ops::disc_information(&mut t).unwrap();
+    assert_eq!((di.status, di.erasable), (DiscStatus::Blank, true));
+    drop(t);
+    // The old disc is gone: nothing to export.
+    let o = imapi(&["sim", "export", s, "-o", dir.path().join("x.cue").to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("IMAPI_E_MEDIUM_INVALIDTYPE"));
+    // A bad medium is a usage error; no recorder there is exit 1.
+    assert_eq!(imapi(&["sim", "insert", s, "--media", "dvd"]).status.code(), Some(2));
+    let o =
+        imapi(&["sim", "insert", dir.path().join("none").to_str().unwrap(), "--media", "cd-r74"]);
+    assert_eq!(o.status.code(), Some(1));
+}
