@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use imapi_codes::ImapiCode;
-use imapi_mmc::{ReadCd, ReadTrackInformation, SectorType};
+use imapi_mmc::{CdTextPacks, ReadCd, ReadToc, ReadTrackInformation, SectorType, TocFormat};
+use imapi_redbook::cdtext::{CdText, Pack, TextFields};
 use imapi_redbook::Lba;
 use imapi_transport::ops::{self, QueryError};
 use imapi_transport::sim::{self, FaultSettings, Media, SimError, SimRecorder};
@@ -228,7 +229,22 @@ fn export(path: &Path, output: &Path, raw: bool) -> anyhow::Result<()> {
     );
     let dir = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut bin = AtomicFile::create(&dir.join(&bin_name))?;
-    let mut cue = format!("REM imapi sim export\nFILE \"{bin_name}\" BINARY\n");
+    let mut cue = String::from("REM imapi sim export\n");
+    // CD-Text from the lead-in: a CDTEXTFILE beside the CUE, and the texts as CUE lines.
+    let text = read_cd_text(&mut sim);
+    let mut cdt = None;
+    if let Some((packs, text)) = &text {
+        let cdt_name = format!("{}.cdt", bin_name.trim_end_matches(".bin"));
+        let mut f = AtomicFile::create(&dir.join(&cdt_name))?;
+        imapi_redbook::cdtext::write_cdt(packs, f.file())
+            .with_context(|| format!("cannot write {cdt_name}"))?;
+        cdt = Some(f);
+        let _ = writeln!(cue, "CDTEXTFILE \"{cdt_name}\"");
+        if let Some(block) = text.blocks.first() {
+            text_lines(&mut cue, "", &block.album);
+        }
+    }
+    let _ = writeln!(cue, "FILE \"{bin_name}\" BINARY");
     let mut at = 0u32; // blocks in the file so far
     let mut session = 0;
     for (k, t) in tracks.iter().enumerate() {
@@ -259,6 +275,12 @@ fn export(path: &Path, output: &Path, raw: bool) -> anyhow::Result<()> {
             (false, true) => "MODE1/2352",
         };
         let _ = writeln!(cue, "  TRACK {:02} {mode}", t.number);
+        if let Some((_, text)) = &text {
+            let index = usize::from(t.number.saturating_sub(text.first_track));
+            if let Some(fields) = text.blocks.first().and_then(|b| b.tracks.get(index)) {
+                text_lines(&mut cue, "    ", fields);
+            }
+        }
         if in_file > 0 {
             let _ = writeln!(cue, "    INDEX 00 {}", msf_text(at));
         } else if gap > 0 {
@@ -270,7 +292,28 @@ fn export(path: &Path, output: &Path, raw: bool) -> anyhow::Result<()> {
     let mut out = AtomicFile::create(output)?;
     out.write_all(cue.as_bytes()).with_context(|| format!("cannot write {}", output.display()))?;
     bin.commit()?;
+    if let Some(f) = cdt {
+        f.commit()?;
+    }
     out.commit()
+}
+
+/// The CD-Text the disc's lead-in carries (READ TOC format 5), when it has any that decodes.
+fn read_cd_text(sim: &mut SimRecorder) -> Option<(Vec<Pack>, CdText)> {
+    let req = ReadToc::new(TocFormat::CdText, u16::MAX);
+    let reply: CdTextPacks = ops::query(sim, &req).ok()?;
+    let bytes: Vec<u8> = reply.packs.iter().flat_map(|p| p.0).collect();
+    let text = CdText::decode(&bytes).ok()?;
+    Some((reply.packs, text))
+}
+
+/// TITLE and PERFORMER lines, indented by `indent`.
+fn text_lines(cue: &mut String, indent: &str, fields: &TextFields) {
+    for (key, value) in [("TITLE", &fields.title), ("PERFORMER", &fields.performer)] {
+        if let Some(v) = value {
+            let _ = writeln!(cue, "{indent}{key} \"{}\"", v.replace('"', "'"));
+        }
+    }
 }
 
 fn msf_text(frames: u32) -> String {

@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use common::{sink, Bench};
 use imapi_joliet::Image;
-use imapi_master::{DiscMaster, Format, ImapiCode, ProgressEvents, RecordOptions};
+use imapi_master::{AudioTrackInfo, DiscMaster, Format, ImapiCode, ProgressEvents, RecordOptions};
+use imapi_redbook::cdtext::TextFields;
 use imapi_transport::sim::{self, FaultSettings, Faults, Media, SimRecorder};
 use imapi_transport::BlockReader;
 
@@ -170,8 +171,14 @@ fn an_audio_disc() {
     let calls = Arc::new(Calls::default());
     m.progress_advise(calls.clone()).unwrap();
     let mut r = m.redbook().unwrap();
+    r.set_disc_text(TextFields { title: Some("Album".into()), ..TextFields::default() });
+    r.set_mcn(Some("0123456789012".parse().unwrap()));
     for k in 0..2u8 {
-        r.create_audio_track(0).unwrap();
+        let info = AudioTrackInfo {
+            isrc: Some(format!("USRC1760783{k}").parse().unwrap()),
+            text: TextFields { title: Some(format!("Song {k}")), ..TextFields::default() },
+        };
+        r.create_audio_track_with(0, &info).unwrap();
         let pcm: Vec<u8> = (0..2352 * (300 + k as usize)).map(|i| (i as u8) ^ k).collect();
         r.add_audio_track_blocks(&pcm).unwrap();
         r.close_audio_track().unwrap();
@@ -188,6 +195,13 @@ fn an_audio_disc() {
     let toc = imapi_transport::ops::track_toc(&mut sim).unwrap();
     assert_eq!((toc.first_track, toc.last_track), (1, 2));
     assert_eq!(toc.descriptors[1].start.0, 300 + 150, "track 2 after track 1 and a 2-second gap");
+    // The CD-Text written in the lead-in, as READ TOC format 5 returns it.
+    let req = imapi_mmc::ReadToc::new(imapi_mmc::TocFormat::CdText, 8192);
+    let packs: imapi_mmc::CdTextPacks = imapi_transport::ops::query(&mut sim, &req).unwrap();
+    let bytes: Vec<u8> = packs.packs.iter().flat_map(|p| p.0).collect();
+    let text = imapi_redbook::cdtext::CdText::decode(&bytes).unwrap();
+    assert_eq!(text.blocks[0].album.title.as_deref(), Some("Album"));
+    assert_eq!(text.blocks[0].tracks[1].title.as_deref(), Some("Song 1"));
 }
 
 /// Stages a small data disc, burns it with `faults` set, expects `code`; then checks the

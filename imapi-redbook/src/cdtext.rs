@@ -581,17 +581,18 @@ fn split_strings(stream: &[u8], double: bool) -> Vec<&[u8]> {
     out
 }
 
-/// Writes a `.cdt` file: a 4-byte header (length of what follows plus 2, big-endian; two
-/// reserved bytes), the packs, and a closing NUL byte, as READ TOC format 5 returns them.
+/// Writes a `.cdt` file: the packs one after another, 18 bytes each, with nothing before or
+/// after them. This is the form libcdio takes from a CUE's CDTEXTFILE (it refuses a file
+/// whose length is not a multiple of 18, so the 4-byte header and closing NUL of a READ TOC
+/// format 5 reply must go) and cdrecord's `textfile=` accepts; [`read_cdt`] reads both.
 pub fn write_cdt<W: Write>(packs: &[Pack], mut out: W) -> io::Result<()> {
-    let len = u16::try_from(packs.len() * PACK_LEN + 2)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "too many CD-Text packs"))?;
-    out.write_all(&len.to_be_bytes())?;
-    out.write_all(&[0, 0])?;
+    if packs.len() > 2048 {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "more than 2048 CD-Text packs"));
+    }
     for p in packs {
         out.write_all(&p.0)?;
     }
-    out.write_all(&[0])
+    Ok(())
 }
 
 /// The packs of a `.cdt` file, with or without its 4-byte header and closing NUL.
@@ -717,9 +718,16 @@ mod tests {
     fn cdt_file_round_trip() {
         let t = album_of("A", &["B", "C"]);
         let mut file = Vec::new();
-        write_cdt(&t.encode().unwrap(), &mut file).unwrap();
-        assert_eq!(usize::from(u16::from_be_bytes([file[0], file[1]])), file.len() - 3);
+        let packs = t.encode().unwrap();
+        write_cdt(&packs, &mut file).unwrap();
+        assert_eq!(file.len(), packs.len() * PACK_LEN, "packs alone, as libcdio reads them");
         assert_eq!(read_cdt(&file).unwrap(), t);
+        // The form READ TOC format 5 returns (header, packs, NUL) reads too.
+        let mut reply = ((file.len() + 2) as u16).to_be_bytes().to_vec();
+        reply.extend_from_slice(&[0, 0]);
+        reply.extend_from_slice(&file);
+        reply.push(0);
+        assert_eq!(read_cdt(&reply).unwrap(), t);
     }
 
     fn fields() -> impl Strategy<Value = TextFields> {

@@ -14,6 +14,7 @@ use imapi_mmc::{
 };
 use imapi_mmc::{DeviceType, SupportedVpdPages, UnitSerialNumber};
 use imapi_redbook::cuesheet::CueSheetEntry;
+use imapi_redbook::lead_in::{packs_of_lead_in, PW_LEN};
 use imapi_redbook::Lba;
 
 use serde::{Deserialize, Serialize};
@@ -120,6 +121,8 @@ pub struct SimRecorder {
     /// During test write: the disc as recorded, while `disc` is the drive's dry-run copy.
     recorded: Option<Disc>,
     serial: String,
+    /// The lead-in's subchannel units received so far in a Session-at-Once write.
+    lead_in_units: Vec<[u8; PW_LEN]>,
 }
 
 fn with_info(s: Sense, lba: i32) -> Sense {
@@ -231,6 +234,7 @@ impl SimRecorder {
             dead: false,
             recorded: None,
             serial,
+            lead_in_units: Vec::new(),
         }
     }
 
@@ -835,11 +839,19 @@ impl SimRecorder {
         // (number, kind, pregap start, start) per track, then the lead-out.
         let mut tracks: Vec<(u8, TrackKind, Option<i32>, Option<i32>)> = Vec::new();
         let mut lead_out = None;
+        let mut lead_in = None;
         let mut last = i32::MIN;
         for e in &sheet.entries {
             let CueSheetEntry::Time(t) = e else { continue };
             let at = t.at.to_lba().0;
             if t.track == 0 {
+                // The lead-in: with R–W data (CD-Text) the host writes it from its start.
+                if t.data_form.0 & 0x40 != 0 {
+                    if at != super::read::lead_in_start() {
+                        return Err(bad());
+                    }
+                    lead_in = Some(at);
+                }
                 continue;
             }
             if at < last {
@@ -897,7 +909,10 @@ impl SimRecorder {
             });
         }
         self.disc.tracks = recs;
-        self.disc.sao = Some(SaoState { pregaps, lead_out, next: -150 });
+        self.disc.sao =
+            Some(SaoState { pregaps, lead_out, next: lead_in.unwrap_or(-150), lead_in });
+        self.disc.cd_text.clear();
+        self.lead_in_units.clear();
         self.save()
     }
 
@@ -913,6 +928,9 @@ impl SimRecorder {
             Some(sao) => {
                 if lba != sao.next {
                     return Err(with_info(codes::INVALID_ADDRESS_FOR_WRITE, lba).into());
+                }
+                if sao.lead_in.is_some() && lba < -150 {
+                    return self.write_lead_in(lba, blocks, input);
                 }
                 let end = lba + blocks as i32;
                 if end > sao.lead_out {
@@ -1056,6 +1074,32 @@ impl SimRecorder {
         if self.throttle && self.write_kbps > 0 {
             let per_sec = 75.0 * f64::from(self.write_kbps) / f64::from(KBPS_1X);
             std::thread::sleep(Duration::from_secs_f64(f64::from(n) / per_sec));
+        }
+        Ok(input.len())
+    }
+
+    /// Lead-in blocks of a Session-at-Once write with CD-Text: 96-byte R–W units, up to LBA
+    /// −150. The pack list is taken from them once the lead-in is complete.
+    fn write_lead_in(&mut self, lba: i32, blocks: u32, input: &[u8]) -> Outcome {
+        let end = lba + blocks as i32;
+        if end > -150 {
+            return Err(codes::ILLEGAL_MODE_FOR_TRACK.into());
+        }
+        if input.len() != blocks as usize * PW_LEN {
+            return Err(codes::INVALID_FIELD_IN_CDB.into());
+        }
+        for unit in input.chunks_exact(PW_LEN) {
+            let mut u = [0u8; PW_LEN];
+            u.copy_from_slice(unit);
+            self.lead_in_units.push(u);
+        }
+        if let Some(sao) = self.disc.sao.as_mut() {
+            sao.next = end;
+        }
+        if end == -150 {
+            let packs = packs_of_lead_in(&self.lead_in_units);
+            self.disc.cd_text = packs.iter().map(|p| p.0.to_vec()).collect();
+            self.lead_in_units = Vec::new();
         }
         Ok(input.len())
     }

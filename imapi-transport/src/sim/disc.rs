@@ -155,6 +155,10 @@ pub struct SaoState {
     pub lead_out: i32,
     /// The next block to write.
     pub next: i32,
+    /// Where the lead-in's CD-Text starts, when the cue sheet's lead-in entry carries R–W
+    /// data: the writes begin there, in 96-byte subchannel units, up to LBA −150.
+    #[serde(default)]
+    pub lead_in: Option<i32>,
 }
 
 /// Frames from a first session's lead-out to the next session's first track.
@@ -181,6 +185,10 @@ pub struct Disc {
     pub finalized: bool,
     /// A Session-at-Once session in progress.
     pub sao: Option<SaoState>,
+    /// The CD-Text packs (18 bytes each) the lead-in carries, as READ TOC format 5 gives
+    /// them.
+    #[serde(default)]
+    pub cd_text: Vec<Vec<u8>>,
 }
 
 impl Disc {
@@ -194,6 +202,7 @@ impl Disc {
             sessions: Vec::new(),
             finalized: false,
             sao: None,
+            cd_text: Vec::new(),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use imapi_mmc::sense::codes;
 use imapi_mmc::{
-    Atip, FullToc, ReadCd, ReadToc, Reply, SectorType, SessionToc, TocFormat, TrackToc,
+    Atip, CdTextPacks, FullToc, ReadCd, ReadToc, Reply, SectorType, SessionToc, TocFormat, TrackToc,
 };
 use imapi_redbook::toc::C0Pointer;
 use imapi_redbook::{Lba, Msf};
@@ -16,6 +16,11 @@ const WRITING_POWER: u8 = 5;
 const REFERENCE_SPEED: u8 = 1;
 /// The ATIP's lead-in start, 97:26:65 (LBA −11 635).
 const LEAD_IN: [u8; 3] = [97, 26, 65];
+
+/// Where the lead-in starts (the ATIP's lead-in start), as an LBA.
+pub(super) fn lead_in_start() -> i32 {
+    Msf::new(LEAD_IN[0], LEAD_IN[1], LEAD_IN[2]).map_or(-11_635, |m| m.to_lba().0)
+}
 
 fn bytes<R: Reply>(r: &R) -> Result<Vec<u8>, Fail> {
     r.to_vec().map_err(|_| Fail::Sense(codes::INVALID_FIELD_IN_CDB))
@@ -56,6 +61,19 @@ impl SimRecorder {
                     last_session: toc.sessions.last().map_or(0, |s| s.number),
                     entries: toc.full_toc_with_c0(c0),
                 })
+            }
+            TocFormat::CdText => {
+                if self.disc.cd_text.is_empty() {
+                    return Err(none());
+                }
+                let packs = self
+                    .disc
+                    .cd_text
+                    .iter()
+                    .filter_map(|p| <[u8; 18]>::try_from(p.as_slice()).ok())
+                    .map(imapi_redbook::cdtext::Pack)
+                    .collect();
+                bytes(&CdTextPacks { packs })
             }
             TocFormat::Atip => {
                 let last = Lba(self.disc.media.max_lead_out()).to_msf().map_err(|_| none())?;
