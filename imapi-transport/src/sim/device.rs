@@ -1,7 +1,7 @@
 //! Command dispatch and the state changes of the simulated recorder.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use imapi_mmc::config::{feature_code, Feature, FeatureBody, Mastering, ProfileEntry, TrackAtOnce};
 use imapi_mmc::sense::codes;
@@ -123,6 +123,8 @@ pub struct SimRecorder {
     serial: String,
     /// The lead-in's subchannel units received so far in a Session-at-Once write.
     lead_in_units: Vec<[u8; PW_LEN]>,
+    /// Throttling's schedule: when it started and the blocks written since.
+    pace_from: Option<(Instant, u64)>,
 }
 
 fn with_info(s: Sense, lba: i32) -> Sense {
@@ -235,6 +237,7 @@ impl SimRecorder {
             recorded: None,
             serial,
             lead_in_units: Vec::new(),
+            pace_from: None,
         }
     }
 
@@ -1072,10 +1075,32 @@ impl SimRecorder {
             self.save()?;
         }
         if self.throttle && self.write_kbps > 0 {
-            let per_sec = 75.0 * f64::from(self.write_kbps) / f64::from(KBPS_1X);
-            std::thread::sleep(Duration::from_secs_f64(f64::from(n) / per_sec));
+            self.pace(n);
         }
         Ok(input.len())
+    }
+
+    /// Throttling: the drive takes blocks at its write speed on a schedule, so that time
+    /// spent between WRITEs (by the host or by this process) is not added to the time a write
+    /// takes. The schedule starts again after a pause of over a second (a drive's buffer would
+    /// have run empty).
+    fn pace(&mut self, blocks: u32) {
+        let per_sec = 75.0 * f64::from(self.write_kbps) / f64::from(KBPS_1X);
+        let now = Instant::now();
+        let (start, done) = match self.pace_from {
+            Some((start, done))
+                if now.duration_since(start).as_secs_f64() <= done as f64 / per_sec + 1.0 =>
+            {
+                (start, done)
+            }
+            _ => (now, 0),
+        };
+        let done = done + u64::from(blocks);
+        self.pace_from = Some((start, done));
+        let due = start + Duration::from_secs_f64(done as f64 / per_sec);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
     }
 
     /// Lead-in blocks of a Session-at-Once write with CD-Text: 96-byte R–W units, up to LBA

@@ -70,6 +70,10 @@ pub struct Store {
     _lock: File,
 }
 
+/// Tries of a refused lock before it is reported in use (10 ms apart).
+#[cfg(unix)]
+const LOCK_TRIES: u32 = 20;
+
 fn lock(file: &File, dir: &Path, access: Access) -> Result<(), SimError> {
     #[cfg(unix)]
     {
@@ -78,6 +82,15 @@ fn lock(file: &File, dir: &Path, access: Access) -> Result<(), SimError> {
             Access::Shared => FlockOperation::NonBlockingLockShared,
             Access::Exclusive => FlockOperation::NonBlockingLockExclusive,
         };
+        // A process forking a child passes the child a copy of its descriptors until the
+        // child's exec closes them: a lock held by such a copy goes within moments, so a
+        // refusal is tried again a few times before it counts.
+        for _ in 0..LOCK_TRIES {
+            if flock(file, op).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         flock(file, op).map_err(|_| SimError::InUse(dir.to_path_buf()))
     }
     #[cfg(not(unix))]
@@ -292,14 +305,27 @@ impl Store {
         (i64::from(lba) + 150).max(0) as u64 * SLOT
     }
 
-    /// Writes the blocks from `lba`, `len` bytes each.
+    /// Writes the blocks from `lba`, `len` bytes each, in one write: each block at the start of
+    /// its slot, the rest of a slot zero.
     pub fn write_blocks(&mut self, lba: i32, data: &[u8], len: usize) -> Result<(), SimError> {
         let path = self.dir.join("blocks.bin");
-        for (k, block) in data.chunks(len).enumerate() {
-            self.blocks.seek(SeekFrom::Start(Self::offset(lba + k as i32))).map_err(io(&path))?;
-            self.blocks.write_all(block).map_err(io(&path))?;
+        if data.is_empty() || len == 0 {
+            return Ok(());
         }
-        Ok(())
+        let slot = SLOT as usize;
+        let buf: std::borrow::Cow<'_, [u8]> = if len == slot {
+            std::borrow::Cow::Borrowed(data)
+        } else {
+            let blocks = data.len() / len;
+            let mut v = vec![0u8; blocks * slot];
+            for (k, block) in data.chunks(len).enumerate() {
+                v[k * slot..k * slot + block.len().min(slot)]
+                    .copy_from_slice(&block[..block.len().min(slot)]);
+            }
+            std::borrow::Cow::Owned(v)
+        };
+        self.blocks.seek(SeekFrom::Start(Self::offset(lba))).map_err(io(&path))?;
+        self.blocks.write_all(&buf).map_err(io(&path))
     }
 
     /// Reads one block's first `len` bytes (zeros where nothing was ever written).
