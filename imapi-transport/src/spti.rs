@@ -37,6 +37,11 @@ pub struct SptiDevice {
     path: PathBuf,
 }
 
+// SAFETY: a file handle belongs to the process, not to the thread that opened it: Windows
+// lets any thread issue DeviceIoControl on it. The device owns its handle alone (nothing else
+// holds a copy), and `&mut self` on `execute` keeps calls on it one at a time.
+unsafe impl Send for SptiDevice {}
+
 impl SptiDevice {
     /// Opens `path` (e.g. `\\.\CdRom0`) for reading and writing.
     pub fn open(path: &Path, access: Access) -> std::io::Result<SptiDevice> {
