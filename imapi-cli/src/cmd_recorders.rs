@@ -61,7 +61,8 @@ fn row(r: &DiscRecorder) -> Row {
         vendor: vendor.to_string(),
         product: product.to_string(),
         revision: revision.to_string(),
-        kind: type_name(r.identity().recorder_type),
+        // A drive that could not be asked (held by another process, not permitted).
+        kind: if r.identity().answered { type_name(r.identity().recorder_type) } else { "unknown" },
     }
 }
 

@@ -36,30 +36,48 @@ impl RecorderSources {
     /// The recorders there now, in a stable order: system drives by SCSI address, then the
     /// simulated ones as listed.
     pub fn paths(&self) -> Vec<RecorderPath> {
+        self.found().into_iter().map(|f| f.path).collect()
+    }
+
+    /// The recorders there now, with what the system says of each (system drives only).
+    pub fn found(&self) -> Vec<Found> {
         let mut out = Vec::new();
         if let Some((sysfs, dev)) = &self.system {
-            system_paths(sysfs, dev, &mut out);
+            system_drives(sysfs, dev, &mut out);
         }
         for dir in &self.simulated {
             if imapi_transport::sim::store::Store::state_path(dir).exists() {
-                out.push(RecorderPath::Simulated(dir.clone()));
+                out.push(Found { path: RecorderPath::Simulated(dir.clone()), names: None });
             }
         }
         out
     }
 }
 
+/// A recorder found, and its vendor, product and revision as the system knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Where it is.
+    pub path: RecorderPath,
+    /// Vendor, product, revision, from the system's list (system drives).
+    pub names: Option<(String, String, String)>,
+}
+
+fn from_info(r: imapi_transport::RecorderInfo) -> Found {
+    Found { path: RecorderPath::Device(r.path), names: Some((r.vendor, r.product, r.revision)) }
+}
+
 #[cfg(unix)]
-fn system_paths(sysfs: &std::path::Path, dev: &std::path::Path, out: &mut Vec<RecorderPath>) {
+fn system_drives(sysfs: &std::path::Path, dev: &std::path::Path, out: &mut Vec<Found>) {
     if let Ok(list) = imapi_transport::discover::recorders_in(sysfs, dev) {
-        out.extend(list.into_iter().map(|r| RecorderPath::Device(r.path)));
+        out.extend(list.into_iter().map(from_info));
     }
 }
 
 #[cfg(not(unix))]
-fn system_paths(_sysfs: &std::path::Path, _dev: &std::path::Path, out: &mut Vec<RecorderPath>) {
+fn system_drives(_sysfs: &std::path::Path, _dev: &std::path::Path, out: &mut Vec<Found>) {
     if let Ok(list) = imapi_transport::recorders() {
-        out.extend(list.into_iter().map(|r| RecorderPath::Device(r.path)));
+        out.extend(list.into_iter().map(from_info));
     }
 }
 

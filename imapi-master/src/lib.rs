@@ -71,7 +71,7 @@ mod staging;
 
 pub use burn::RecordOptions;
 pub use device::RecorderPath;
-pub use discovery::{PnpWatcher, RecorderSources};
+pub use discovery::{Found, PnpWatcher, RecorderSources};
 pub use error::{ImapiError, Result};
 pub use imapi_codes::ImapiCode;
 pub use joliet::{AddOptions, JolietDiscMaster};

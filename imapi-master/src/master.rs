@@ -15,7 +15,7 @@ use crate::error::{ImapiError, Result};
 use crate::joliet::{JolietDiscMaster, JolietState};
 use crate::media::{read_media, Media};
 use crate::progress::{Cookie, ProgressEvents, Sinks};
-use crate::recorder::DiscRecorder;
+use crate::recorder::{DiscRecorder, Identity};
 use crate::redbook::{RedbookDiscMaster, RedbookState};
 use crate::staging::Staging;
 
@@ -95,7 +95,8 @@ pub(crate) struct Active {
 ///
 /// The state machine of IMAPI v1: every call but `open` and `close` needs an open master
 /// (IMAPI_E_NOTOPENED); a second `open` is IMAPI_E_ALREADYOPEN; `close` clears everything and
-/// may be called any number of times. After `open` the active format is Joliet.
+/// may be called any number of times. After `open` the active format is Joliet, IMAPI's
+/// default, so a format is always active and IMAPI_E_NOACTIVEFORMAT does not arise.
 pub struct DiscMaster {
     pub(crate) opts: MasterOptions,
     opened: bool,
@@ -221,21 +222,31 @@ impl DiscMaster {
     }
 
     /// Every drive found, writers or not (beyond IMAPI: `imapi recorders` lists readers too).
+    /// A system drive that cannot be asked now (held by another process, or not permitted) is
+    /// listed with the names the system knows and [`Identity::answered`] false.
     pub fn all_recorders(&self) -> Vec<DiscRecorder> {
-        self.recorders_found()
-    }
-
-    fn recorders_found(&self) -> Vec<DiscRecorder> {
         self.opts
             .recorders
-            .paths()
+            .found()
             .into_iter()
-            .filter_map(|p| DiscRecorder::open_path(p).ok())
+            .filter_map(|f| match DiscRecorder::open_path(f.path.clone()) {
+                Ok(r) => Some(r),
+                Err(_) => f.names.map(|(vendor, product, revision)| {
+                    DiscRecorder::with_identity(
+                        f.path,
+                        Identity::unanswered(vendor, product, revision),
+                    )
+                }),
+            })
             .map(|mut r| {
                 r.set_sinks(self.sinks.clone());
                 r
             })
             .collect()
+    }
+
+    fn recorders_found(&self) -> Vec<DiscRecorder> {
+        self.all_recorders().into_iter().filter(|r| r.identity().answered).collect()
     }
 
     /// A recorder object for `path` (a device or `sim:PATH`), whether or not the sources

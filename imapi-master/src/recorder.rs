@@ -60,6 +60,26 @@ pub struct Identity {
     pub buffer_underrun_free: bool,
     /// Test writes (IMAPI's simulate).
     pub test_write: bool,
+    /// Whether the drive answered these questions itself; false when only the system's list
+    /// named it (the drive was held by another process, or not permitted).
+    pub answered: bool,
+}
+
+impl Identity {
+    /// What is known of a drive that could not be asked: its names from the system.
+    pub fn unanswered(vendor: String, product: String, revision: String) -> Identity {
+        Identity {
+            vendor,
+            product,
+            revision,
+            serial: None,
+            recorder_type: None,
+            max_write_speed: 0,
+            buffer_underrun_free: false,
+            test_write: false,
+            answered: false,
+        }
+    }
 }
 
 /// One CD recorder (IDiscRecorder). Made by [`crate::DiscMaster::enum_disc_recorders`] or
@@ -153,6 +173,7 @@ pub(crate) fn identify(t: &mut dyn Transport, device: &str) -> Result<Identity> 
         max_write_speed: i32::try_from(max_kbps / KBPS_1X).unwrap_or(0),
         buffer_underrun_free: buf,
         test_write: test,
+        answered: true,
     })
 }
 

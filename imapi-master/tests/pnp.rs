@@ -46,4 +46,15 @@ fn system_drives_from_sysfs() {
     let sources = RecorderSources { system: Some((sysfs, dev.clone())), simulated: Vec::new() };
     let paths = sources.paths();
     assert_eq!(paths, [imapi_master::RecorderPath::Device(dev.join("sr0"))]);
+    // The node cannot be opened here: the drive is still listed, by the system's names.
+    let mut opts = MasterOptions::new(work.path().join("stash"));
+    opts.recorders = sources;
+    opts.pnp_poll = None;
+    let mut m = DiscMaster::new(opts);
+    let all = m.all_recorders();
+    assert_eq!(all.len(), 1);
+    assert!(!all[0].identity().answered);
+    assert_eq!(all[0].display_names(), ("QEMU", "QEMU CD-ROM", "2.5+"));
+    m.open().unwrap();
+    assert!(m.enum_disc_recorders().unwrap().is_empty(), "not a recorder IMAPI can use");
 }

@@ -3,9 +3,10 @@
 //! writer, and panics only when an invariant breaks.
 
 use crate::cdrdao_toc::TocFile;
-use crate::cdtext::{read_cdt, CdText};
+use crate::cdtext::{read_cdt, CdText, Pack};
 use crate::cue::CueSheet;
 use crate::layout::Capacity;
+use crate::lead_in::{lead_in_units, packs_of_lead_in, PACKS_PER_BLOCK, PW_LEN};
 use crate::sector::parse_mode1;
 use crate::subchannel::QFrame;
 use crate::wav::WavReader;
@@ -50,6 +51,25 @@ pub fn cdtext(data: &[u8]) {
             let again = CdText::decode(&bytes);
             assert!(again.is_ok(), "{again:?}");
         }
+    }
+}
+
+/// CD-Text in the lead-in: the pack list of 96-byte subchannel units; written back as units
+/// (cycled), it reads as the same list.
+pub fn lead_in(data: &[u8]) {
+    let units: Vec<[u8; PW_LEN]> = data
+        .chunks_exact(PW_LEN)
+        .map(|c| {
+            let mut u = [0u8; PW_LEN];
+            u.copy_from_slice(c);
+            u
+        })
+        .collect();
+    let packs = packs_of_lead_in(&units);
+    assert!(packs.iter().all(Pack::crc_ok));
+    if !packs.is_empty() {
+        let again = lead_in_units(&packs, packs.len().div_ceil(PACKS_PER_BLOCK) + 1);
+        assert_eq!(packs_of_lead_in(&again), packs);
     }
 }
 

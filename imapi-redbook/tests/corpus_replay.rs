@@ -35,6 +35,11 @@ fn cdtext_corpus() {
 }
 
 #[test]
+fn lead_in_corpus() {
+    replay("redbook_lead_in", imapi_redbook::fuzzing::lead_in);
+}
+
+#[test]
 fn subchannel_corpus() {
     replay("redbook_subchannel", imapi_redbook::fuzzing::subchannel);
 }
