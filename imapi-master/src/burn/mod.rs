@@ -47,7 +47,7 @@ use imapi_stash::{Stash, TrackMode};
 use imapi_transport::{ops, Access, Data, Transport};
 
 use crate::error::{ImapiError, Result};
-use crate::master::{DiscMaster, Format, StagedDisc};
+use crate::master::{Active, DiscMaster, Format, StagedDisc};
 use crate::media::{read_media, Media};
 use crate::progress::{long, Sinks};
 use crate::recorder::{wait_ready, RecorderState};
@@ -97,10 +97,17 @@ impl DiscMaster {
         sinks.each(|s| s.notify_burn_complete(status));
         if result.is_ok() && !opts.simulate {
             // "For security", as IMAPI: the stash is emptied after a successful burn. The
-            // disc changed, so multisession mode must be found again from it.
+            // disc changed, so the recorder is made active again: that reads the disc anew
+            // (multisession mode for the next session); with no disc left (ejected) it stays
+            // active with no medium known.
             self.clear_staged()?;
             self.drop_session_base();
-            self.active = None;
+            if let Some(a) = self.active.take() {
+                if self.set_active_disc_recorder(&a.recorder).is_err() {
+                    self.active = Some(Active { recorder: a.recorder, media: Media::default() });
+                    self.refresh_capacity();
+                }
+            }
         }
         result
     }
