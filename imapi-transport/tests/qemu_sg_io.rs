@@ -292,52 +292,46 @@ fn libc_ebusy() -> i32 {
     16
 }
 
-#[test]
-fn qemu_scsi_cd_over_sg_io() {
+/// The host pieces a guest needs.
+struct Tools {
+    qemu: PathBuf,
+    vmlinuz: PathBuf,
+    moddir: PathBuf,
+    busybox: PathBuf,
+}
+
+/// The host pieces, or `None` (after [`missing`]) when one is not there.
+fn tools() -> Option<Tools> {
     let Some(qemu) = which("qemu-system-x86_64") else {
-        return missing("qemu-system-x86_64 (qemu-system-x86)");
+        missing("qemu-system-x86_64 (qemu-system-x86)");
+        return None;
     };
     let Some((vmlinuz, moddir)) = kernel() else {
-        return missing("a /boot/vmlinuz-* kernel (linux-image-amd64)");
+        missing("a /boot/vmlinuz-* kernel (linux-image-amd64)");
+        return None;
     };
     let Some(busybox) = static_busybox() else {
-        return missing("a static busybox (busybox-static)");
+        missing("a static busybox (busybox-static)");
+        return None;
     };
-    let started = Instant::now();
+    Some(Tools { qemu, vmlinuz, moddir, busybox })
+}
 
-    // The medium: an ISO of a known tree, and the host's view of it.
-    let work = tempfile::tempdir().unwrap();
-    let src = work.path().join("src");
-    source_tree(&src);
-    let mut tree = Tree::new();
-    let root = tree.root();
-    tree.add_host(root, &src, &HostOptions::default()).unwrap();
-    let plan = tree.plan(&PlanOptions::default()).unwrap();
-    let iso = work.path().join("medium.iso");
-    plan.write_to_path(&iso, Default::default()).unwrap();
-    let image = std::fs::read(&iso).unwrap();
-    let mut joliet_expected = BTreeMap::new();
-    let mut iso_expected = BTreeMap::new();
-    let mut stack = vec![root];
-    while let Some(id) = stack.pop() {
-        for &c in tree.children(id) {
-            let (kind, size, crc) = if tree.is_dir(c) {
-                stack.push(c);
-                ('d', 0, "0".to_string())
-            } else {
-                let host = src.join(tree.path(c).trim_start_matches('/'));
-                let data = std::fs::read(host).unwrap();
-                ('f', data.len() as u64, format!("{:08x}", crc32c::crc32c(&data)))
-            };
-            joliet_expected.insert(tree.path(c), (kind, size, crc.clone()));
-            iso_expected.insert(plan.iso_path(c), (kind, size, crc));
-        }
-    }
+/// One guest at a time: two TCG guests on a small machine would each run past the deadline.
+static ONE_GUEST: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-    // The initramfs.
-    let (guest, cli) = build_guest();
+/// The initramfs in `dir`: busybox, `init`, the two static binaries, the modules in load
+/// order, and `extra` files at the root.
+fn initramfs(
+    tools: &Tools,
+    dir: &Path,
+    init: &str,
+    guest: &Path,
+    cli: &Path,
+    extra: &[(&str, &[u8])],
+) -> PathBuf {
     let modules = module_order(
-        &moddir,
+        &tools.moddir,
         &[
             "scsi_mod",
             "cdrom",
@@ -355,11 +349,15 @@ fn qemu_scsi_cd_over_sg_io() {
         cpio.dir(d);
     }
     cpio.entry("dev/console", 0o020600, (5, 1), &[]);
-    cpio.file("bin/busybox", 0o755, &std::fs::read(&busybox).unwrap());
-    cpio.file("bin/sh", 0o755, &std::fs::read(&busybox).unwrap());
-    cpio.file("init", 0o755, INIT.as_bytes());
-    cpio.file("imapi-drivecheck", 0o755, &std::fs::read(&guest).unwrap());
-    cpio.file("imapi", 0o755, &std::fs::read(&cli).unwrap());
+    let busybox = std::fs::read(&tools.busybox).unwrap();
+    cpio.file("bin/busybox", 0o755, &busybox);
+    cpio.file("bin/sh", 0o755, &busybox);
+    cpio.file("init", 0o755, init.as_bytes());
+    cpio.file("imapi-drivecheck", 0o755, &std::fs::read(guest).unwrap());
+    cpio.file("imapi", 0o755, &std::fs::read(cli).unwrap());
+    for (name, bytes) in extra {
+        cpio.file(name, 0o644, bytes);
+    }
     let mut order = String::new();
     for m in &modules {
         let name = m.file_name().unwrap().to_string_lossy();
@@ -369,12 +367,26 @@ fn qemu_scsi_cd_over_sg_io() {
         order.push('\n');
     }
     cpio.file("modules.order", 0o644, order.as_bytes());
-    let initrd = work.path().join("initrd.cpio");
+    let initrd = dir.join("initrd.cpio");
     std::fs::write(&initrd, cpio.finish()).unwrap();
+    initrd
+}
 
-    // Boot, and read the serial console until power-off.
+/// What a guest printed.
+struct Booted {
+    /// The console lines from `IMAPI ` on.
+    lines: Vec<String>,
+    /// The whole console, for messages.
+    console: String,
+    /// How long QEMU ran.
+    ran: Duration,
+}
+
+/// Boots the guest with `medium` in a scsi-cd and reads the serial console until power-off;
+/// asserts that the init script got to its end (`IMAPI done`).
+fn boot(tools: &Tools, initrd: &Path, medium: &Path) -> Booted {
     let boot = Instant::now();
-    let mut child = Command::new(qemu)
+    let mut child = Command::new(&tools.qemu)
         .args([
             "-accel",
             "tcg",
@@ -387,13 +399,13 @@ fn qemu_scsi_cd_over_sg_io() {
             "-nodefaults",
         ])
         .args(["-serial", "stdio", "-kernel"])
-        .arg(&vmlinuz)
+        .arg(&tools.vmlinuz)
         .arg("-initrd")
-        .arg(&initrd)
+        .arg(initrd)
         .args(["-append", "console=ttyS0 panic=-1 loglevel=3 rdinit=/init"])
         .args(["-device", "virtio-scsi-pci,id=scsi0"])
         .arg("-drive")
-        .arg(format!("file={},if=none,media=cdrom,id=cd,format=raw,readonly=on", iso.display()))
+        .arg(format!("file={},if=none,media=cdrom,id=cd,format=raw,readonly=on", medium.display()))
         .args(["-device", "scsi-cd,drive=cd,bus=scsi0.0"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -430,11 +442,54 @@ fn qemu_scsi_cd_over_sg_io() {
         .filter_map(|l| l.find("IMAPI ").map(|at| l[at..].trim_end().to_string()))
         .collect();
     let _ = std::io::stderr().write_all(format!("{}\n", lines.join("\n")).as_bytes());
-    eprintln!("qemu ran {ran:?}, test {:?} in all", started.elapsed());
+    eprintln!("qemu ran {ran:?}");
     assert!(
         lines.iter().any(|l| l == "IMAPI done"),
         "the guest did not finish within {deadline:?}:\n{console}\n{err}"
     );
+    Booted { lines, console, ran }
+}
+
+#[test]
+fn qemu_scsi_cd_over_sg_io() {
+    let Some(tools) = tools() else { return };
+    let _one_guest = ONE_GUEST.lock().unwrap_or_else(|p| p.into_inner());
+    let started = Instant::now();
+
+    // The medium: an ISO of a known tree, and the host's view of it.
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    source_tree(&src);
+    let mut tree = Tree::new();
+    let root = tree.root();
+    tree.add_host(root, &src, &HostOptions::default()).unwrap();
+    let plan = tree.plan(&PlanOptions::default()).unwrap();
+    let iso = work.path().join("medium.iso");
+    plan.write_to_path(&iso, Default::default()).unwrap();
+    let image = std::fs::read(&iso).unwrap();
+    let mut joliet_expected = BTreeMap::new();
+    let mut iso_expected = BTreeMap::new();
+    let mut stack = vec![root];
+    while let Some(id) = stack.pop() {
+        for &c in tree.children(id) {
+            let (kind, size, crc) = if tree.is_dir(c) {
+                stack.push(c);
+                ('d', 0, "0".to_string())
+            } else {
+                let host = src.join(tree.path(c).trim_start_matches('/'));
+                let data = std::fs::read(host).unwrap();
+                ('f', data.len() as u64, format!("{:08x}", crc32c::crc32c(&data)))
+            };
+            joliet_expected.insert(tree.path(c), (kind, size, crc.clone()));
+            iso_expected.insert(plan.iso_path(c), (kind, size, crc));
+        }
+    }
+
+    // The initramfs, and a boot with the ISO as the medium.
+    let (guest, cli) = build_guest();
+    let initrd = initramfs(&tools, work.path(), INIT, &guest, &cli, &[]);
+    let Booted { lines, console, ran } = boot(&tools, &initrd, &iso);
+    eprintln!("test {:?} in all", started.elapsed());
     assert!(
         !lines.iter().any(|l| l.starts_with("IMAPI error") || l.contains("failed")),
         "{}",
@@ -529,5 +584,174 @@ fn qemu_scsi_cd_over_sg_io() {
         rows.iter().any(|r| r.starts_with("/dev/sr0|QEMU|QEMU CD-ROM|") && r.ends_with("|cd-rom")),
         "{rows:?}"
     );
+    assert!(ran < Duration::from_secs(120), "the guest took {ran:?}");
+}
+
+/// The init of the two-session guest: mounts the disc from the session at `/msc1` (isofs's
+/// `sbsector`) and as the kernel picks it (QEMU's drive reports one session, at 0), lists both.
+const INIT_SESSIONS: &str = r#"#!/bin/busybox sh
+/bin/busybox mkdir -p /proc /sys /dev /mnt/last /mnt/first
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+for m in $(/bin/busybox cat /modules.order); do
+  /bin/busybox insmod "/modules/$m" || echo "IMAPI insmod-failed $m"
+done
+echo
+i=0
+while [ ! -e /dev/sr0 ] && [ $i -lt 200 ]; do /bin/busybox sleep 0.05; i=$((i+1)); done
+msc=$(/bin/busybox cat /msc1)
+echo "IMAPI sbsector $msc"
+if /bin/busybox mount -t iso9660 -o ro,norock,utf8,sbsector=$msc /dev/sr0 /mnt/last; then
+  /imapi-drivecheck list last /mnt/last
+  /bin/busybox umount /mnt/last
+else
+  echo "IMAPI mount-failed last"
+fi
+if /bin/busybox mount -t iso9660 -o ro,norock,utf8 /dev/sr0 /mnt/first; then
+  /imapi-drivecheck list first /mnt/first
+  /bin/busybox umount /mnt/first
+else
+  echo "IMAPI mount-failed first"
+fi
+echo "IMAPI done"
+/bin/busybox poweroff -f
+"#;
+
+/// A host folder as `imapi-drivecheck list` shows a mounted tree: `/PATH` → (kind, size,
+/// CRC-32C).
+fn host_entries(root: &Path) -> BTreeMap<String, (char, u64, String)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, rel)) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let path = format!("{rel}/{}", e.file_name().to_string_lossy());
+            if e.file_type().unwrap().is_dir() {
+                out.insert(path.clone(), ('d', 0, "0".to_string()));
+                stack.push((e.path(), path));
+            } else {
+                let data = std::fs::read(e.path()).unwrap();
+                out.insert(
+                    path,
+                    ('f', data.len() as u64, format!("{:08x}", crc32c::crc32c(&data))),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Runs the host's `imapi` with its cache and data folders in `home`; asserts exit 0 and
+/// returns stdout.
+fn host_imapi(cli: &Path, home: &Path, args: &[&str]) -> String {
+    let out = Command::new(cli)
+        .args(args)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("IMAPI_RECORDER")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", cli.display()));
+    assert!(
+        out.status.success(),
+        "imapi {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The whole disc in the simulated recorder at `dir` as one file: block LBA at LBA × 2048,
+/// read with READ(10) through [`imapi_transport::BlockReader`]; zeros where a block cannot be
+/// read (the lead-out and lead-in between the sessions, the run-out blocks). The count of
+/// blocks read.
+fn flat_disc(dir: &Path, out: &Path) -> u64 {
+    use std::io::{Seek, SeekFrom};
+    let sim = imapi_transport::sim::SimRecorder::open(dir).unwrap();
+    let mut reader = imapi_transport::BlockReader::new(sim).unwrap();
+    let blocks = reader.len() / 2048;
+    let mut image = Vec::with_capacity(reader.len() as usize);
+    let mut block = [0u8; 2048];
+    let mut readable = 0;
+    for lba in 0..blocks {
+        reader.seek(SeekFrom::Start(lba * 2048)).unwrap();
+        match reader.read_exact(&mut block) {
+            Ok(()) => {
+                image.extend_from_slice(&block);
+                readable += 1;
+            }
+            Err(_) => image.extend_from_slice(&[0u8; 2048]),
+        }
+    }
+    std::fs::write(out, image).unwrap();
+    readable
+}
+
+#[test]
+fn qemu_isofs_mounts_the_last_of_two_sessions() {
+    let Some(tools) = tools() else { return };
+    let (guest, cli) = build_guest();
+    let _one_guest = ONE_GUEST.lock().unwrap_or_else(|p| p.into_inner());
+
+    // Two sessions burned by the `imapi` command (the static one runs on the host too).
+    let work = tempfile::tempdir().unwrap();
+    let home = work.path();
+    let one = home.join("one");
+    source_tree(&one);
+    let two = home.join("two");
+    std::fs::create_dir_all(two.join("later/deeper")).unwrap();
+    std::fs::write(two.join("later/deeper/added.txt"), b"from the second session\n").unwrap();
+    std::fs::write(two.join("Second Session.bin"), vec![7u8; 50_000]).unwrap();
+    let drive = home.join("drive");
+    let rec = format!("sim:{}", drive.display());
+    host_imapi(&cli, home, &["sim", "create", drive.to_str().unwrap(), "--media", "cd-r80"]);
+    for src in [&one, &two] {
+        host_imapi(&cli, home, &["burn", "-r", &rec, "--quiet", "--data", src.to_str().unwrap()]);
+    }
+    let media = host_imapi(&cli, home, &["media", "-r", &rec]);
+    let field = |key: &str| -> u64 {
+        let prefix = format!("{key}: ");
+        media
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("no {key} in\n{media}"))
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(field("sessions"), 2, "{media}");
+    let msc1 = field("start address");
+    assert!(msc1 > 11_000, "the second session follows a lead-out and a lead-in: {media}");
+
+    let flat = home.join("disc.img");
+    let readable = flat_disc(&drive, &flat);
+    let image = std::fs::read(&flat).unwrap();
+    let blocks = image.len() as u64 / 2048;
+    assert!(blocks > msc1 + 16, "{blocks} blocks, the last session at {msc1}");
+    assert!(readable < blocks - 11_000, "the gap between the sessions reads as zeros");
+    // A primary volume descriptor at 16 blocks into each session.
+    for start in [0, msc1] {
+        let at = (start as usize + 16) * 2048;
+        assert_eq!(&image[at..at + 6], b"\x01CD001", "session at {start}");
+    }
+
+    let msc = msc1.to_string();
+    let initrd = initramfs(&tools, home, INIT_SESSIONS, &guest, &cli, &[("msc1", msc.as_bytes())]);
+    let Booted { lines, console, ran } = boot(&tools, &initrd, &flat);
+    assert!(
+        !lines.iter().any(|l| l.starts_with("IMAPI error") || l.contains("failed")),
+        "{}",
+        lines.join("\n")
+    );
+    assert!(lines.iter().any(|l| *l == format!("IMAPI sbsector {msc}")), "{console}");
+
+    // From the last session: the files of both.
+    let mut both = host_entries(&one);
+    both.extend(host_entries(&two));
+    assert_eq!(parse_listing(&lines, "last"), both);
+    // As the kernel picks the session itself: QEMU's drive reports one session, at 0, so
+    // isofs reads the first one only.
+    assert_eq!(parse_listing(&lines, "first"), host_entries(&one));
     assert!(ran < Duration::from_secs(120), "the guest took {ran:?}");
 }

@@ -127,12 +127,18 @@ fn fields(line: &str, n: usize) -> Option<(Vec<&str>, &str)> {
 
 /// `isoinfo [-J] -l`: every entry in recorded order (`.` and `..` left out).
 pub fn isoinfo_rows(img: &Path, names: Names) -> Vec<Row> {
+    isoinfo_rows_with(img, names, &[])
+}
+
+/// `isoinfo [-J] -l EXTRA...`: as [`isoinfo_rows`], with more options (`-T SECTOR` to read the
+/// session starting at SECTOR of a whole-disc image).
+pub fn isoinfo_rows_with(img: &Path, names: Names, extra: &[&str]) -> Vec<Row> {
     let mut cmd = command("isoinfo");
     cmd.arg("-i").arg(img);
     if names == Names::Joliet {
         cmd.arg("-J");
     }
-    cmd.arg("-l");
+    cmd.arg("-l").args(extra);
     let out = run_ok(&mut cmd);
     let text = latin1(&out.stdout);
     let mut rows = Vec::new();
@@ -268,7 +274,24 @@ fn xorriso_base(img: &Path, names: Names) -> Command {
 /// `xorriso -indev IMG -find / -exec lsdl` and, with `extract_to`, `-osirrox on -extract / DIR`
 /// in the same run: the listing, and the hashes of the extracted files.
 pub fn xorriso(img: &Path, names: Names, extract_to: Option<&Path>) -> (Listing, Option<Hashes>) {
-    let mut cmd = xorriso_base(img, names);
+    xorriso_run(xorriso_base(img, names), extract_to)
+}
+
+/// As [`xorriso`] on the Joliet tree, but loading the session whose volume descriptors start
+/// at `sbsector` (`-load sbsector N`): the last session of a whole-disc image.
+pub fn xorriso_session(
+    img: &Path,
+    sbsector: u32,
+    extract_to: Option<&Path>,
+) -> (Listing, Option<Hashes>) {
+    let mut cmd = command("xorriso");
+    cmd.args(["-return_with", "SORRY", "32"]);
+    cmd.args(["-load", "sbsector"]).arg(sbsector.to_string());
+    cmd.arg("-indev").arg(img);
+    xorriso_run(cmd, extract_to)
+}
+
+fn xorriso_run(mut cmd: Command, extract_to: Option<&Path>) -> (Listing, Option<Hashes>) {
     cmd.args(["-find", "/", "-exec", "lsdl", "--"]);
     if let Some(dir) = extract_to {
         cmd.args(["-osirrox", "on", "-extract", "/"]).arg(dir);
