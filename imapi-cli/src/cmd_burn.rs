@@ -30,7 +30,9 @@ use crate::recorder_arg::{self, imapi_error};
 `--data` records one Track-at-Once session; on a disc that already holds an ISO 9660 session \
 the new one carries the earlier files too (multisession), unless --close finalizes the disc. \
 `--audio` records a Red Book disc Session-at-Once (the disc must be blank). What was written \
-is read back and compared unless --no-verify. Ctrl-C cancels cleanly (IMAPI_E_USERABORT).
+is read back and compared unless --no-verify. Ctrl-C cancels cleanly (IMAPI_E_USERABORT). A \
+failed burn leaves the staged disc in the stash: `--resume` burns it again (on a fresh disc, \
+or on the same disc for a later session).
 
 With no -r, the recorder is IMAPI_RECORDER, else the default simulated recorder, \
 $XDG_DATA_HOME/imapi/sim-recorder (~/.local/share/imapi/sim-recorder). The stash is \
@@ -84,8 +86,17 @@ pub struct Args {
     /// No progress bar.
     #[arg(short, long)]
     quiet: bool,
+    /// Burn the staged disc a failed burn left in the stash, as it is.
+    #[arg(long, conflicts_with_all = ["data", "audio"])]
+    resume: bool,
     /// Data: `HOSTPATH` (a folder adds its contents at the root) or `IMAGEPATH=HOSTPATH`.
-    #[arg(long, value_name = "SOURCE", num_args = 1.., conflicts_with = "audio", required_unless_present = "audio")]
+    #[arg(
+        long,
+        value_name = "SOURCE",
+        num_args = 1..,
+        conflicts_with = "audio",
+        required_unless_present_any = ["audio", "resume"]
+    )]
     data: Vec<String>,
     /// Audio: `FILE.wav`, optionally with `:isrc=...`, `:title=...`, `:performer=...`.
     #[arg(long, value_name = "TRACK", num_args = 1..)]
@@ -141,13 +152,29 @@ fn blocks_bar(quiet: bool) -> ProgressBar {
 /// Runs `imapi burn`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let path = recorder_arg::resolve(args.recorder.as_deref())?;
-    let mut opts = MasterOptions::new(MasterOptions::default_stash_dir());
+    let stash_dir = MasterOptions::default_stash_dir();
+    let format = if args.resume {
+        let stash = imapi_stash::Stash::open_in(&stash_dir).map_err(|e| {
+            coded(
+                ImapiCode::InvalidImage,
+                format!("{}: no staged disc to resume: {e}", stash_dir.display()),
+            )
+        })?;
+        match stash.disc_kind() {
+            imapi_stash::DiscKind::Audio => Format::Redbook,
+            _ => Format::Joliet,
+        }
+    } else if args.audio.is_empty() {
+        Format::Joliet
+    } else {
+        Format::Redbook
+    };
+    let mut opts = MasterOptions::new(stash_dir.clone());
     opts.recorders = RecorderSources { system: None, simulated: Vec::new() };
     opts.pnp_poll = None;
     opts.date = fixed_date(args.date.as_deref())?;
     let mut m = DiscMaster::new(opts);
     m.open().map_err(imapi_error)?;
-    let format = if args.audio.is_empty() { Format::Joliet } else { Format::Redbook };
     m.set_active_disc_master_format(format).map_err(imapi_error)?;
 
     let cancel = Arc::new(AtomicBool::new(false));
@@ -171,6 +198,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     m.set_active_disc_recorder(&rec).map_err(imapi_error)?;
 
     match format {
+        _ if args.resume => {
+            m.adopt_stash().map_err(imapi_error)?;
+        }
         Format::Joliet => stage_data(&mut m, &args)?,
         Format::Redbook => stage_audio(&mut m, &args)?,
     }
@@ -182,7 +212,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let result = m.record_disc_with(&record);
     bar.finish_and_clear();
-    result.map_err(imapi_error)?;
+    if let Err(e) = result {
+        // Nothing lost: the sealed stash stays for `--resume`.
+        m.close_keeping_stash();
+        let kept = stash_dir.join(imapi_stash::STASH_FILE_NAME);
+        if kept.is_file() {
+            let hint = format!(
+                "{} (the staged disc stays in {}: `imapi burn --resume` burns it again)",
+                e.message(),
+                kept.display()
+            );
+            return Err(coded(e.code(), hint));
+        }
+        return Err(imapi_error(e));
+    }
     m.close();
     Ok(())
 }

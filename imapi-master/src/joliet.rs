@@ -162,6 +162,35 @@ impl JolietState {
         Ok(())
     }
 
+    /// The session base of an adopted stash: where it was staged to start, checked against
+    /// the disc in the drive.
+    pub(crate) fn adopt_base(
+        &mut self,
+        session_start: Option<i32>,
+        first_track: u8,
+        media: &Media,
+    ) -> Result<()> {
+        self.drop_base();
+        let Some(start) = session_start else { return Ok(()) };
+        let first_block = u32::try_from(start).unwrap_or(u32::MAX);
+        if !media.is_appendable() || media.info.next_writable != first_block {
+            return Err(ImapiError::new(
+                ImapiCode::WrongDisc,
+                format!(
+                    "the stash holds a session for block {start}; the disc's next writable block is {}",
+                    media.info.next_writable
+                ),
+            ));
+        }
+        self.base = Some(SessionBase {
+            first_block,
+            first_track,
+            imported: 0,
+            fingerprint: media.fingerprint(),
+        });
+        Ok(())
+    }
+
     pub(crate) fn base_first_block(&self) -> Option<u32> {
         self.base.as_ref().map(|b| b.first_block)
     }
@@ -601,7 +630,7 @@ pub(crate) fn seal(m: &mut DiscMaster) -> Result<StagedDisc> {
     })();
     match result {
         Ok(path) => {
-            m.staging.set_sealed(Sealed { path: path.clone(), checkpoint });
+            m.staging.set_sealed(Sealed { path: path.clone(), checkpoint: Some(checkpoint) });
             Ok(StagedDisc { stash: path, blocks: session_blocks, format: Format::Joliet })
         }
         Err(e) => {

@@ -178,6 +178,55 @@ impl DiscMaster {
         self.opened = false;
     }
 
+    /// Close, but a stash sealed for a burn stays in its folder (a burn that failed can be
+    /// tried again by a later run with [`DiscMaster::adopt_stash`]); the rest is as
+    /// [`DiscMaster::close`].
+    pub fn close_keeping_stash(&mut self) {
+        self.staging.release_keeping_sealed();
+        self.close();
+    }
+
+    /// Takes the finished stash an earlier run left in the stash folder (sealed, not burned)
+    /// as the staged image, to burn it with [`DiscMaster::record_disc`]. Needs the active
+    /// recorder: a data session for a later session of a disc must meet that disc at its next
+    /// writable address (IMAPI_E_WRONGDISC otherwise); an image of another format than the
+    /// active one is IMAPI_E_WRONGFORMAT; no finished stash is IMAPI_E_INVALIDIMAGE. Staging
+    /// more afterwards starts a new image.
+    pub fn adopt_stash(&mut self) -> Result<StagedDisc> {
+        self.require_open()?;
+        let media = self.active_media()?.clone();
+        let path = self.staging.dir().join(imapi_stash::STASH_FILE_NAME);
+        let stash = imapi_stash::Stash::open(&path).map_err(|e| {
+            ImapiError::new(
+                ImapiCode::InvalidImage,
+                format!("{}: no stash to burn", path.display()),
+            )
+            .with_source(e)
+        })?;
+        let kind = stash.disc_kind();
+        if kind != self.format.disc_kind() {
+            return Err(ImapiError::new(
+                ImapiCode::WrongFormat,
+                format!(
+                    "{}: a {kind} stash, the active format is {:?}",
+                    path.display(),
+                    self.format
+                ),
+            ));
+        }
+        let blocks = stash.total_blocks();
+        let info = stash.disc_info().clone();
+        drop(stash);
+        // What was staged here goes (not through the stash, which would remove the file).
+        self.joliet.clear_content();
+        self.redbook.clear();
+        if self.format == Format::Joliet {
+            self.joliet.adopt_base(info.session_start, info.first_track, &media)?;
+        }
+        let path = self.staging.adopt(kind)?;
+        Ok(StagedDisc { stash: path, blocks, format: self.format })
+    }
+
     /// Whether the master is open.
     pub fn is_open(&self) -> bool {
         self.opened

@@ -273,7 +273,7 @@ pub(crate) fn seal(m: &mut DiscMaster) -> Result<StagedDisc> {
     let result = writer.set_disc_info(info).and_then(|()| writer.finish());
     match result {
         Ok(path) => {
-            m.staging.set_sealed(Sealed { path: path.clone(), checkpoint });
+            m.staging.set_sealed(Sealed { path: path.clone(), checkpoint: Some(checkpoint) });
             Ok(StagedDisc { stash: path, blocks, format: Format::Redbook })
         }
         Err(e) => {

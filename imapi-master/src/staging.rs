@@ -7,11 +7,12 @@ use imapi_stash::{Checkpoint, DiscKind, StashOptions, StashWriter};
 
 use crate::error::Result;
 
-/// A stash sealed for a burn: finished and valid, with the point to reopen it from.
+/// A stash sealed for a burn: finished and valid, with the point to reopen it from (none for
+/// a stash adopted from an earlier run: it is burned as it is, and staging anew replaces it).
 #[derive(Debug)]
 pub(crate) struct Sealed {
     pub(crate) path: PathBuf,
-    pub(crate) checkpoint: Checkpoint,
+    pub(crate) checkpoint: Option<Checkpoint>,
 }
 
 /// The stash folder and its writer.
@@ -27,6 +28,11 @@ impl Staging {
         Staging { dir, writer: None, sealed: None }
     }
 
+    /// The stash folder.
+    pub(crate) fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     /// The writer for a disc of `kind`, created (taking the folder's lock:
     /// IMAPI_E_STASHINUSE when another process holds it) or reopened after a seal.
     pub(crate) fn writer(&mut self, kind: DiscKind) -> Result<&mut StashWriter> {
@@ -34,10 +40,8 @@ impl Staging {
             self.drop_writer();
         }
         if let Some(sealed) = self.sealed.take() {
-            if let Some(w) = self.writer.as_mut() {
-                if let Err(e) = w.reopen(sealed.checkpoint) {
-                    return Err(e.into());
-                }
+            if let (Some(w), Some(cp)) = (self.writer.as_mut(), sealed.checkpoint) {
+                w.reopen(cp)?;
             }
         }
         if self.writer.is_none() {
@@ -72,6 +76,26 @@ impl Staging {
             w.clear()?;
         }
         Ok(())
+    }
+
+    /// Takes the folder's lock and the finished stash in it, as sealed, to burn it again.
+    pub(crate) fn adopt(&mut self, kind: DiscKind) -> Result<PathBuf> {
+        self.writer(kind)?;
+        let path = self.dir.join(imapi_stash::STASH_FILE_NAME);
+        imapi_stash::Stash::open(&path)?.verify()?;
+        self.sealed = Some(Sealed { path: path.clone(), checkpoint: None });
+        Ok(path)
+    }
+
+    /// Gives the lock back, leaving a sealed stash in its folder for a later run (anything
+    /// staged but not sealed goes).
+    pub(crate) fn release_keeping_sealed(&mut self) {
+        if self.sealed.take().is_some() {
+            // A finished writer leaves its stash when dropped.
+            self.writer = None;
+        } else {
+            self.drop_writer();
+        }
     }
 
     /// Empties the stash and gives its lock back.

@@ -84,7 +84,10 @@ fn a_data_disc_in_two_sessions_then_closed() {
         log,
         ["preparing", &format!("blocks {blocks}/{blocks}"), "closing", "complete None"]
     );
-    assert_eq!(m.staged_tree().len(), 1, "the stash is cleared after a burn");
+    assert!(
+        !b.stash_dir().join(imapi_stash::STASH_FILE_NAME).exists(),
+        "the stash is cleared after a burn"
+    );
     assert_eq!(read_disc(&b.drive, 0).len(), 2);
 
     // The recorder stays active, its disc read anew: multisession mode for the next session.
@@ -308,4 +311,48 @@ fn disc_full_and_wrong_disc() {
     let e = m.record_disc(false, false).unwrap_err();
     assert_eq!(e.code(), ImapiCode::WrongDisc, "{e}");
     assert!(m.seal().is_ok(), "the stash stays");
+}
+
+#[test]
+fn a_failed_burn_is_tried_again_by_a_later_master() {
+    let b = Bench::new(Media::CdR80);
+    let mut m = b.master();
+    stage(&mut m, &[("kept.bin", &vec![4u8; 2048 * 300])]);
+    sim::set_faults(
+        &b.drive,
+        &FaultSettings {
+            faults: Faults { write_error_at: Some(50), ..Faults::default() },
+            throttle: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(m.record_disc(false, false).unwrap_err().code(), ImapiCode::CannotWriteToMedia);
+    m.close_keeping_stash();
+    let stash = b.stash_dir().join(imapi_stash::STASH_FILE_NAME);
+    imapi_stash::Stash::open(&stash).unwrap().verify().unwrap();
+
+    // A later run: a fresh disc, the stash left behind, burned as it is.
+    SimRecorder::insert(&b.drive, Media::CdR80).unwrap();
+    let mut m = b.master();
+    assert_eq!(m.staged_tree().len(), 1, "nothing staged in this run");
+    let staged = m.adopt_stash().unwrap();
+    assert_eq!(staged.stash, stash);
+    m.record_disc_with(&verified()).unwrap();
+    assert_eq!(read_disc(&b.drive, 0)[0].1, vec![4u8; 2048 * 300]);
+    assert!(!stash.exists(), "burned, then cleared");
+    assert_eq!(m.adopt_stash().unwrap_err().code(), ImapiCode::InvalidImage, "nothing left");
+    m.close();
+
+    // An audio stash is refused while Joliet is active.
+    SimRecorder::insert(&b.drive, Media::CdR80).unwrap();
+    let mut m = b.master();
+    m.set_active_disc_master_format(Format::Redbook).unwrap();
+    let mut r = m.redbook().unwrap();
+    r.create_audio_track(0).unwrap();
+    r.add_audio_track_blocks(&vec![0u8; 2352 * 300]).unwrap();
+    r.close_audio_track().unwrap();
+    m.seal().unwrap();
+    m.close_keeping_stash();
+    let mut m = b.master();
+    assert_eq!(m.adopt_stash().unwrap_err().code(), ImapiCode::WrongFormat);
 }
