@@ -155,25 +155,22 @@ impl<'m> RedbookDiscMaster<'m> {
                 "an audio disc needs a blank disc in the active recorder",
             ));
         }
-        let stager = m.redbook.stager()?;
-        stager.create_track()?;
-        let mut pregap = 0;
-        if let Some(t) = stager.open_track_mut() {
-            pregap = t.pregap;
+        // The stash's track first (its checkpoint undoes it), then the stager's: a failure of
+        // either leaves both as they were.
+        let isrc = info.isrc.and_then(|i| imapi_stash::Isrc::from_bytes(isrc_bytes(&i)));
+        let closed = m.redbook.view().map_or(0, |s| s.layout().tracks().len());
+        let pregap = if closed == 0 { imapi_redbook::msf::LEAD_IN_GAP } else { m.redbook.gap };
+        let writer = m.staging.writer(DiscKind::Audio)?;
+        let checkpoint = writer.checkpoint();
+        writer.begin_track(TrackInfo { isrc, ..TrackInfo::audio(pregap) })?;
+        let created = m.redbook.stager().and_then(|s| Ok(s.create_track()?));
+        if let Err(e) = created {
+            writer.rollback(checkpoint)?;
+            return Err(e);
+        }
+        if let Some(t) = m.redbook.stager()?.open_track_mut() {
             t.isrc = info.isrc;
             t.text = info.text.clone();
-        }
-        let isrc = info.isrc.and_then(|i| imapi_stash::Isrc::from_bytes(isrc_bytes(&i)));
-        let writer = match m.staging.writer(DiscKind::Audio) {
-            Ok(w) => w,
-            Err(e) => {
-                m.redbook.clear();
-                return Err(e);
-            }
-        };
-        if let Err(e) = writer.begin_track(TrackInfo { isrc, ..TrackInfo::audio(pregap) }) {
-            m.redbook.clear();
-            return Err(e.into());
         }
         Ok(())
     }
