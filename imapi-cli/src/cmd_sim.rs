@@ -152,14 +152,9 @@ fn fault_text(s: &FaultSettings) -> String {
     )
 }
 
+/// A simulated recorder's error, with its code from the master's table.
 fn sim_error(path: &Path, e: SimError) -> anyhow::Error {
-    let code = match &e {
-        SimError::InUse(_) => ImapiCode::DeviceNotAccessible,
-        SimError::Exists(_) => ImapiCode::FileExists,
-        SimError::Missing(_) => ImapiCode::DeviceNotPresent,
-        _ => ImapiCode::Generic,
-    };
-    coded(code, format!("sim:{}: {e}", path.display()))
+    coded(imapi_master::code_for_sim_error(&e), format!("sim:{}: {e}", path.display()))
 }
 
 fn create(path: &Path, media: &str, speed: Option<u16>) -> anyhow::Result<()> {
@@ -181,13 +176,20 @@ struct TrackOut {
     end: i32,
 }
 
+/// A refused read of the disc, with its code from the master's sense table.
 fn query_error(path: &Path, e: QueryError) -> anyhow::Error {
-    use imapi_mmc::SenseClass;
-    match e.sense().map(|s| s.class()) {
-        Some(SenseClass::NoMedium) => {
-            coded(ImapiCode::MediumNotPresent, format!("sim:{}: no disc", path.display()))
+    use imapi_master::sense_map::{code_for_command_error, Operation};
+    match e {
+        QueryError::Command(c) => {
+            let code = code_for_command_error(Operation::Read, &c);
+            let what = if code == ImapiCode::MediumNotPresent {
+                "no disc".to_string()
+            } else {
+                c.to_string()
+            };
+            coded(code, format!("sim:{}: {what}", path.display()))
         }
-        _ => anyhow::Error::new(e).context(format!("sim:{}", path.display())),
+        other => anyhow::Error::new(other).context(format!("sim:{}", path.display())),
     }
 }
 

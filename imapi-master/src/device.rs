@@ -64,15 +64,22 @@ impl fmt::Display for RecorderPath {
     }
 }
 
-/// A simulated recorder's error as an IMAPI error.
-pub(crate) fn sim_error(path: &RecorderPath, e: SimError) -> ImapiError {
-    let code = match &e {
+/// The IMAPI code of a simulated recorder's folder failing: held by another process
+/// IMAPI_E_DEVICE_NOTACCESSIBLE, no disc folder IMAPI_E_DEVICE_NOTPRESENT, a folder that
+/// holds one already IMAPI_E_FILEEXISTS, I/O as [`code_for_io`].
+pub fn code_for_sim_error(e: &SimError) -> ImapiCode {
+    match e {
         SimError::InUse(_) => ImapiCode::DeviceNotAccessible,
         SimError::Missing(_) => ImapiCode::DeviceNotPresent,
+        SimError::Exists(_) => ImapiCode::FileExists,
         SimError::Io { source, .. } => code_for_io(source),
         _ => ImapiCode::Generic,
-    };
-    ImapiError::new(code, format!("{path}: {e}")).with_source(e)
+    }
+}
+
+/// A simulated recorder's error as an IMAPI error.
+pub(crate) fn sim_error(path: &RecorderPath, e: SimError) -> ImapiError {
+    ImapiError::new(code_for_sim_error(&e), format!("{path}: {e}")).with_source(e)
 }
 
 #[cfg(target_os = "linux")]

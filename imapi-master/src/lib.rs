@@ -70,7 +70,7 @@ pub mod sense_map;
 mod staging;
 
 pub use burn::RecordOptions;
-pub use device::RecorderPath;
+pub use device::{code_for_sim_error, RecorderPath};
 pub use discovery::{Found, PnpWatcher, RecorderSources};
 pub use error::{ImapiError, Result};
 pub use imapi_codes::ImapiCode;
