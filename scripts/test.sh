@@ -49,6 +49,12 @@ if ! rustup toolchain list | grep -q '^nightly'; then
   log "installing the nightly toolchain (cargo fuzz)"
   rustup toolchain install nightly --profile minimal
 fi
+# the declared MSRV (workspace rust-version) is built, not only declared
+msrv=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml)
+if ! rustup toolchain list | grep -q "^$msrv"; then
+  log "installing the Rust $msrv toolchain (MSRV check)"
+  rustup toolchain install "$msrv" --profile minimal
+fi
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
   log "installing cargo-fuzz"
   cargo install --locked cargo-fuzz
@@ -72,6 +78,11 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 log "cargo check for Windows (SPTI transport)"
 cargo check --target x86_64-pc-windows-gnu --workspace --quiet
+
+# Cargo.lock is resolved with resolver "3", which picks dependency versions that still build
+# on the declared rust-version.
+log "cargo check on the MSRV (Rust $msrv)"
+cargo "+$msrv" check --workspace --all-targets --quiet
 
 log "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
