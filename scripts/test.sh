@@ -91,11 +91,15 @@ log "cargo test"
 cargo test --workspace --all-targets
 cargo test --workspace --doc
 
+# Each target's seeds live in the crate that owns the parser (<crate>/tests/corpus/<target>),
+# where its replay test reads them, in the workspace and in the published package alike. New
+# inputs the fuzzer finds go to the first folder, a scratch one; the seeds are only read.
 log "fuzz smoke run"
 for target in $(cargo +nightly fuzz list --fuzz-dir fuzz); do
-  mkdir -p "fuzz/corpus/$target"
+  corpus=(imapi-*/tests/corpus/"$target")
+  [ -d "${corpus[0]}" ] || { echo "fuzz target $target has no imapi-*/tests/corpus/$target"; exit 1; }
   work=$(mktemp -d)
-  cargo +nightly fuzz run --fuzz-dir fuzz "$target" "$work" "fuzz/corpus/$target" -- \
+  cargo +nightly fuzz run --fuzz-dir fuzz "$target" "$work" "${corpus[0]}" -- \
     -max_total_time="${FUZZ_SECONDS:-15}" -rss_limit_mb=2048 >"$work.log" 2>&1 || {
       tail -n 40 "$work.log"; echo "fuzz target $target failed"; exit 1; }
   rm -rf "$work" "$work.log"
