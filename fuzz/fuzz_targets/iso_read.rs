@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "iso_read_calls.rs"]
+#[path = "../../imapi-joliet/tests/fuzz/iso_read_calls.rs"]
 mod calls;
 
 fuzz_target!(|data: &[u8]| calls::run(data));

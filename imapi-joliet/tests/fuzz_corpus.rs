@@ -1,15 +1,17 @@
 //! Replays every seed and finding of the `iso_read` fuzz target on stable Rust, through the
-//! calls the target makes: none may panic.
+//! calls the target makes: none may panic. The corpus lives in `tests/corpus/iso_read` (the
+//! fuzz smoke run in `scripts/test.sh` seeds cargo-fuzz from it), so the packaged crate
+//! replays it too.
 
 #[allow(dead_code)]
-#[path = "../../fuzz/fuzz_targets/iso_read_calls.rs"]
+#[path = "fuzz/iso_read_calls.rs"]
 mod calls;
 
 use std::path::PathBuf;
 
 #[test]
 fn iso_read_corpus_replays() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/iso_read");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/iso_read");
     let mut files: Vec<PathBuf> =
         std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();

@@ -65,7 +65,7 @@ fn xorriso_multi_extent_files() {
 /// Builds the image with xorriso through a pipe (about 14.9 GB pass through it, none is
 /// written to disk) and checks it; with `IMAPI_STORE_FIXTURE=1` it stores the fixture.
 #[test]
-#[ignore = "runs xorriso over 14.9 GB of sparse files (about a minute); run with --ignored"]
+#[ignore = "xorriso reads 14.9 GB of sparse files (about a minute): scripts/test.sh runs it with --ignored"]
 fn xorriso_live() {
     if !common::have("xorriso") {
         return;

@@ -1,9 +1,11 @@
 //! Replays every seed of the fuzz corpora through the fuzz targets' own bodies, on stable Rust.
+//! The corpora live in the crate (`tests/corpus/<target>`), so the packaged crate replays them
+//! too.
 
 use std::path::PathBuf;
 
 fn replay(target: &str, body: fn(&[u8])) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(target);
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.unwrap().path();
@@ -47,7 +49,7 @@ fn subchannel_corpus() {
 /// The seeds are real files: each one must parse, so the replay exercises the full path.
 #[test]
 fn seeds_are_valid_files() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     for (dir, check) in [
         (
             "redbook_cue",

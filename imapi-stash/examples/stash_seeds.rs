@@ -1,5 +1,5 @@
 //! Writes a few small valid stashes into a folder, as seeds for the `stash_open` fuzz target:
-//! `cargo run -p imapi-stash --example stash_seeds -- fuzz/corpus/stash_open`.
+//! `cargo run -p imapi-stash --example stash_seeds -- imapi-stash/tests/corpus/stash_open`.
 
 use imapi_stash::{
     CdTextPack, DiscInfo, DiscKind, Overflow, SessionClose, StashOptions, StashWriter, TrackInfo,

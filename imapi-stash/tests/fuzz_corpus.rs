@@ -1,5 +1,7 @@
 //! Replays every file of the `stash_open` fuzz corpus on stable Rust through the fuzz
 //! target's calls (`fuzz/fuzz_targets/stash_open.rs`), and checks that the seeds are valid.
+//! The corpus lives in the crate (`tests/corpus/stash_open`), so the packaged crate replays it
+//! too.
 
 use imapi_stash::fuzzing::{fix_checksums, open_read_verify, stash_open};
 use imapi_stash::Stash;
@@ -7,7 +9,7 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/stash_open")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/stash_open")
 }
 
 #[test]

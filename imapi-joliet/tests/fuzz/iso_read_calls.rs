@@ -1,5 +1,7 @@
-//! What the `iso_read` target does with each input; the corpus replay test on stable Rust
-//! (`imapi-joliet/tests/fuzz_corpus.rs`) includes this file and makes the same calls.
+//! What the `iso_read` target does with each input: the fuzz target
+//! (`fuzz/fuzz_targets/iso_read.rs`) and the corpus replay test on stable Rust
+//! (`tests/fuzz_corpus.rs`) both include this file, which lives here so that the packaged
+//! crate's test has it.
 
 use std::io::Read;
 
