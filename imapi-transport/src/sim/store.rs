@@ -8,6 +8,8 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use imapi_codes::atomic::{write_atomic, AtomicFile, Durability};
+
 use super::device::FaultSettings;
 use super::disc::Disc;
 use crate::access::Access;
@@ -100,44 +102,11 @@ fn lock(file: &File, dir: &Path, access: Access) -> Result<(), SimError> {
     }
 }
 
-/// A temporary name beside `path` that no other writer uses at the same time.
-fn temp_name(path: &Path) -> PathBuf {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()))
-}
-
-/// Replaces `path` with `bytes`: a temporary file beside it, written and synced, then renamed
-/// over it; a crash leaves the old file or the new one, never a mix.
+/// Replaces `path` with `bytes` atomically ([`imapi_codes::atomic`]), flushed to the disk
+/// before and after the rename: a crash leaves the old file or the new one, never a mix, and
+/// the state survives a power cut once a command has reported success.
 fn replace(path: &Path, bytes: &[u8]) -> Result<(), SimError> {
-    let tmp = temp_name(path);
-    let result = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io(path))?;
-    sync_dir(path);
-    Ok(())
-}
-
-/// Makes a rename in `path`'s folder durable where the platform can (best effort: the rename
-/// itself is already atomic).
-fn sync_dir(path: &Path) {
-    #[cfg(unix)]
-    if let Some(dir) = path.parent() {
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
+    write_atomic(path, bytes, Durability::Synced).map_err(io(path))
 }
 
 /// A new serial number: 12 hexadecimal digits from the process's random hash keys, the time
@@ -259,15 +228,12 @@ impl Store {
         let path = self.dir.join(SERIAL);
         if !path.exists() {
             // Publish a new one without replacing one another opener made meanwhile.
-            let tmp = temp_name(&path);
-            std::fs::write(&tmp, new_serial(&self.dir)).map_err(io(&tmp))?;
-            let linked = std::fs::hard_link(&tmp, &path);
-            let _ = std::fs::remove_file(&tmp);
-            match linked {
-                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
-                    return Err(io(&path)(e))
+            let mut file = AtomicFile::create(&path, Durability::Synced).map_err(io(&path))?;
+            file.write_all(new_serial(&self.dir).as_bytes()).map_err(io(&path))?;
+            if let Err(e) = file.commit_new() {
+                if e.kind() != std::io::ErrorKind::AlreadyExists {
+                    return Err(io(&path)(e));
                 }
-                _ => sync_dir(&path),
             }
         }
         let text = std::fs::read_to_string(&path).map_err(io(&path))?;
