@@ -2,7 +2,8 @@
 //! sync point), `blocks.bin` (one 2352-byte slot per block from LBA −150, sparse, written as
 //! the blocks come), `faults.json` (faults to inject, see [`FaultSettings`]), `serial` (the
 //! drive's serial number), `media-changed` (a new disc waits to be noticed) and `lock`
-//! (flock: one exclusive holder, or any number of shared ones).
+//! (an advisory lock through fs4, as the stash takes its own: one exclusive holder, or any
+//! number of shared ones).
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -73,32 +74,28 @@ pub struct Store {
 }
 
 /// Tries of a refused lock before it is reported in use (10 ms apart).
-#[cfg(unix)]
 const LOCK_TRIES: u32 = 20;
 
-fn lock(file: &File, dir: &Path, access: Access) -> Result<(), SimError> {
-    #[cfg(unix)]
-    {
-        use rustix::fs::{flock, FlockOperation};
-        let op = match access {
-            Access::Shared => FlockOperation::NonBlockingLockShared,
-            Access::Exclusive => FlockOperation::NonBlockingLockExclusive,
-        };
-        // A process forking a child passes the child a copy of its descriptors until the
-        // child's exec closes them: a lock held by such a copy goes within moments, so a
-        // refusal is tried again a few times before it counts.
-        for _ in 0..LOCK_TRIES {
-            if flock(file, op).is_ok() {
-                return Ok(());
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
+/// Takes `file`'s advisory lock (fs4: `flock` on Unix, `LockFileEx` on Windows) without
+/// waiting, shared or exclusive as `access` asks.
+fn lock(file: &File, lock_path: &Path, dir: &Path, access: Access) -> Result<(), SimError> {
+    use fs4::fs_std::FileExt;
+    let try_lock = || match access {
+        Access::Shared => FileExt::try_lock_shared(file),
+        Access::Exclusive => FileExt::try_lock_exclusive(file),
+    };
+    // A process forking a child passes the child a copy of its descriptors until the child's
+    // exec closes them: a lock held by such a copy goes within moments, so a refusal is tried
+    // again a few times before it counts.
+    for _ in 0..LOCK_TRIES {
+        if try_lock().map_err(io(lock_path))? {
+            return Ok(());
         }
-        flock(file, op).map_err(|_| SimError::InUse(dir.to_path_buf()))
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    #[cfg(not(unix))]
-    {
-        let _ = (file, dir, access);
-        Ok(())
+    match try_lock().map_err(io(lock_path))? {
+        true => Ok(()),
+        false => Err(SimError::InUse(dir.to_path_buf())),
     }
 }
 
@@ -165,7 +162,7 @@ impl Store {
             .write(true)
             .open(&lock_path)
             .map_err(io(&lock_path))?;
-        lock(&lock_file, dir, access)?;
+        lock(&lock_file, &lock_path, dir, access)?;
         let blocks_path = dir.join("blocks.bin");
         let blocks = OpenOptions::new()
             .create(true)
