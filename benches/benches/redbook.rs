@@ -1,12 +1,16 @@
 //! WAV tracks into a BIN (`AudioImage::write_bin` to a file), next to a plain copy of the same
-//! WAV files: the floor the conversion is measured against.
+//! WAV files: the floor the conversion is measured against; and the checksums of the Red Book
+//! structures (the CRC-16 of Q frames and CD-Text packs, the EDC of raw Mode 1 sectors).
 
 // criterion_group! and criterion_main! generate items without doc comments.
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use imapi_benches::pseudo_random_bytes;
-use imapi_redbook::{AudioImage, Capacity, TrackInput};
+use imapi_redbook::sector::{edc, mode1_sector, parse_mode1, MODE1_DATA_LEN};
+use imapi_redbook::subchannel::QData;
+use imapi_redbook::{AudioImage, Capacity, Lba, Msf, Pack, QFrame, TrackInput};
+use std::hint::black_box;
 use std::io::Write;
 use std::ops::ControlFlow;
 
@@ -48,5 +52,46 @@ fn wav_to_bin(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, wav_to_bin);
+/// The checksums alone and the structures that carry them, one unit per iteration.
+fn checksums(c: &mut Criterion) {
+    let mut group = c.benchmark_group("redbook");
+    let q = QFrame {
+        control: 0,
+        data: QData::Position {
+            track: 1,
+            index: 1,
+            relative: Msf::new(0, 2, 0).expect("msf"),
+            absolute: Msf::new(0, 4, 0).expect("msf"),
+        },
+    };
+    let encoded = q.encode();
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("subchannel/q_encode", |b| b.iter(|| black_box(&q).encode()));
+    group.bench_function("subchannel/q_decode", |b| {
+        b.iter(|| QFrame::decode(black_box(&encoded)).expect("decode"))
+    });
+    let header = [0x80, 0, 0, 0];
+    let payload = *b"Twelve bytes";
+    group.bench_function("cdtext/pack_new", |b| {
+        b.iter(|| Pack::new(black_box(header), black_box(payload)))
+    });
+    let pack = Pack::new(header, payload);
+    group.bench_function("cdtext/pack_crc_ok", |b| b.iter(|| black_box(&pack).crc_ok()));
+
+    let data: [u8; MODE1_DATA_LEN] =
+        pseudo_random_bytes(7, MODE1_DATA_LEN).try_into().expect("2048 bytes");
+    let raw = mode1_sector(Lba(16), &data).expect("sector");
+    group.throughput(Throughput::Bytes(2064));
+    group.bench_function("sector/edc_2064", |b| b.iter(|| edc(black_box(&raw[..2064]))));
+    group.throughput(Throughput::Bytes(raw.len() as u64));
+    group.bench_function("sector/mode1_sector", |b| {
+        b.iter(|| mode1_sector(Lba(16), black_box(&data)).expect("sector"))
+    });
+    group.bench_function("sector/parse_mode1", |b| {
+        b.iter(|| parse_mode1(black_box(&raw)).expect("parse").address)
+    });
+    group.finish();
+}
+
+criterion_group!(benches, wav_to_bin, checksums);
 criterion_main!(benches);

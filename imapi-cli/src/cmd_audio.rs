@@ -8,11 +8,12 @@ use std::sync::Arc;
 use anyhow::Context;
 use imapi_codes::ImapiCode;
 use imapi_redbook::cdtext::write_cdt;
-use imapi_redbook::{AudioImage, Capacity, ImageError, Isrc, Mcn, TrackInput};
+use imapi_redbook::{AudioImage, Capacity, ImageError, Mcn, TrackInput};
 
 use crate::error::coded;
 use crate::output::AtomicFile;
 use crate::progress;
+use crate::values;
 
 /// Arguments of `imapi audio`.
 #[derive(clap::Args, Debug)]
@@ -30,8 +31,8 @@ pub struct Args {
     #[arg(long, value_name = "FRAMES", default_value_t = 150)]
     gap: u32,
     /// The disc's Media Catalogue Number (13 digits).
-    #[arg(long, value_name = "MCN")]
-    catalog: Option<String>,
+    #[arg(long, value_name = "MCN", value_parser = values::mcn)]
+    catalog: Option<Mcn>,
     /// The album title.
     #[arg(long, value_name = "T")]
     title: Option<String>,
@@ -45,36 +46,8 @@ pub struct Args {
     #[arg(short, long)]
     quiet: bool,
     /// `FILE.wav`, optionally followed by `:isrc=CCOOOYYSSSSS`, `:title=...`, `:performer=...`.
-    #[arg(required = true, value_name = "TRACK")]
-    tracks: Vec<String>,
-}
-
-const KEYS: [&str; 3] = [":isrc=", ":title=", ":performer="];
-
-/// Splits `FILE.wav:isrc=...:title=...` into the file and its options.
-pub fn parse_track(arg: &str) -> anyhow::Result<TrackInput> {
-    let starts: Vec<usize> = {
-        let mut v: Vec<usize> =
-            KEYS.iter().flat_map(|k| arg.match_indices(k).map(|(i, _)| i)).collect();
-        v.sort_unstable();
-        v
-    };
-    let path_end = starts.first().copied().unwrap_or(arg.len());
-    let mut input = TrackInput::wav(&arg[..path_end]);
-    for (n, &start) in starts.iter().enumerate() {
-        let end = starts.get(n + 1).copied().unwrap_or(arg.len());
-        let part = &arg[start + 1..end];
-        let (key, value) = part.split_once('=').unwrap_or((part, ""));
-        match key {
-            "isrc" => {
-                let isrc = Isrc::parse(value).map_err(|e| anyhow::anyhow!("{arg}: {e}"))?;
-                input.isrc = Some(isrc);
-            }
-            "title" => input.text.title = Some(value.to_string()),
-            _ => input.text.performer = Some(value.to_string()),
-        }
-    }
-    Ok(input)
+    #[arg(required = true, value_name = "TRACK", value_parser = values::track)]
+    tracks: Vec<TrackInput>,
 }
 
 fn image_error(e: ImageError) -> anyhow::Error {
@@ -98,12 +71,9 @@ fn relative_name(description: &Path, target: &Path) -> String {
 
 /// Runs `imapi audio`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let inputs = args.tracks.iter().map(|t| parse_track(t)).collect::<anyhow::Result<Vec<_>>>()?;
-    let mut image = AudioImage::plan(inputs, args.gap, Capacity::Minutes80).map_err(image_error)?;
-    if let Some(mcn) = &args.catalog {
-        let mcn = Mcn::parse(mcn).map_err(|e| coded(ImapiCode::Generic, e.to_string()))?;
-        image.layout_mut().mcn = Some(mcn);
-    }
+    let mut image =
+        AudioImage::plan(args.tracks, args.gap, Capacity::Minutes80).map_err(image_error)?;
+    image.layout_mut().mcn = args.catalog;
     image.layout_mut().text.title = args.title.clone();
     image.layout_mut().text.performer = args.performer.clone();
 
@@ -162,20 +132,4 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         f.commit()?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn track_arguments_split_at_known_keys() {
-        let t = parse_track("a:b.wav:isrc=USRC17607839:title=Hi: there:performer=X").unwrap();
-        assert_eq!(t.path, PathBuf::from("a:b.wav"));
-        assert_eq!(t.isrc.unwrap().as_str(), "USRC17607839");
-        assert_eq!(t.text.title.as_deref(), Some("Hi: there"));
-        assert_eq!(t.text.performer.as_deref(), Some("X"));
-        assert!(parse_track("a.wav:isrc=XX").is_err());
-        assert_eq!(parse_track("plain.wav").unwrap().path, PathBuf::from("plain.wav"));
-    }
 }

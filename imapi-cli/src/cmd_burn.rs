@@ -7,22 +7,23 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use anyhow::Context;
+use chrono::{DateTime, FixedOffset};
 use globset::{Glob, GlobSetBuilder};
 use imapi_codes::ImapiCode;
 use imapi_master::properties::{AUDIO_GAP_SIZE, VOLUME_NAME, WRITE_SPEED};
 use imapi_master::{
-    AddOptions, AudioTrackInfo, DiscMaster, Format, ImapiCode as Code, MasterOptions,
-    ProgressEvents, PropertyBag, PropertyValue, RecordOptions, RecorderSources,
+    AddOptions, AudioTrackInfo, DiscMaster, Format, MasterOptions, ProgressEvents, PropertyBag,
+    PropertyValue, RecordOptions, RecorderSources,
 };
 use imapi_redbook::cdtext::TextFields;
 use imapi_redbook::wav::WavReader;
+use imapi_redbook::{Mcn, TrackInput};
 use indicatif::ProgressBar;
 
-use crate::cmd_audio::parse_track;
 use crate::cmd_mkiso::{fixed_date, parse_source};
 use crate::error::coded;
 use crate::recorder_arg::{self, imapi_error};
+use crate::values;
 
 /// Arguments of `imapi burn`.
 #[derive(clap::Args, Debug)]
@@ -60,14 +61,14 @@ pub struct Args {
     #[arg(short = 'V', long = "volume", value_name = "NAME")]
     volume: Option<String>,
     /// Fix every time stamp of a data disc to this RFC 3339 date.
-    #[arg(long, value_name = "RFC3339")]
-    date: Option<String>,
+    #[arg(long, value_name = "RFC3339", value_parser = values::rfc3339)]
+    date: Option<DateTime<FixedOffset>>,
     /// A later source replaces a file already at the same image path.
     #[arg(long)]
     overwrite: bool,
     /// Leave out host entries whose name or relative path matches.
-    #[arg(long, value_name = "GLOB")]
-    exclude: Vec<String>,
+    #[arg(long, value_name = "GLOB", value_parser = values::glob)]
+    exclude: Vec<Glob>,
     /// Follow symbolic links (loops are detected).
     #[arg(long)]
     follow_links: bool,
@@ -78,8 +79,8 @@ pub struct Args {
     #[arg(long, value_name = "P")]
     performer: Option<String>,
     /// The disc's Media Catalogue Number (13 digits).
-    #[arg(long, value_name = "MCN")]
-    catalog: Option<String>,
+    #[arg(long, value_name = "MCN", value_parser = values::mcn)]
+    catalog: Option<Mcn>,
     /// Skip reading the disc back to compare it with what was staged.
     #[arg(long)]
     no_verify: bool,
@@ -99,8 +100,8 @@ pub struct Args {
     )]
     data: Vec<String>,
     /// Audio: `FILE.wav`, optionally with `:isrc=...`, `:title=...`, `:performer=...`.
-    #[arg(long, value_name = "TRACK", num_args = 1..)]
-    audio: Vec<String>,
+    #[arg(long, value_name = "TRACK", num_args = 1.., value_parser = values::track)]
+    audio: Vec<TrackInput>,
 }
 
 /// The progress bar and the Ctrl-C flag, as IMAPI's progress sink.
@@ -172,7 +173,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut opts = MasterOptions::new(stash_dir.clone());
     opts.recorders = RecorderSources { system: None, simulated: Vec::new() };
     opts.pnp_poll = None;
-    opts.date = fixed_date(args.date.as_deref())?;
+    opts.date = fixed_date(args.date)?;
     let mut m = DiscMaster::new(opts);
     m.open().map_err(imapi_error)?;
     m.set_active_disc_master_format(format).map_err(imapi_error)?;
@@ -233,8 +234,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 fn stage_data(m: &mut DiscMaster, args: &Args) -> anyhow::Result<()> {
     let mut exclude = GlobSetBuilder::new();
     for g in &args.exclude {
-        exclude
-            .add(Glob::new(g).with_context(|| format!("--exclude {g:?} is not a valid pattern"))?);
+        exclude.add(g.clone());
     }
     let add = AddOptions {
         overwrite: args.overwrite,
@@ -270,12 +270,10 @@ fn stage_audio(m: &mut DiscMaster, args: &Args) -> anyhow::Result<()> {
         performer: args.performer.clone(),
         ..TextFields::default()
     });
-    if let Some(c) = &args.catalog {
-        let mcn = c.parse().map_err(|e| coded(Code::Generic, format!("--catalog {c:?}: {e}")))?;
-        r.set_mcn(Some(mcn));
+    if args.catalog.is_some() {
+        r.set_mcn(args.catalog);
     }
-    for arg in &args.audio {
-        let track = parse_track(arg)?;
+    for track in &args.audio {
         let file = File::open(&track.path).map_err(|e| {
             coded(ImapiCode::FileAccess, format!("{}: cannot open: {e}", track.path.display()))
         })?;

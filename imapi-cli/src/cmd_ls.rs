@@ -27,39 +27,41 @@ pub struct Args {
     path: Option<String>,
 }
 
+/// One entry of `--json`, its fields in the documented order.
 #[derive(Serialize)]
-struct Row<'a> {
+struct Row {
     #[serde(rename = "type")]
     kind: &'static str,
     size: u64,
-    path: &'a str,
+    path: String,
     lba: u32,
 }
 
-/// Writes rows as text lines or as one JSON array.
+/// Writes rows as text lines as they come, or gathers them for one JSON array.
 struct Lister<W: Write> {
     out: W,
-    json: bool,
-    rows: usize,
+    json: Option<Vec<Row>>,
 }
 
 impl<W: Write> Lister<W> {
     fn row(&mut self, path: &str, entry: &Entry<'_>) -> anyhow::Result<()> {
         let kind = if entry.is_dir() { "d" } else { "f" };
-        if self.json {
-            self.out.write_all(if self.rows == 0 { b"[\n" } else { b",\n" })?;
-            let row = Row { kind, size: entry.size(), path, lba: entry.block() };
-            serde_json::to_writer(&mut self.out, &row)?;
-        } else {
-            writeln!(self.out, "{kind}\t{}\t{}", entry.size(), printable(path))?;
+        match &mut self.json {
+            Some(rows) => rows.push(Row {
+                kind,
+                size: entry.size(),
+                path: path.to_owned(),
+                lba: entry.block(),
+            }),
+            None => writeln!(self.out, "{kind}\t{}\t{}", entry.size(), printable(path))?,
         }
-        self.rows += 1;
         Ok(())
     }
 
     fn finish(mut self) -> anyhow::Result<()> {
-        if self.json {
-            self.out.write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
+        if let Some(rows) = &self.json {
+            serde_json::to_writer(&mut self.out, rows)?;
+            self.out.write_all(b"\n")?;
         }
         self.out.flush()?;
         Ok(())
@@ -84,7 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let fail = |e| read_error(&args.image, e);
     let tree = if args.iso9660 { TreeKind::Iso } else { image.default_tree() };
     let out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let mut lister = Lister { out, json: args.json, rows: 0 };
+    let mut lister = Lister { out, json: args.json.then(Vec::new) };
     let path = args.path.as_deref().map(|p| p.trim_matches('/')).unwrap_or("");
     let walk = if path.is_empty() {
         image.walk(tree).map_err(fail)?
@@ -109,7 +111,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{printable, Row};
+
+    #[test]
+    fn json_rows_keep_their_field_names_and_order() {
+        let row = Row { kind: "f", size: 7, path: "a/b \"c\"".into(), lba: 23 };
+        let text = serde_json::to_string(&[row]).unwrap();
+        assert_eq!(text, r#"[{"type":"f","size":7,"path":"a/b \"c\"","lba":23}]"#);
+        assert_eq!(serde_json::to_string(&Vec::<Row>::new()).unwrap(), "[]");
+    }
 
     #[test]
     fn control_characters_are_escaped() {

@@ -12,6 +12,7 @@ use imapi_joliet::{EmitOptions, HostOptions, IsoLevel, Overwrite, PlanOptions, T
 
 use crate::error::coded;
 use crate::progress;
+use crate::values;
 
 /// Arguments of `imapi mkiso`.
 #[derive(clap::Args, Debug)]
@@ -26,8 +27,8 @@ pub struct Args {
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=3))]
     iso_level: u8,
     /// Fix every time stamp to this RFC 3339 date (else SOURCE_DATE_EPOCH, else file times).
-    #[arg(long, value_name = "RFC3339")]
-    date: Option<String>,
+    #[arg(long, value_name = "RFC3339", value_parser = values::rfc3339)]
+    date: Option<DateTime<FixedOffset>>,
     /// Write the ISO 9660 tree only.
     #[arg(long)]
     no_joliet: bool,
@@ -35,8 +36,8 @@ pub struct Args {
     #[arg(long)]
     overwrite: bool,
     /// Leave out host entries whose name or relative path matches.
-    #[arg(long, value_name = "GLOB")]
-    exclude: Vec<String>,
+    #[arg(long, value_name = "GLOB", value_parser = values::glob)]
+    exclude: Vec<Glob>,
     /// Publisher identifier.
     #[arg(long, value_name = "S")]
     publisher: Option<String>,
@@ -94,11 +95,12 @@ pub fn parse_source(arg: &str) -> SourceArg {
     }
 }
 
-pub(crate) fn fixed_date(arg: Option<&str>) -> anyhow::Result<Option<DateTime<FixedOffset>>> {
-    if let Some(s) = arg {
-        let d = DateTime::parse_from_rfc3339(s)
-            .with_context(|| format!("--date {s:?} is not an RFC 3339 date"))?;
-        return Ok(Some(d));
+/// The fixed time stamp: `--date` (parsed by clap), else `SOURCE_DATE_EPOCH`, else none.
+pub(crate) fn fixed_date(
+    date: Option<DateTime<FixedOffset>>,
+) -> anyhow::Result<Option<DateTime<FixedOffset>>> {
+    if date.is_some() {
+        return Ok(date);
     }
     match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(v) if !v.trim().is_empty() => {
@@ -149,8 +151,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let level = IsoLevel::from_number(args.iso_level).context("--iso-level takes 1, 2 or 3")?;
     let mut exclude = GlobSetBuilder::new();
     for g in &args.exclude {
-        exclude
-            .add(Glob::new(g).with_context(|| format!("--exclude {g:?} is not a valid pattern"))?);
+        exclude.add(g.clone());
     }
     let host_opts = HostOptions {
         follow_links: args.follow_links,
@@ -182,7 +183,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         level,
         joliet: !args.no_joliet,
         volume_name: args.volume.clone(),
-        date: fixed_date(args.date.as_deref())?,
+        date: fixed_date(args.date)?,
         ..PlanOptions::default()
     };
     if let Some(p) = args.publisher {

@@ -7,6 +7,7 @@ mod output;
 mod progress;
 mod recorder_arg;
 mod safe_dir;
+mod values;
 
 mod cmd_audio;
 mod cmd_burn;

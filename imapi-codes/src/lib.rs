@@ -15,6 +15,9 @@
 
 use core::fmt;
 
+#[cfg(feature = "atomic")]
+pub mod atomic;
+
 /// One IMAPI v1 result code (`IMAPI_S_*` success codes and `IMAPI_E_*` errors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]

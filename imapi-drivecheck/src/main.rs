@@ -13,18 +13,20 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// The usage line: every subcommand with its arguments.
+const USAGE: &str = "usage: imapi-drivecheck probe [DEVICE] | list LABEL DIR | \
+                     access LABEL DEVICE | sim-write DIR";
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result =
-        match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-            ["probe"] => probe(None),
-            ["probe", dev] => probe(Some(PathBuf::from(dev))),
-            ["list", label, dir] => list(label, Path::new(dir)),
-            ["sim-write", dir] => sim_write(Path::new(dir)),
-            ["access", label, dev] => access(label, Path::new(dev)),
-            _ => Err("usage: imapi-drivecheck probe [DEVICE] | list LABEL DIR | sim-write DIR"
-                .to_string()),
-        };
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["probe"] => probe(None),
+        ["probe", dev] => probe(Some(PathBuf::from(dev))),
+        ["list", label, dir] => list(label, Path::new(dir)),
+        ["sim-write", dir] => sim_write(Path::new(dir)),
+        ["access", label, dev] => access(label, Path::new(dev)),
+        _ => Err(USAGE.to_string()),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -255,4 +257,20 @@ fn access(_label: &str, _dev: &Path) -> Result<(), String> {
 #[cfg(not(target_os = "linux"))]
 fn probe(_dev: Option<PathBuf>) -> Result<(), String> {
     Err("SG_IO exists on Linux only".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    /// The subcommands `main` dispatches, as the module documentation lists them.
+    const FORMS: [&str; 4] =
+        ["probe [DEVICE]", "list LABEL DIR", "access LABEL DEVICE", "sim-write DIR"];
+
+    #[test]
+    fn usage_names_every_subcommand() {
+        for form in FORMS {
+            assert!(super::USAGE.contains(form), "{form:?} missing from {:?}", super::USAGE);
+            let doc = include_str!("main.rs");
+            assert!(doc.contains(&format!("`imapi-drivecheck {form}`")), "{form:?} not documented");
+        }
+    }
 }

@@ -11,6 +11,8 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use imapi_codes::atomic::{AtomicFile, Durability};
+
 use crate::error::Error;
 use crate::host_open::HostOpener;
 use crate::meta::{Region, Span};
@@ -321,8 +323,9 @@ impl Plan<'_> {
         self.emit_dyn(&mut w, Some(file), None, opts)
     }
 
-    /// Writes the image to `path` atomically: into a temporary file beside it, renamed over
-    /// `path` only when complete. A failed or cancelled pass leaves nothing behind.
+    /// Writes the image to `path` atomically ([`imapi_codes::atomic`]): into a temporary file
+    /// beside it, renamed over `path` only when complete (no `fsync` first). A failed or
+    /// cancelled pass leaves nothing behind.
     ///
     /// A symbolic link is written through (its target gets the image, the link stays). What a
     /// rename cannot replace — a FIFO, a device such as a terminal or `/dev/null` — is written
@@ -344,23 +347,11 @@ impl Plan<'_> {
                 return self.emit_with(&mut out, opts);
             }
         }
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let prefix = format!(".{name}.");
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".part");
-        #[cfg(unix)]
-        {
-            // An ordinary new file's mode (0666 less the umask), not the temporary file's 0600.
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        let temp = builder.tempfile_in(dir).map_err(Error::Write)?;
-        let n = self.emit_to_file(temp.as_file(), opts)?;
-        temp.persist(path).map_err(|e| Error::Write(e.error))?;
+        // Renamed without an fsync, as `cp` does: a failed run leaves nothing behind; durability
+        // against a power cut is the caller's `sync`.
+        let temp = AtomicFile::create(path, Durability::RenameOnly).map_err(Error::Write)?;
+        let n = self.emit_to_file(temp.file(), opts)?;
+        temp.commit().map_err(Error::Write)?;
         Ok(n)
     }
 

@@ -10,12 +10,37 @@ pub struct Cdb {
 }
 
 impl Cdb {
-    /// A CDB of `N` bytes (`N` ≤ 16; longer arrays keep their first 16 bytes).
-    pub fn new<const N: usize>(bytes: [u8; N]) -> Cdb {
+    /// A CDB of `N` bytes. `N` from 1 to 16 is checked as the program is built: an array of
+    /// another length does not compile, so nothing is ever cut off.
+    ///
+    /// ```compile_fail
+    /// let _ = imapi_mmc::Cdb::new([0u8; 17]);
+    /// ```
+    ///
+    /// Bytes whose count is known only at run time go through [`Cdb::from_slice`].
+    pub const fn new<const N: usize>(bytes: [u8; N]) -> Cdb {
+        const { assert!(N >= 1 && N <= 16, "a CDB holds 1 to 16 bytes") };
         let mut b = [0u8; 16];
-        let len = N.min(16);
-        b[..len].copy_from_slice(&bytes[..len]);
-        Cdb { bytes: b, len: len as u8 }
+        let mut i = 0;
+        while i < N {
+            b[i] = bytes[i];
+            i += 1;
+        }
+        Cdb { bytes: b, len: N as u8 }
+    }
+
+    /// A CDB of `bytes`, refused when empty ([`CdbError::Truncated`]) or longer than 16
+    /// ([`CdbError::TooLong`]).
+    pub fn from_slice(bytes: &[u8]) -> Result<Cdb, CdbError> {
+        if bytes.is_empty() {
+            return Err(CdbError::Truncated { command: "CDB", need: 1, got: 0 });
+        }
+        if bytes.len() > 16 {
+            return Err(CdbError::TooLong(bytes.len()));
+        }
+        let mut b = [0u8; 16];
+        b[..bytes.len()].copy_from_slice(bytes);
+        Ok(Cdb { bytes: b, len: bytes.len() as u8 })
     }
 
     /// The bytes of the CDB.
@@ -26,6 +51,14 @@ impl Cdb {
     /// The operation code.
     pub fn opcode(&self) -> u8 {
         self.bytes[0]
+    }
+}
+
+impl TryFrom<&[u8]> for Cdb {
+    type Error = CdbError;
+
+    fn try_from(bytes: &[u8]) -> Result<Cdb, CdbError> {
+        Cdb::from_slice(bytes)
     }
 }
 
@@ -141,4 +174,24 @@ pub(crate) fn bit(byte: u8, n: u8) -> bool {
 
 pub(crate) fn flag(on: bool, n: u8) -> u8 {
     u8::from(on) << n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_one_to_sixteen_are_kept_whole() {
+        assert_eq!(Cdb::new([0x00; 6]).as_bytes().len(), 6);
+        let sixteen: [u8; 16] = core::array::from_fn(|i| i as u8 + 1);
+        assert_eq!(Cdb::new(sixteen).as_bytes(), &sixteen);
+        assert_eq!(Cdb::from_slice(&sixteen).unwrap(), Cdb::new(sixteen));
+        assert_eq!(Cdb::try_from(&[0x25u8, 0, 0][..]).unwrap().as_bytes(), &[0x25, 0, 0]);
+    }
+
+    #[test]
+    fn too_long_or_empty_is_refused_not_cut() {
+        assert_eq!(Cdb::from_slice(&[0u8; 17]), Err(CdbError::TooLong(17)));
+        assert!(matches!(Cdb::from_slice(&[]), Err(CdbError::Truncated { got: 0, .. })));
+    }
 }

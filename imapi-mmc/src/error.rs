@@ -27,6 +27,9 @@ pub enum CdbError {
     /// An operation code this crate does not know.
     #[error("unknown opcode {0:#04x}")]
     UnknownOpcode(u8),
+    /// More bytes than any CDB holds (16).
+    #[error("a CDB holds at most 16 bytes, {0} given")]
+    TooLong(usize),
     /// A field holds a value the command does not allow.
     #[error("{command} CDB field {field} holds {value:#x}, which is not allowed")]
     Field {

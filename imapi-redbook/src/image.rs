@@ -13,6 +13,7 @@ use crate::isrc::Isrc;
 use crate::layout::{Capacity, Layout, LayoutError, Stager};
 use crate::msf::AUDIO_FRAME_BYTES;
 use crate::wav::{self, swap_samples, SampleOrder, WavError};
+use imapi_codes::atomic::{AtomicFile, Durability};
 use imapi_codes::ImapiCode;
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -218,15 +219,18 @@ impl AudioImage {
         Ok(done)
     }
 
-    /// Writes the BIN to a file path (with the kernel's file-to-file copy where it can).
+    /// Writes the BIN to a file path (with the kernel's file-to-file copy where it can),
+    /// atomically ([`imapi_codes::atomic`]): into a temporary file beside it, flushed to the
+    /// disk (`fsync`, as this writer always did) and renamed over `path` only when complete. A
+    /// failed or cancelled write leaves nothing behind and `path` as it was.
     pub fn write_bin_file(
         &self,
         path: &Path,
         progress: impl FnMut(u64, u64) -> ControlFlow<()>,
     ) -> Result<u64, ImageError> {
-        let file = File::create(path).map_err(ImageError::Write)?;
-        let n = self.write_bin(&file, progress)?;
-        file.sync_all().map_err(ImageError::Write)?;
+        let temp = AtomicFile::create(path, Durability::Synced).map_err(ImageError::Write)?;
+        let n = self.write_bin(temp.file(), progress)?;
+        temp.commit().map_err(ImageError::Write)?;
         Ok(n)
     }
 
@@ -366,6 +370,37 @@ mod tests {
             }
         });
         assert!(matches!(cancelled, Err(ImageError::Cancelled)));
+    }
+
+    #[test]
+    fn bin_file_is_replaced_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let pa = write_wav(dir.path(), "a.wav", &[7; 300 * 2352]);
+        let image = AudioImage::plan(vec![TrackInput::wav(&pa)], 150, Capacity::Minutes80).unwrap();
+        let bin = dir.path().join("disc.bin");
+        std::fs::write(&bin, b"previous").unwrap();
+        let listing = || {
+            let mut v: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            v.sort();
+            v
+        };
+        let cancelled = image.write_bin_file(&bin, |d, _| {
+            if d > 0 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        assert!(matches!(cancelled, Err(ImageError::Cancelled)));
+        assert_eq!(std::fs::read(&bin).unwrap(), b"previous");
+        assert_eq!(listing(), ["a.wav", "disc.bin"]);
+        let n = image.write_bin_file(&bin, |_, _| ControlFlow::Continue(())).unwrap();
+        assert_eq!(n, image.bin_len());
+        assert_eq!(std::fs::metadata(&bin).unwrap().len(), n);
+        assert_eq!(listing(), ["a.wav", "disc.bin"]);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Finding recorders: on Linux, SCSI devices of type 5 (CD/DVD) under sysfs.
+//! Finding recorders: on Linux, SCSI devices of type 5 (CD/DVD) under sysfs; on Windows, the
+//! present CD-ROM class device interfaces (SetupAPI).
 
 use std::path::{Path, PathBuf};
 
@@ -77,11 +78,32 @@ pub fn recorders_in(sysfs: &Path, dev: &Path) -> std::io::Result<Vec<RecorderInf
     Ok(out)
 }
 
-/// Every CD/DVD device of this system: sysfs on Linux; none elsewhere.
+/// Every CD/DVD device of this system: sysfs on Linux; on Windows the CD-ROM class device
+/// interfaces, whose paths open with `CreateFileW` (no SCSI address, vendor or revision there:
+/// the device's friendly name stands as the product until INQUIRY tells more); none
+/// elsewhere.
 pub fn recorders() -> std::io::Result<Vec<RecorderInfo>> {
-    if cfg!(target_os = "linux") {
+    #[cfg(target_os = "linux")]
+    {
         recorders_in(Path::new("/sys"), Path::new("/dev"))
-    } else {
+    }
+    #[cfg(windows)]
+    {
+        Ok(crate::setupapi::cdrom_interfaces()?
+            .into_iter()
+            .map(|cd| RecorderInfo {
+                path: cd.path,
+                generic: None,
+                address: String::new(),
+                vendor: String::new(),
+                product: cd.friendly_name,
+                revision: String::new(),
+                device_type: TYPE_CD_DVD,
+            })
+            .collect())
+    }
+    #[cfg(not(any(target_os = "linux", windows)))]
+    {
         Ok(Vec::new())
     }
 }

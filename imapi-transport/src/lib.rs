@@ -38,6 +38,8 @@ mod access;
 pub mod block_reader;
 pub mod discover;
 pub mod ops;
+#[cfg(windows)]
+mod setupapi;
 #[cfg(target_os = "linux")]
 pub mod sg;
 pub mod sim;

@@ -2,11 +2,14 @@
 //! sync point), `blocks.bin` (one 2352-byte slot per block from LBA −150, sparse, written as
 //! the blocks come), `faults.json` (faults to inject, see [`FaultSettings`]), `serial` (the
 //! drive's serial number), `media-changed` (a new disc waits to be noticed) and `lock`
-//! (flock: one exclusive holder, or any number of shared ones).
+//! (an advisory lock through fs4, as the stash takes its own: one exclusive holder, or any
+//! number of shared ones).
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+
+use imapi_codes::atomic::{write_atomic, AtomicFile, Durability};
 
 use super::device::FaultSettings;
 use super::disc::Disc;
@@ -71,73 +74,36 @@ pub struct Store {
 }
 
 /// Tries of a refused lock before it is reported in use (10 ms apart).
-#[cfg(unix)]
 const LOCK_TRIES: u32 = 20;
 
-fn lock(file: &File, dir: &Path, access: Access) -> Result<(), SimError> {
-    #[cfg(unix)]
-    {
-        use rustix::fs::{flock, FlockOperation};
-        let op = match access {
-            Access::Shared => FlockOperation::NonBlockingLockShared,
-            Access::Exclusive => FlockOperation::NonBlockingLockExclusive,
-        };
-        // A process forking a child passes the child a copy of its descriptors until the
-        // child's exec closes them: a lock held by such a copy goes within moments, so a
-        // refusal is tried again a few times before it counts.
-        for _ in 0..LOCK_TRIES {
-            if flock(file, op).is_ok() {
-                return Ok(());
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
+/// Takes `file`'s advisory lock (fs4: `flock` on Unix, `LockFileEx` on Windows) without
+/// waiting, shared or exclusive as `access` asks.
+fn lock(file: &File, lock_path: &Path, dir: &Path, access: Access) -> Result<(), SimError> {
+    use fs4::fs_std::FileExt;
+    let try_lock = || match access {
+        Access::Shared => FileExt::try_lock_shared(file),
+        Access::Exclusive => FileExt::try_lock_exclusive(file),
+    };
+    // A process forking a child passes the child a copy of its descriptors until the child's
+    // exec closes them: a lock held by such a copy goes within moments, so a refusal is tried
+    // again a few times before it counts.
+    for _ in 0..LOCK_TRIES {
+        if try_lock().map_err(io(lock_path))? {
+            return Ok(());
         }
-        flock(file, op).map_err(|_| SimError::InUse(dir.to_path_buf()))
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    #[cfg(not(unix))]
-    {
-        let _ = (file, dir, access);
-        Ok(())
+    match try_lock().map_err(io(lock_path))? {
+        true => Ok(()),
+        false => Err(SimError::InUse(dir.to_path_buf())),
     }
 }
 
-/// A temporary name beside `path` that no other writer uses at the same time.
-fn temp_name(path: &Path) -> PathBuf {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()))
-}
-
-/// Replaces `path` with `bytes`: a temporary file beside it, written and synced, then renamed
-/// over it; a crash leaves the old file or the new one, never a mix.
+/// Replaces `path` with `bytes` atomically ([`imapi_codes::atomic`]), flushed to the disk
+/// before and after the rename: a crash leaves the old file or the new one, never a mix, and
+/// the state survives a power cut once a command has reported success.
 fn replace(path: &Path, bytes: &[u8]) -> Result<(), SimError> {
-    let tmp = temp_name(path);
-    let result = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io(path))?;
-    sync_dir(path);
-    Ok(())
-}
-
-/// Makes a rename in `path`'s folder durable where the platform can (best effort: the rename
-/// itself is already atomic).
-fn sync_dir(path: &Path) {
-    #[cfg(unix)]
-    if let Some(dir) = path.parent() {
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
+    write_atomic(path, bytes, Durability::Synced).map_err(io(path))
 }
 
 /// A new serial number: 12 hexadecimal digits from the process's random hash keys, the time
@@ -196,7 +162,7 @@ impl Store {
             .write(true)
             .open(&lock_path)
             .map_err(io(&lock_path))?;
-        lock(&lock_file, dir, access)?;
+        lock(&lock_file, &lock_path, dir, access)?;
         let blocks_path = dir.join("blocks.bin");
         let blocks = OpenOptions::new()
             .create(true)
@@ -259,15 +225,12 @@ impl Store {
         let path = self.dir.join(SERIAL);
         if !path.exists() {
             // Publish a new one without replacing one another opener made meanwhile.
-            let tmp = temp_name(&path);
-            std::fs::write(&tmp, new_serial(&self.dir)).map_err(io(&tmp))?;
-            let linked = std::fs::hard_link(&tmp, &path);
-            let _ = std::fs::remove_file(&tmp);
-            match linked {
-                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
-                    return Err(io(&path)(e))
+            let mut file = AtomicFile::create(&path, Durability::Synced).map_err(io(&path))?;
+            file.write_all(new_serial(&self.dir).as_bytes()).map_err(io(&path))?;
+            if let Err(e) = file.commit_new() {
+                if e.kind() != std::io::ErrorKind::AlreadyExists {
+                    return Err(io(&path)(e));
                 }
-                _ => sync_dir(&path),
             }
         }
         let text = std::fs::read_to_string(&path).map_err(io(&path))?;
