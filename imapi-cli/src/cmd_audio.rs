@@ -27,8 +27,13 @@ pub struct Args {
     /// Also write a cdrdao TOC file describing the BIN.
     #[arg(long, value_name = "OUT.toc")]
     toc: Option<PathBuf>,
-    /// Frames of silence before every track but the first (IMAPI's AudioGapSize).
-    #[arg(long, value_name = "FRAMES", default_value_t = 150)]
+    /// Frames of silence before every track but the first (IMAPI's AudioGapSize, 0 to 225).
+    #[arg(
+        long,
+        value_name = "FRAMES",
+        default_value_t = 150,
+        value_parser = clap::value_parser!(u32).range(0..=225)
+    )]
     gap: u32,
     /// The disc's Media Catalogue Number (13 digits).
     #[arg(long, value_name = "MCN", value_parser = values::mcn)]

@@ -35,6 +35,7 @@ const ROWS: &[Row] = &[
     // audio
     row(&["audio", "-o", "{d}/o.bin", "--gap", "abc", "{d}/a.wav"], 2, "--gap"),
     row(&["audio", "-o", "{d}/o.bin", "--gap=-1", "{d}/a.wav"], 2, "--gap"),
+    row(&["audio", "-o", "{d}/o.bin", "--gap", "226", "{d}/a.wav"], 2, "--gap"),
     row(&["audio", "-o", "{d}/o.bin", "--catalog", "12345", "{d}/a.wav"], 2, "13 decimal digits"),
     row(&["audio", "-o", "{d}/o.bin", "{d}/a.wav:isrc=XX"], 2, "ISRC"),
     row(&["audio", "-o", "{d}/o.bin", "{d}/a.wav:isrc=US-RC1-76-07839X"], 2, "ISRC"),
