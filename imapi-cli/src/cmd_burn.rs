@@ -35,13 +35,10 @@ is read back and compared unless --no-verify. Ctrl-C cancels cleanly (IMAPI_E_US
 failed burn leaves the staged disc in the stash: `--resume` burns it again (on a fresh disc, \
 or on the same disc for a later session).
 
-With no -r, the recorder is IMAPI_RECORDER, else the default simulated recorder, \
-$XDG_DATA_HOME/imapi/sim-recorder (~/.local/share/imapi/sim-recorder). The stash is \
-$XDG_CACHE_HOME/imapi/stash (~/.cache/imapi/stash).")]
+The stash is $XDG_CACHE_HOME/imapi/stash (~/.cache/imapi/stash).")]
 pub struct Args {
-    /// The recorder: a device path (`/dev/sr0`) or `sim:PATH`.
-    #[arg(short = 'r', long = "recorder", value_name = "REC")]
-    recorder: Option<String>,
+    #[command(flatten)]
+    recorder: recorder_arg::RecorderFlag,
     /// Go through the motions with the drive's test write: the disc stays as it is.
     #[arg(long)]
     simulate: bool,
@@ -152,7 +149,7 @@ fn blocks_bar(quiet: bool) -> ProgressBar {
 
 /// Runs `imapi burn`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let path = recorder_arg::resolve(args.recorder.as_deref())?;
+    let path = args.recorder.resolve()?;
     let stash_dir = MasterOptions::default_stash_dir();
     let format = if args.resume {
         let stash = imapi_stash::Stash::open_in(&stash_dir).map_err(|e| {

@@ -11,15 +11,10 @@ use crate::recorder_arg::{self, imapi_error};
 #[command(after_help = "\
 A CD-R, or any disc that is not rewritable, is exit 1 with IMAPI_E_MEDIUM_INVALIDTYPE; no disc \
 is IMAPI_E_MEDIUM_NOTPRESENT; a recorder held by another process is \
-IMAPI_E_DEVICE_NOTACCESSIBLE.
-
-With no -r, the recorder is IMAPI_RECORDER, else the default simulated recorder, \
-$XDG_DATA_HOME/imapi/sim-recorder (~/.local/share/imapi/sim-recorder), made with a blank \
-80-minute CD-RW on first use.")]
+IMAPI_E_DEVICE_NOTACCESSIBLE.")]
 pub struct Args {
-    /// The recorder: a device path (`/dev/sr0`) or `sim:PATH`.
-    #[arg(short = 'r', long = "recorder", value_name = "REC")]
-    recorder: Option<String>,
+    #[command(flatten)]
+    recorder: recorder_arg::RecorderFlag,
     /// Blank every block, not only the TOC, the PMA and the first pregap (slow: up to an hour
     /// and more on a real drive).
     #[arg(long)]
@@ -31,7 +26,7 @@ pub struct Args {
 
 /// Runs `imapi erase`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let path = recorder_arg::resolve(args.recorder.as_deref())?;
+    let path = args.recorder.resolve()?;
     let mut rec = DiscRecorder::open_path(path).map_err(imapi_error)?;
     rec.open_exclusive().map_err(imapi_error)?;
     let what = if args.full { "erasing (full)" } else { "erasing" };

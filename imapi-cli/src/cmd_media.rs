@@ -13,15 +13,10 @@ use crate::recorder_arg::{self, imapi_error};
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Without a disc in the recorder, `media` prints `media: none` (type none) and exits 0: it is a \
-query, not a failure. A recorder held by another process is exit 1, IMAPI_E_DEVICE_NOTACCESSIBLE.
-
-With no -r, the recorder is IMAPI_RECORDER, else the default simulated recorder, \
-$XDG_DATA_HOME/imapi/sim-recorder (~/.local/share/imapi/sim-recorder), made with a blank \
-80-minute CD-RW on first use.")]
+query, not a failure. A recorder held by another process is exit 1, IMAPI_E_DEVICE_NOTACCESSIBLE.")]
 pub struct Args {
-    /// The recorder: a device path (`/dev/sr0`) or `sim:PATH`.
-    #[arg(short = 'r', long = "recorder", value_name = "REC")]
-    recorder: Option<String>,
+    #[command(flatten)]
+    recorder: recorder_arg::RecorderFlag,
     /// One JSON object on stdout.
     #[arg(long)]
     json: bool,
@@ -141,7 +136,7 @@ fn text(r: &Report) -> String {
 
 /// Runs `imapi media`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let path = recorder_arg::resolve(args.recorder.as_deref())?;
+    let path = args.recorder.resolve()?;
     let mut rec = DiscRecorder::open_path(path).map_err(imapi_error)?;
     rec.open_exclusive().map_err(imapi_error)?;
     let media = rec.query_media();

@@ -12,6 +12,23 @@ use imapi_transport::sim::{Media, SimError, SimRecorder};
 
 use crate::error::coded;
 
+/// The `-r REC` flag of the commands that drive a recorder.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct RecorderFlag {
+    /// The recorder: a device path (`/dev/sr0`) or `sim:PATH`. Without it, IMAPI_RECORDER,
+    /// else the default simulated recorder, $XDG_DATA_HOME/imapi/sim-recorder
+    /// (~/.local/share/imapi/sim-recorder), made with a blank 80-minute CD-RW on first use.
+    #[arg(short = 'r', long = "recorder", value_name = "REC")]
+    pub recorder: Option<String>,
+}
+
+impl RecorderFlag {
+    /// The recorder it names (see [`resolve`]).
+    pub fn resolve(&self) -> anyhow::Result<RecorderPath> {
+        resolve(self.recorder.as_deref())
+    }
+}
+
 /// The variable naming the default recorder.
 pub const ENV: &str = "IMAPI_RECORDER";
 
