@@ -7,7 +7,7 @@ mod common;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
-use common::{sink, Bench};
+use common::{sink, stage, Bench};
 use imapi_joliet::Image;
 use imapi_master::{AudioTrackInfo, DiscMaster, Format, ImapiCode, ProgressEvents, RecordOptions};
 use imapi_redbook::cdtext::TextFields;
@@ -56,13 +56,6 @@ impl ProgressEvents for Calls {
     }
     fn notify_burn_complete(&self, status: Option<ImapiCode>) {
         self.0.lock().unwrap().push(format!("complete {status:?}"));
-    }
-}
-
-fn stage(m: &mut DiscMaster, files: &[(&str, &[u8])]) {
-    let mut j = m.joliet().unwrap();
-    for (p, b) in files {
-        j.add_source(p, imapi_joliet::BytesSource::new(b.to_vec()), false).unwrap();
     }
 }
 

@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{sink, stash_image, Bench};
+use common::{sink, stage, stash_image, Bench};
 use imapi_joliet::Image;
 use imapi_master::{ImapiCode, ProgressEvents};
 use imapi_transport::sim::Media;
@@ -138,16 +138,10 @@ fn bad_names_sources_and_graft_points() {
 fn adding_after_a_seal_reopens_the_stash() {
     let b = Bench::new(Media::CdR80);
     let mut m = b.master();
-    m.joliet()
-        .unwrap()
-        .add_source("a.txt", imapi_joliet::BytesSource::new(&b"A"[..]), false)
-        .unwrap();
+    stage(&mut m, &[("a.txt", b"A")]);
     let first = m.seal().unwrap();
     assert_eq!(m.seal().unwrap(), first, "sealing twice gives the same stash");
-    m.joliet()
-        .unwrap()
-        .add_source("b.txt", imapi_joliet::BytesSource::new(&b"B"[..]), false)
-        .unwrap();
+    stage(&mut m, &[("b.txt", b"B")]);
     assert!(!first.stash.exists(), "reopened: no finished stash until sealed again");
     let second = m.seal().unwrap();
     let iso = stash_image(&second.stash);

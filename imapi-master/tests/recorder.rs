@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{sink, write_session, Bench};
+use common::{sink, stage, write_session, Bench};
 use imapi_master::{
     DiscRecorder, ImapiCode, MediaFlags, MediaType, PropertyBag, PropertyValue, RecorderPath,
     RecorderState, RecorderType,
@@ -105,10 +105,7 @@ fn blank_media_and_no_media() {
 fn an_appendable_disc() {
     let b = Bench::new(Media::CdR80);
     let mut m = b.master();
-    m.joliet()
-        .unwrap()
-        .add_source("a.txt", imapi_joliet::BytesSource::new(&b"A"[..]), false)
-        .unwrap();
+    stage(&mut m, &[("a.txt", b"A")]);
     let staged = m.seal().unwrap();
     let start = write_session(&b.drive, &staged.stash);
     m.close();
@@ -140,10 +137,7 @@ fn erase_cd_rw_only() {
 
     let b = Bench::new(Media::CdRw80);
     let mut m = b.master();
-    m.joliet()
-        .unwrap()
-        .add_source("a.txt", imapi_joliet::BytesSource::new(&b"A"[..]), false)
-        .unwrap();
+    stage(&mut m, &[("a.txt", b"A")]);
     let staged = m.seal().unwrap();
     write_session(&b.drive, &staged.stash);
     m.close();

@@ -138,3 +138,11 @@ pub fn stash_image(stash: &Path) -> Vec<u8> {
     s.track_reader(0).unwrap().read_to_end(&mut data).unwrap();
     data
 }
+
+/// Stages in-memory files at their image paths through the Joliet master.
+pub fn stage(m: &mut DiscMaster, files: &[(&str, &[u8])]) {
+    let mut j = m.joliet().unwrap();
+    for (p, b) in files {
+        j.add_source(p, imapi_joliet::BytesSource::new(b.to_vec()), false).unwrap();
+    }
+}
