@@ -293,26 +293,20 @@ fn add_pcm(
     mut pcm: impl Read,
     path: &Path,
 ) -> anyhow::Result<()> {
-    let mut buf = vec![0u8; CHUNK_BLOCKS * 2352];
+    let chunk = CHUNK_BLOCKS * 2352;
+    let mut buf = Vec::with_capacity(chunk);
     loop {
-        let mut n = 0;
-        while n < buf.len() {
-            match pcm.read(&mut buf[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return Err(coded(ImapiCode::FileAccess, format!("{}: {e}", path.display())))
-                }
-            }
-        }
+        buf.clear();
+        let n = (&mut pcm)
+            .take(chunk as u64)
+            .read_to_end(&mut buf)
+            .map_err(|e| coded(ImapiCode::FileAccess, format!("{}: {e}", path.display())))?;
         if n == 0 {
             return Ok(());
         }
-        let whole = n.div_ceil(2352) * 2352;
-        buf[n..whole].fill(0);
-        r.add_audio_track_blocks(&buf[..whole]).map_err(imapi_error)?;
-        if n < buf.len() {
+        buf.resize(n.div_ceil(2352) * 2352, 0);
+        r.add_audio_track_blocks(&buf).map_err(imapi_error)?;
+        if n < chunk {
             return Ok(());
         }
     }

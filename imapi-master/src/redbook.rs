@@ -102,8 +102,12 @@ impl<'m> RedbookDiscMaster<'m> {
         RedbookDiscMaster { m }
     }
 
-    fn fresh(&self) -> Result<Stager> {
-        Ok(Stager::new(self.m.redbook.capacity, self.m.redbook.gap)?)
+    /// `f` of the stager, or of a new one for the medium when nothing is staged yet.
+    fn ask<T>(&self, f: impl Fn(&Stager) -> T) -> Result<T> {
+        match self.m.redbook.view() {
+            Some(s) => Ok(f(s)),
+            None => Ok(f(&Stager::new(self.m.redbook.capacity, self.m.redbook.gap)?)),
+        }
     }
 
     /// GetTotalAudioTracks: closed tracks plus the open one.
@@ -113,10 +117,7 @@ impl<'m> RedbookDiscMaster<'m> {
 
     /// GetTotalAudioBlocks: every block of the medium available for audio and gaps.
     pub fn total_audio_blocks(&self) -> Result<u32> {
-        Ok(match self.m.redbook.view() {
-            Some(s) => s.total_blocks(),
-            None => self.fresh()?.total_blocks(),
-        })
+        self.ask(Stager::total_blocks)
     }
 
     /// GetUsedAudioBlocks: blocks of the closed and open tracks, gaps included.
@@ -127,10 +128,7 @@ impl<'m> RedbookDiscMaster<'m> {
     /// GetAvailableAudioTrackBlocks: what the open track can still take, or with none open,
     /// what a new track could hold after its gap.
     pub fn available_audio_track_blocks(&self) -> Result<u32> {
-        Ok(match self.m.redbook.view() {
-            Some(s) => s.available_track_blocks(),
-            None => self.fresh()?.available_track_blocks(),
-        })
+        self.ask(Stager::available_track_blocks)
     }
 
     /// GetAudioBlockSize: 2352.

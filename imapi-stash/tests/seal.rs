@@ -4,27 +4,10 @@
 
 mod common;
 
-use common::pattern;
+use common::{pattern, track_bytes, writer};
 use imapi_codes::ImapiCode;
-use imapi_stash::{
-    DiscKind, Overflow, Stash, StashError, StashOptions, StashWriter, TrackInfo, DATA_BLOCK_SIZE,
-};
-use std::io::{Cursor, Read, Write};
-
-fn writer(kind: DiscKind) -> (tempfile::TempDir, StashWriter) {
-    let dir = tempfile::tempdir().unwrap();
-    let w = StashWriter::create(dir.path(), &StashOptions::new(kind)).unwrap();
-    (dir, w)
-}
-
-/// Track `index` of the finished stash in `dir`, after a full verification.
-fn track_bytes(dir: &std::path::Path, index: usize) -> Vec<u8> {
-    let mut s = Stash::open_in(dir).unwrap();
-    s.verify().unwrap();
-    let mut out = Vec::new();
-    s.track_reader(index).unwrap().read_to_end(&mut out).unwrap();
-    out
-}
+use imapi_stash::{DiscKind, Overflow, Stash, StashError, TrackInfo, DATA_BLOCK_SIZE};
+use std::io::{Cursor, Write};
 
 const BS: usize = DATA_BLOCK_SIZE as usize;
 

@@ -3,27 +3,13 @@
 
 mod common;
 
-use common::pattern;
+use common::{pattern, track_bytes, writer};
 use imapi_codes::ImapiCode;
 use imapi_stash::{
     DiscInfo, DiscKind, Overflow, Stash, StashError, StashOptions, StashWriter, TrackInfo,
     PARTIAL_FILE_NAME, STASH_FILE_NAME,
 };
 use std::io::{Cursor, Read, Write};
-
-fn writer(kind: DiscKind) -> (tempfile::TempDir, StashWriter) {
-    let dir = tempfile::tempdir().unwrap();
-    let w = StashWriter::create(dir.path(), &StashOptions::new(kind)).unwrap();
-    (dir, w)
-}
-
-fn track_bytes(dir: &std::path::Path, index: usize) -> Vec<u8> {
-    let mut s = Stash::open_in(dir).unwrap();
-    s.verify().unwrap();
-    let mut out = Vec::new();
-    s.track_reader(index).unwrap().read_to_end(&mut out).unwrap();
-    out
-}
 
 fn code(r: Result<impl Sized, StashError>) -> Option<ImapiCode> {
     r.err().and_then(|e| e.imapi_code())

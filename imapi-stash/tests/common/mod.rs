@@ -7,6 +7,23 @@ use imapi_stash::{
 };
 use std::path::PathBuf;
 
+/// A new writer of a `kind` stash in a temporary folder (kept alive by the TempDir).
+pub fn writer(kind: DiscKind) -> (tempfile::TempDir, StashWriter) {
+    let dir = tempfile::tempdir().unwrap();
+    let w = StashWriter::create(dir.path(), &StashOptions::new(kind)).unwrap();
+    (dir, w)
+}
+
+/// Track `index` of the finished stash in `dir`, after a full verification.
+pub fn track_bytes(dir: &std::path::Path, index: usize) -> Vec<u8> {
+    use std::io::Read;
+    let mut s = imapi_stash::Stash::open_in(dir).unwrap();
+    s.verify().unwrap();
+    let mut out = Vec::new();
+    s.track_reader(index).unwrap().read_to_end(&mut out).unwrap();
+    out
+}
+
 /// `n` bytes of a pattern that differs per `seed`.
 pub fn pattern(seed: u8, n: usize) -> Vec<u8> {
     (0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
