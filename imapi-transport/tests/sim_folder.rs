@@ -4,6 +4,8 @@
 //! serial number that stays with the folder, and READ TOC on blank, appendable and finalized
 //! discs.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -12,37 +14,13 @@ use imapi_mmc::*;
 use imapi_redbook::cuesheet::{cue_sheet, CueSheetOptions};
 use imapi_redbook::layout::{Capacity as Minutes, Layout, Track};
 use imapi_redbook::Lba;
-use imapi_transport::ops::{self, QueryError};
+use imapi_transport::ops;
 use imapi_transport::sim::{self, FaultSettings, Faults, Media, SimError, SimRecorder, TrackState};
-use imapi_transport::{Access, CommandError, Data};
+use imapi_transport::{Access, Data};
+
+use common::{data_blocks as blocks, qtriple, select, triple, write_tao};
 
 const CHILD: &str = "IMAPI_SIM_CHILD";
-
-fn triple(e: &CommandError) -> (u8, u8, u8) {
-    e.sense().unwrap_or_else(|| panic!("no sense: {e:?}")).triple()
-}
-
-fn qtriple(e: &QueryError) -> (u8, u8, u8) {
-    e.sense().unwrap_or_else(|| panic!("no sense: {e:?}")).triple()
-}
-
-fn select(t: &mut SimRecorder, page: WriteParameters) -> Result<(), CommandError> {
-    let list = ModeData::with_page(ModePage::WriteParameters(page)).to_select_vec().unwrap();
-    ops::run(t, &ModeSelect10::new(list.len() as u16), Data::ToDevice(&list)).map(|_| ())
-}
-
-fn blocks(first: u32, n: u32) -> Vec<u8> {
-    (first..first + n).flat_map(|b| (0..2048u32).map(move |i| (b * 7 + i * 3) as u8)).collect()
-}
-
-fn write_tao(t: &mut SimRecorder, data: &[u8]) -> Lba {
-    let nwa = ops::track_information(t, &ReadTrackInformation::invisible()).unwrap().nwa;
-    for (k, chunk) in data.chunks(16 * 2048).enumerate() {
-        ops::write10(t, Lba(nwa.0 + 16 * k as i32), chunk, 2048).unwrap();
-    }
-    ops::command(t, &SynchronizeCache::default()).unwrap();
-    nwa
-}
 
 fn blocks_len(dir: &Path) -> u64 {
     std::fs::metadata(dir.join("blocks.bin")).unwrap().len()

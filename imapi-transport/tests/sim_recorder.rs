@@ -3,50 +3,19 @@
 //! byte-exact, every refusal with its sense code, every fault with its sense code and the
 //! state it leaves.
 
+mod common;
+
 use std::time::{Duration, Instant};
+
+use common::{data_blocks, qtriple, select, triple, write_tao};
 
 use imapi_mmc::*;
 use imapi_redbook::cuesheet::{cue_sheet, CueSheetOptions};
 use imapi_redbook::layout::{Capacity as Minutes, Layout, Track};
 use imapi_redbook::Lba;
-use imapi_transport::ops::{self, QueryError};
+use imapi_transport::ops;
 use imapi_transport::sim::{Faults, Media, SimError, SimRecorder, TrackState};
 use imapi_transport::{CommandError, Data, Transport, TransportError};
-
-fn triple(e: &CommandError) -> (u8, u8, u8) {
-    e.sense().unwrap_or_else(|| panic!("no sense: {e:?}")).triple()
-}
-
-fn qtriple(e: &QueryError) -> (u8, u8, u8) {
-    e.sense().unwrap_or_else(|| panic!("no sense: {e:?}")).triple()
-}
-
-fn select(t: &mut SimRecorder, page: WriteParameters) -> Result<(), CommandError> {
-    let list = ModeData::with_page(ModePage::WriteParameters(page)).to_select_vec().unwrap();
-    ops::run(t, &ModeSelect10::new(list.len() as u16), Data::ToDevice(&list)).map(|_| ())
-}
-
-/// Blocks of 2048 bytes whose content names their block.
-fn data_blocks(first: u32, n: u32) -> Vec<u8> {
-    let mut v = Vec::with_capacity(n as usize * 2048);
-    for b in first..first + n {
-        for i in 0..2048u32 {
-            v.push((b.wrapping_mul(31) ^ i.wrapping_mul(7)) as u8);
-        }
-    }
-    v
-}
-
-fn write_tao(t: &mut SimRecorder, data: &[u8]) -> Lba {
-    let nwa = ops::track_information(t, &ReadTrackInformation::invisible()).unwrap();
-    assert!(nwa.nwa_valid && nwa.blank);
-    for (k, chunk) in data.chunks(27 * 2048).enumerate() {
-        let lba = Lba(nwa.nwa.0 + k as i32 * 27);
-        ops::write10(t, lba, chunk, 2048).unwrap();
-    }
-    ops::command(t, &SynchronizeCache::default()).unwrap();
-    nwa.nwa
-}
 
 fn read_all(t: &mut SimRecorder, lba: u32, blocks: u32) -> Vec<u8> {
     let mut out = vec![0u8; blocks as usize * 2048];
