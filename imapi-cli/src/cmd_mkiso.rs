@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use globset::{Glob, GlobSetBuilder};
+use imapi_joliet::{BootEntry, BootOptions, Emulation, Platform};
 use imapi_joliet::{EmitOptions, HostOptions, IsoLevel, Overwrite, PlanOptions, Tree, Warning};
 
 use crate::error::coded;
@@ -56,9 +57,75 @@ pub struct Args {
     /// No progress bar and no warnings.
     #[arg(short, long)]
     quiet: bool,
+    /// Make the image bootable (El Torito) with the image file at this image path as the
+    /// default (x86 BIOS) entry, as `mkisofs -b` does.
+    #[arg(long, value_name = "IMG")]
+    boot: Option<String>,
+    /// What the `--boot` image emulates; `floppy` picks 1.2, 1.44 or 2.88 MB from its size.
+    #[arg(long, value_enum, default_value_t = BootEmulation::None, requires = "boot")]
+    boot_emulation: BootEmulation,
+    /// Sectors of 512 bytes the BIOS loads from a no-emulation `--boot` image (default 4, or
+    /// the whole image when smaller).
+    #[arg(long, value_name = "N", requires = "boot",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    boot_load_size: Option<u16>,
+    /// Patch a boot-info table into bytes 8–63 of the `--boot` image (ISOLINUX needs it).
+    #[arg(long, requires = "boot")]
+    boot_info_table: bool,
+    /// Add an EFI boot entry (platform 0xEF, no emulation) for the image file at this path.
+    #[arg(long, value_name = "IMG")]
+    efi_boot: Option<String>,
     /// `HOSTPATH` (a folder adds its contents at the root) or `IMAGEPATH=HOSTPATH`.
     #[arg(required = true, value_name = "SOURCE")]
     sources: Vec<String>,
+}
+
+/// What a `--boot` image emulates.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BootEmulation {
+    /// No emulation.
+    None,
+    /// A floppy of 1.2, 1.44 or 2.88 MB, after the image's size.
+    Floppy,
+    /// A hard disk whose MBR holds one partition.
+    HardDisk,
+}
+
+/// The El Torito options of `args`, with the boot images looked up in `tree`.
+fn boot_options(args: &Args, tree: &Tree) -> anyhow::Result<Option<BootOptions>> {
+    let find = |path: &str, flag: &str| {
+        tree.lookup(path)
+            .filter(|&id| !tree.is_dir(id))
+            .ok_or_else(|| anyhow::anyhow!("{flag} {path:?}: no file at this path in the image"))
+    };
+    let mut entries = Vec::new();
+    if let Some(path) = &args.boot {
+        let image = find(path, "--boot")?;
+        let emulation = match args.boot_emulation {
+            BootEmulation::None => Emulation::NoEmulation,
+            BootEmulation::HardDisk => Emulation::HardDisk,
+            BootEmulation::Floppy => match tree.file_size(image) {
+                1_228_800 => Emulation::Floppy12,
+                2_949_120 => Emulation::Floppy288,
+                // Any other size: the plan names it and the size a 1.44 MB image needs.
+                _ => Emulation::Floppy144,
+            },
+        };
+        if args.boot_load_size.is_some() && emulation != Emulation::NoEmulation {
+            anyhow::bail!("--boot-load-size applies to a no-emulation image only");
+        }
+        entries.push(BootEntry {
+            emulation,
+            load_size: args.boot_load_size,
+            boot_info_table: args.boot_info_table,
+            ..BootEntry::new(image)
+        });
+    }
+    if let Some(path) = &args.efi_boot {
+        let image = find(path, "--efi-boot")?;
+        entries.push(BootEntry { platform: Platform::EFI, ..BootEntry::new(image) });
+    }
+    Ok((!entries.is_empty()).then(|| BootOptions { manufacturer: String::new(), entries }))
 }
 
 /// One SOURCE argument: where in the image, and which host path.
@@ -179,7 +246,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         warnings.extend(added.map_err(joliet_error)?);
     }
 
+    let boot = boot_options(&args, &tree)?;
     let mut opts = PlanOptions {
+        boot,
         level,
         joliet: !args.no_joliet,
         volume_name: args.volume.clone(),

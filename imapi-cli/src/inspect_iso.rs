@@ -53,6 +53,49 @@ fn volume_lines(s: &mut String, v: &Volume, title: &str) {
     let _ = writeln!(s, "  root extent    block {}, {} bytes", v.root().block, v.root().len);
 }
 
+/// The El Torito boot catalog, if the image has one: one line per entry.
+fn boot_lines<S: ReadAt>(s: &mut String, image: &Image<S>) {
+    let Some(br) = image.boot_record().filter(|b| b.is_el_torito()) else { return };
+    let cat = match image.boot_catalog() {
+        Ok(Some(c)) => c,
+        Ok(None) => return,
+        Err(e) => {
+            let _ = writeln!(s, "El Torito boot catalog at block {}: unreadable ({e})", br.catalog);
+            return;
+        }
+    };
+    let _ = writeln!(
+        s,
+        "El Torito boot record at block {}, catalog at block {}, manufacturer {:?}:",
+        br.block,
+        br.catalog,
+        cat.manufacturer_id()
+    );
+    for (i, (platform, e)) in cat.entries().enumerate() {
+        let emulation =
+            e.emulation().map_or_else(|| format!("{:#04x}", e.media), |m| m.name().into());
+        let segment = match e.load_segment {
+            0 => "0x07C0 (default)".to_string(),
+            n => format!("{n:#06X}"),
+        };
+        let _ = writeln!(
+            s,
+            "  entry {}: platform {}, {}, emulation {emulation}, load segment {segment}, \
+             {} sectors, image at block {}{}",
+            i + 1,
+            platform.name(),
+            if e.bootable { "bootable" } else { "not bootable" },
+            e.sector_count,
+            e.lba,
+            if e.system_type != 0 {
+                format!(", system type {:#04x}", e.system_type)
+            } else {
+                String::new()
+            },
+        );
+    }
+}
+
 /// Counts of one tree: directories, files, bytes of file data, deepest level.
 fn tree_line<S: ReadAt>(s: &mut String, image: &Image<S>, tree: TreeKind) {
     let (mut dirs, mut files, mut bytes, mut depth) = (0u64, 0u64, 0u64, 0u32);
@@ -114,6 +157,7 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
         let level = j.joliet_level().map_or("?".to_string(), |l| l.to_string());
         volume_lines(&mut s, j, &format!("Joliet descriptor (UCS-2 level {level})"));
     }
+    boot_lines(&mut s, &image);
     let _ = writeln!(s, "contents:");
     tree_line(&mut s, &image, TreeKind::Iso);
     if image.joliet().is_some() {

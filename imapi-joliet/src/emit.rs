@@ -5,6 +5,16 @@
 //! that atomically through a temporary file; [`Plan::reader`] is a `Read + Seek` view that
 //! makes the image's bytes on demand. Every source's size is checked against the plan: a file
 //! that grew or shrank is [`Error::SourceChanged`], never truncated or padded in silence.
+//!
+//! # Boot files with a boot-info table
+//! A boot file that takes an El Torito boot-info table ([`crate::BootEntry::boot_info_table`])
+//! is not written as its source holds it: bytes 8–63 carry the primary descriptor's block,
+//! the file's block, its length and the checksum of its words from byte 64. Its checksum
+//! covers bytes that follow the table, so the pass reads the whole file into memory first
+//! (the plan caps it at [`crate::eltorito::MAX_INFO_TABLE_FILE`] bytes), checks its size,
+//! patches it and writes it through the buffer: such a file never takes the kernel-copy fast
+//! path, whatever its size. [`Plan::reader`] serves the patched bytes too. Every other file
+//! is streamed as before; without El Torito the pass checks one empty list per file.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -446,6 +456,10 @@ impl Plan<'_> {
             source_name: name,
             source: e,
         };
+        if !self.info_tables.is_empty() && self.info_tables.contains(&content) {
+            let bytes = self.patched_boot_file(content, node, size)?;
+            return sink.put(&bytes);
+        }
         let found = match tree.contents.get(content as usize) {
             Some(Content::Host { dir, name }) => {
                 let describe = || tree.host_path(*dir, *name).display().to_string();
@@ -490,6 +504,46 @@ impl Plan<'_> {
             Some(found) => Err(self.changed(node, size, found)),
             None => Ok(()),
         }
+    }
+
+    /// The bytes of a boot file with its boot-info table patched in: the whole file, read
+    /// into memory (the plan bounds its size).
+    fn patched_boot_file(&self, content: u32, node: NodeId, size: u64) -> Result<Vec<u8>, Error> {
+        let tree = self.tree;
+        let (mut src, name): (Box<dyn Read + '_>, String) =
+            match tree.contents.get(content as usize) {
+                Some(Content::Host { dir, name }) => {
+                    let path = tree.host_path(*dir, *name);
+                    let name = path.display().to_string();
+                    let f = File::open(&path).map_err(|e| Error::SourceRead {
+                        path: tree.path(node),
+                        source_name: name.clone(),
+                        source: e,
+                    })?;
+                    (Box::new(f), name)
+                }
+                Some(Content::Source(s)) => {
+                    let r = s.open_at(0).map_err(|e| Error::SourceRead {
+                        path: tree.path(node),
+                        source_name: s.describe(),
+                        source: e,
+                    })?;
+                    (r, s.describe())
+                }
+                _ => return Err(self.changed(node, size, 0)),
+            };
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        src.as_mut().take(size + 1).read_to_end(&mut bytes).map_err(|e| Error::SourceRead {
+            path: tree.path(node),
+            source_name: name,
+            source: e,
+        })?;
+        if bytes.len() as u64 != size {
+            return Err(self.changed(node, size, bytes.len() as u64));
+        }
+        let block = self.extents.get(content as usize).copied().unwrap_or(0);
+        crate::eltorito::patch_boot_info_table(&mut bytes, self.layout.pvd, block);
+        Ok(bytes)
     }
 
     /// A `Read + Seek` view of the image that makes its bytes on demand.
@@ -542,7 +596,16 @@ impl ImageReader<'_, '_> {
         }
         let reuse = matches!(&self.open, Some(o) if o.content == content && o.offset == offset);
         if !reuse {
+            let patched = !plan.info_tables.is_empty() && plan.info_tables.contains(&content);
             let reader: Box<dyn Read + Send + '_> = match plan.tree.contents.get(content as usize) {
+                _ if patched => {
+                    let bytes = plan
+                        .patched_boot_file(content, node, size)
+                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+                    let mut cursor = io::Cursor::new(bytes);
+                    cursor.set_position(offset);
+                    Box::new(cursor)
+                }
                 Some(Content::Host { dir, name }) => {
                     let mut f = File::open(plan.tree.host_path(*dir, *name))?;
                     f.seek(SeekFrom::Start(offset))?;

@@ -11,6 +11,9 @@ use crate::date::DateError;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// El Torito boot options that cannot be planned.
+    #[error(transparent)]
+    Boot(#[from] crate::eltorito::BootError),
     /// A file is already at this image path and replacing it was not asked for.
     #[error("{path:?} is already in the image")]
     FileExists {

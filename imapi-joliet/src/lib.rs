@@ -18,6 +18,7 @@
 //! - [`emit`]: the writer, with a kernel-copy fast path, an atomic file writer, progress and
 //!   cancellation, and a `Read + Seek` view; the metadata alone ([`Plan::emit_metadata`]) for
 //!   a disc whose file data was captured beforehand.
+//! - [`eltorito`]: bootable images (boot record, catalog, emulations, boot-info table).
 //! - [`raw`], [`date`], [`order`]: the byte layouts, date forms and sort orders of ECMA-119.
 //!
 //! ```
@@ -35,6 +36,7 @@
 #![deny(missing_docs)]
 
 pub mod date;
+pub mod eltorito;
 pub mod emit;
 pub mod error;
 mod host_open;
@@ -50,6 +52,7 @@ pub mod source;
 pub mod tree;
 pub mod verify;
 
+pub use eltorito::{BootEntry, BootOptions, Emulation, Platform};
 pub use emit::{EmitOptions, ImageReader};
 pub use error::{Error, Warning};
 pub use kind::TreeKind;

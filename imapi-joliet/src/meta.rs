@@ -5,6 +5,7 @@ use zerocopy::byteorder::{BigEndian, LittleEndian, U16, U32};
 use zerocopy::IntoBytes;
 
 use crate::date::UNSPECIFIED_DATE17;
+use crate::eltorito::BOOT_SYSTEM_ID;
 use crate::kind::TreeKind;
 use crate::plan::{section_sizes, Plan};
 use crate::raw::{
@@ -18,6 +19,10 @@ use crate::tree::{Kind, NodeId};
 pub(crate) enum Region {
     Zeros,
     Descriptor(TreeKind),
+    /// The El Torito boot record.
+    BootRecord,
+    /// The El Torito boot catalog.
+    BootCatalog,
     Terminator,
     PathTable {
         kind: TreeKind,
@@ -92,6 +97,9 @@ impl Plan<'_> {
         let l = &self.layout;
         let mut spans = vec![Span { start: l.first, blocks: 16, region: Region::Zeros }];
         spans.push(Span { start: l.pvd, blocks: 1, region: Region::Descriptor(TreeKind::Iso) });
+        if let Some(b) = l.boot_record {
+            spans.push(Span { start: b, blocks: 1, region: Region::BootRecord });
+        }
         if let Some(svd) = l.svd {
             spans.push(Span {
                 start: svd,
@@ -134,6 +142,9 @@ impl Plan<'_> {
                 spans.push(Span { start, blocks: size / BLOCK as u32, region });
             }
         }
+        if let Some(c) = l.catalog {
+            spans.push(Span { start: c, blocks: 1, region: Region::BootCatalog });
+        }
         if let Some(z) = l.zero_block {
             spans.push(Span { start: z, blocks: 1, region: Region::Zeros });
         }
@@ -167,11 +178,27 @@ impl Plan<'_> {
             Region::Zeros | Region::Placed | Region::Files => Vec::new(),
             Region::Descriptor(kind) => self.descriptor(kind).as_bytes().to_vec(),
             Region::Terminator => VolumeDescriptor::new(vd_type::TERMINATOR).as_bytes().to_vec(),
+            Region::BootRecord => self.boot_record(),
+            Region::BootCatalog => {
+                self.catalog.as_ref().and_then(|c| c.to_bytes()).unwrap_or_default()
+            }
             Region::PathTable { kind, big_endian } => self.path_table(kind, big_endian),
             Region::Dir { kind, dir } => self.directory(kind, dir),
         };
         out.resize(span.blocks as usize * BLOCK, 0);
         out
+    }
+
+    /// The El Torito boot record: type 0, `CD001`, version 1, the boot system id, and the
+    /// catalog's block at byte 71.
+    fn boot_record(&self) -> Vec<u8> {
+        let mut b = VolumeDescriptor::new(vd_type::BOOT).as_bytes().to_vec();
+        b.resize(BLOCK, 0);
+        b[7..39].fill(0);
+        b[7..7 + BOOT_SYSTEM_ID.len()].copy_from_slice(BOOT_SYSTEM_ID);
+        let catalog = self.layout.catalog.unwrap_or(0);
+        b[71..75].copy_from_slice(&catalog.to_le_bytes());
+        b
     }
 
     fn identifier(&self, kind: TreeKind, id: NodeId) -> Vec<u8> {

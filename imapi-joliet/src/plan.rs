@@ -4,10 +4,12 @@
 //! # Layout
 //! Blocks 0–15 (of the session) are the system area, zero. Block 16 holds the primary volume
 //! descriptor, 17 the Joliet supplementary descriptor (`%/E`, UCS-2 level 3), then the
-//! terminator. Then the path tables: ISO L, ISO M, Joliet L, Joliet M, each in whole blocks.
-//! Then every ISO 9660 directory in pre-order, then every Joliet directory in pre-order: all
+//! terminator; a bootable image ([`PlanOptions::boot`]) has the El Torito boot record at 17
+//! (ECMA-119 and El Torito want it there), the Joliet descriptor at 18, then the terminator.
+//! Then the path tables: ISO L, ISO M, Joliet L, Joliet M, each in whole blocks. Then every ISO 9660 directory in pre-order, then every Joliet directory in pre-order: all
 //! directory extents come before the first file extent, which streaming readers (libarchive)
-//! need. Then one zero block shared by every empty file (as libisofs does), then the
+//! need. Then the El Torito boot catalog (one block) of a bootable image. Then one zero
+//! block shared by every empty file (as libisofs does), then the
 //! placed-data area ([`PlanOptions::placed_area_blocks`], none by default): data captured
 //! before planning, where each file added with [`Tree::add_placed_file`] lies at its block
 //! from the area's start (no alignment applies there). Everything before the area is the
@@ -36,6 +38,8 @@
 use chrono::{DateTime, FixedOffset, Local, Offset, TimeZone};
 
 use crate::date::IsoDateTime;
+use crate::eltorito::{self, BootError, BootOptions, Catalog, CatalogEntry, Emulation, Platform};
+use crate::eltorito::{Section, DEFAULT_LOAD_SECTORS, MAX_INFO_TABLE_FILE, MAX_MANUFACTURER};
 use crate::error::{Error, Warning};
 use crate::kind::TreeKind;
 use crate::names::{self, IsoLevel, NameInput, NameProblem, NonBmpPolicy};
@@ -90,6 +94,9 @@ pub struct PlanOptions {
     /// [`Tree::add_placed_file`] at their blocks. It may hold more than those files need (the
     /// data of a file replaced later stays in it). Default 0: no area.
     pub placed_area_blocks: u64,
+    /// El Torito boot images (see [`crate::eltorito`]); `None` (the default) for none. With
+    /// them, the boot record takes block 17 of the session and the Joliet descriptor 18.
+    pub boot: Option<BootOptions>,
 }
 
 impl Default for PlanOptions {
@@ -109,6 +116,7 @@ impl Default for PlanOptions {
             pad_blocks: DEFAULT_PAD_BLOCKS,
             large_file_alignment: DEFAULT_LARGE_FILE_ALIGNMENT,
             placed_area_blocks: 0,
+            boot: None,
         }
     }
 }
@@ -144,6 +152,7 @@ pub(crate) struct Dir {
 pub(crate) struct Layout {
     pub(crate) first: u32,
     pub(crate) pvd: u32,
+    pub(crate) boot_record: Option<u32>,
     pub(crate) svd: Option<u32>,
     pub(crate) terminator: u32,
     pub(crate) iso_path_l: u32,
@@ -153,6 +162,7 @@ pub(crate) struct Layout {
     pub(crate) iso_path_size: u32,
     pub(crate) jol_path_size: u32,
     pub(crate) dirs_start: u32,
+    pub(crate) catalog: Option<u32>,
     pub(crate) zero_block: Option<u32>,
     pub(crate) placed_start: u32,
     pub(crate) files_start: u32,
@@ -184,6 +194,11 @@ pub struct Plan<'t> {
     /// For each content, a node naming it (for error messages).
     pub(crate) content_node: Vec<NodeId>,
     pub(crate) layout: Layout,
+    /// The El Torito catalog, when the image is bootable.
+    pub(crate) catalog: Option<Catalog>,
+    /// Contents patched with a boot-info table as they are written (empty without El
+    /// Torito: the emit pass checks this list only when it holds something).
+    pub(crate) info_tables: Vec<u32>,
     warnings: Vec<Warning>,
 }
 
@@ -324,6 +339,8 @@ impl<'t> Planner<'t> {
                 file_order: Vec::new(),
                 content_node: vec![NodeId(0); tree.contents.len()],
                 layout: Layout::default(),
+                catalog: None,
+                info_tables: Vec::new(),
                 warnings: Vec::new(),
             },
         })
@@ -336,6 +353,7 @@ impl<'t> Planner<'t> {
         self.dates()?;
         self.orders()?;
         self.assign_blocks()?;
+        self.plan_boot()?;
         Ok(self.plan)
     }
 
@@ -631,6 +649,10 @@ impl<'t> Planner<'t> {
         let to32 = |v: u64| u32::try_from(v).map_err(|_| Error::ImageTooLarge { blocks: v });
         layout.pvd = to32(cur)?;
         cur += 1;
+        if self.plan.opts.boot.is_some() {
+            layout.boot_record = Some(to32(cur)?);
+            cur += 1;
+        }
         if joliet {
             layout.svd = Some(to32(cur)?);
             cur += 1;
@@ -665,6 +687,10 @@ impl<'t> Planner<'t> {
             self.plan.dirs[d].jol_extent = to32(cur)?;
             self.plan.dirs[d].jol_size = to32(size)?;
             cur += size / BLOCK_U64;
+        }
+        if self.plan.opts.boot.is_some() {
+            layout.catalog = Some(to32(cur)?);
+            cur += 1;
         }
         // Files in the pre-order of the ISO tree.
         let tree = self.plan.tree;
@@ -724,6 +750,110 @@ impl<'t> Planner<'t> {
         self.plan.file_order = order;
         self.plan.layout = layout;
         Ok(())
+    }
+    /// The El Torito catalog, from the boot options and the extents just assigned.
+    fn plan_boot(&mut self) -> Result<(), Error> {
+        let Some(boot) = self.plan.opts.boot.clone() else { return Ok(()) };
+        let first = boot.entries.first().ok_or(BootError::NoEntries)?;
+        if boot.manufacturer.len() > MAX_MANUFACTURER || !boot.manufacturer.is_ascii() {
+            return Err(BootError::Manufacturer(boot.manufacturer.clone()).into());
+        }
+        let mut manufacturer = [0u8; MAX_MANUFACTURER];
+        manufacturer[..boot.manufacturer.len()].copy_from_slice(boot.manufacturer.as_bytes());
+        let mut entries = Vec::with_capacity(boot.entries.len());
+        for e in &boot.entries {
+            entries.push((e.platform, self.boot_entry(e)?));
+        }
+        let mut sections: Vec<Section> = Vec::new();
+        for &(platform, entry) in &entries[1..] {
+            match sections.last_mut() {
+                Some(s) if s.platform == platform => s.entries.push(entry),
+                _ => sections.push(Section { platform, id: [0; 28], entries: vec![entry] }),
+            }
+        }
+        let catalog =
+            Catalog { platform: first.platform, manufacturer, default: entries[0].1, sections };
+        if catalog.to_bytes().is_none() {
+            let sections = catalog.sections.len();
+            return Err(BootError::TooManyEntries { entries: entries.len(), sections }.into());
+        }
+        self.plan.catalog = Some(catalog);
+        Ok(())
+    }
+
+    /// The catalog entry of one boot image, with its checks.
+    fn boot_entry(&mut self, e: &eltorito::BootEntry) -> Result<CatalogEntry, Error> {
+        let tree = self.plan.tree;
+        let id = e.image;
+        let path = || tree.path(id);
+        let (size, content) = match tree.nodes.get(id.index()).map(|n| n.kind) {
+            Some(Kind::File { size, content }) => (size, content),
+            _ => {
+                let path = if id.index() < tree.nodes.len() { path() } else { String::new() };
+                return Err(BootError::NotAFile { path }.into());
+            }
+        };
+        let lba = self.plan.extents.get(content as usize).copied().unwrap_or(u32::MAX);
+        if !self.plan.file_order.contains(&content) || lba == u32::MAX {
+            return Err(BootError::NotWritten { path: path() }.into());
+        }
+        if size == 0 {
+            return Err(BootError::Empty { path: path() }.into());
+        }
+        let mut system_type = 0;
+        let sector_count = match e.emulation {
+            Emulation::NoEmulation => {
+                let whole = u16::try_from(size.div_ceil(512)).unwrap_or(u16::MAX);
+                match e.load_size {
+                    Some(0) => return Err(BootError::LoadSize { path: path() }.into()),
+                    Some(n) => n,
+                    None if e.platform == Platform::EFI => whole,
+                    None => whole.min(DEFAULT_LOAD_SECTORS),
+                }
+            }
+            Emulation::HardDisk => {
+                let read = |err| BootError::MbrRead { path: path(), source: err };
+                let mut r = match tree.contents.get(content as usize) {
+                    Some(Content::Host { dir, name }) => {
+                        Box::new(std::fs::File::open(tree.host_path(*dir, *name)).map_err(read)?)
+                            as Box<dyn std::io::Read>
+                    }
+                    Some(Content::Source(s)) => s.open_at(0).map_err(read)?,
+                    _ => return Err(BootError::NotWritten { path: path() }.into()),
+                };
+                let sector = eltorito::read_sector(&mut r).map_err(read)?;
+                system_type = eltorito::mbr_system_type(&sector)
+                    .map_err(|reason| BootError::BadMbr { path: path(), reason })?;
+                1
+            }
+            floppy => {
+                let expected = floppy.floppy_size().unwrap_or(0);
+                if size != expected {
+                    let emulation = floppy;
+                    return Err(
+                        BootError::FloppySize { path: path(), emulation, size, expected }.into()
+                    );
+                }
+                1
+            }
+        };
+        if e.boot_info_table {
+            if !(64..=MAX_INFO_TABLE_FILE).contains(&size) {
+                return Err(BootError::InfoTableSize { path: path(), size }.into());
+            }
+            if !self.plan.info_tables.contains(&content) {
+                self.plan.info_tables.push(content);
+            }
+        }
+        Ok(CatalogEntry {
+            bootable: true,
+            media: e.emulation.media_type(),
+            load_segment: e.load_segment,
+            system_type,
+            sector_count,
+            lba,
+            criteria: 0,
+        })
     }
 }
 

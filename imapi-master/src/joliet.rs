@@ -26,6 +26,7 @@ use std::path::Path;
 
 use imapi_codes::ImapiCode;
 use imapi_joliet::tree::FileOrigin;
+use imapi_joliet::{BootEntry, BootOptions, Emulation, Platform};
 use imapi_joliet::{HostOptions, NodeId, Overwrite, PlanOptions, Source, Tree, Warning};
 use imapi_stash::{DiscInfo, DiscKind, SessionClose, StashWriter, TrackInfo};
 use imapi_transport::Transport;
@@ -34,7 +35,7 @@ use crate::error::{ImapiError, Result};
 use crate::master::{DiscMaster, Format, StagedDisc};
 use crate::media::Media;
 use crate::progress::{long, Sinks};
-use crate::properties::{JolietProperties, PropertyBag, SetOutcome};
+use crate::properties::{JolietProperties, PropertyBag, PropertyValue, SetOutcome};
 use crate::staging::Sealed;
 
 /// Bytes in a data block.
@@ -203,6 +204,74 @@ impl JolietState {
             placed_area_blocks: self.area_blocks,
             ..PlanOptions::default()
         }
+    }
+}
+
+/// What sealing takes from the plan: the metadata blocks, the session's and the metadata's
+/// length in blocks, and with a boot image, every byte after the placed-data area.
+struct Planned {
+    meta: Vec<u8>,
+    session_blocks: u64,
+    metadata_blocks: u64,
+    tail: Option<Vec<u8>>,
+}
+
+/// Name of the file the `BootImage` stream is recorded as, at the root (a number is added
+/// when the name is taken): an El Torito boot image is a file of the disc, as mkisofs writes
+/// one.
+const BOOT_IMAGE_NAME: (&str, &str) = ("boot", ".img");
+
+/// Adds the `BootImage` stream to `tree` as a root file and returns the boot options the
+/// properties ask for. The caller rolls the tree back after planning.
+fn add_boot_image(tree: &mut Tree, props: &JolietProperties) -> Result<BootOptions> {
+    let Some(PropertyValue::Stream(source)) = &props.boot_image else {
+        return Err(ImapiError::new(
+            ImapiCode::InvalidImage,
+            "PlaceBootImageOnDisc is set but no BootImage stream was given",
+        ));
+    };
+    let emulation = match props.boot_image_emulation_type {
+        1 => Emulation::Floppy12,
+        2 => Emulation::Floppy144,
+        3 => Emulation::Floppy288,
+        4 => Emulation::HardDisk,
+        _ => Emulation::NoEmulation,
+    };
+    let (stem, ext) = BOOT_IMAGE_NAME;
+    let name = (0..1000)
+        .map(|i| if i == 0 { format!("{stem}{ext}") } else { format!("{stem}{i}{ext}") })
+        .find(|n| tree.child(tree.root(), n).is_none())
+        .ok_or_else(|| ImapiError::new(ImapiCode::FileExists, "no free name for the boot image"))?;
+    let image = tree.add_file_with(
+        tree.root(),
+        &name,
+        Box::new(SharedSource(source.clone())),
+        Overwrite::Deny,
+    )?;
+    let entry = BootEntry {
+        platform: Platform(props.boot_image_platform),
+        emulation,
+        ..BootEntry::new(image)
+    };
+    Ok(BootOptions { manufacturer: props.boot_image_manufacturer_id.clone(), entries: vec![entry] })
+}
+
+/// A source shared with the property bag.
+#[derive(Debug)]
+struct SharedSource(std::sync::Arc<dyn Source>);
+
+impl Source for SharedSource {
+    fn len(&self) -> std::io::Result<u64> {
+        self.0.len()
+    }
+    fn open_at(&self, offset: u64) -> std::io::Result<Box<dyn Read + Send + '_>> {
+        self.0.open_at(offset)
+    }
+    fn host_file(&self) -> Option<(&Path, u64)> {
+        self.0.host_file()
+    }
+    fn describe(&self) -> String {
+        self.0.describe()
     }
 }
 
@@ -589,16 +658,46 @@ pub(crate) fn seal(m: &mut DiscMaster) -> Result<StagedDisc> {
         let blocks = imapi_stash::Stash::open(&s.path)?.total_blocks();
         return Ok(StagedDisc { stash: s.path.clone(), blocks, format: Format::Joliet });
     }
-    let j = &m.joliet;
+    let j = &mut m.joliet;
     if j.tree.len() <= 1 {
         return Err(ImapiError::new(ImapiCode::InvalidImage, "nothing is staged"));
     }
-    let plan = j.tree.plan(&j.plan_options(m.opts.date))?;
-    let mut meta = Vec::new();
-    plan.emit_metadata(&mut meta)?;
-    let session_blocks = plan.session_blocks();
-    let metadata_blocks = plan.metadata_blocks();
-    drop(plan);
+    let boot = j.props.place_boot_image_on_disc;
+    if boot && j.base.is_some() {
+        return Err(ImapiError::new(
+            ImapiCode::BootImageAndNonblankDisc,
+            "a boot image goes on a blank disc only: this disc already holds a session",
+        ));
+    }
+    // The boot image joins the tree for this plan only (see `add_boot_image`).
+    let cp = j.tree.checkpoint();
+    let planned = (|| -> Result<Planned> {
+        let mut opts = j.plan_options(m.opts.date);
+        if boot {
+            opts.boot = Some(add_boot_image(&mut j.tree, &j.props)?);
+        }
+        let plan = j.tree.plan(&opts)?;
+        let mut meta = Vec::new();
+        plan.emit_metadata(&mut meta)?;
+        let (session, metadata) = (plan.session_blocks(), plan.metadata_blocks());
+        // After the placed-data area: the boot image and the padding, made by the plan.
+        let tail = if boot {
+            let mut r = plan.reader();
+            let from = (metadata + j.area_blocks) * u64::from(DATA_BLOCK_SIZE);
+            std::io::Seek::seek(&mut r, std::io::SeekFrom::Start(from))
+                .map_err(|e| ImapiError::new(ImapiCode::InvalidImage, e.to_string()))?;
+            let mut tail = Vec::new();
+            r.read_to_end(&mut tail)
+                .map_err(|e| ImapiError::new(ImapiCode::InvalidImage, e.to_string()))?;
+            Some(tail)
+        } else {
+            None
+        };
+        Ok(Planned { meta, session_blocks: session, metadata_blocks: metadata, tail })
+    })();
+    j.tree.rollback(cp);
+    let Planned { meta, session_blocks, metadata_blocks, tail } = planned?;
+    let j = &m.joliet;
     let base = j.base.clone();
     let area = j.area_blocks;
     let writer = m.staging.writer(DiscKind::Data)?;
@@ -609,8 +708,13 @@ pub(crate) fn seal(m: &mut DiscMaster) -> Result<StagedDisc> {
         }
         writer.prepend_blocks(&meta)?;
         let pad = session_blocks.saturating_sub(metadata_blocks + area);
+        if let Some(tail) = &tail {
+            for chunk in tail.chunks(64 * DATA_BLOCK_SIZE as usize) {
+                writer.append_blocks(chunk, imapi_stash::Overflow::AllOrNothing)?;
+            }
+        }
         let zeros = vec![0u8; 64 * DATA_BLOCK_SIZE as usize];
-        let mut left = pad;
+        let mut left = if tail.is_some() { 0 } else { pad };
         while left > 0 {
             let n = left.min(64);
             writer.append_blocks(

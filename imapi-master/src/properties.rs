@@ -197,8 +197,10 @@ pub const BOOT_IMAGE: &str = "BootImage";
 
 /// The Joliet format's properties (IJolietDiscMaster::Get/SetJolietProperties).
 ///
-/// The boot properties are kept as given; the image they describe is written once El Torito
-/// lands in imapi-joliet.
+/// The boot properties drive El Torito at seal time: the `BootImage` stream is recorded as
+/// the root file `boot.img` (a number added when that name is taken) and is the default
+/// entry of the boot catalog, with the platform, emulation and manufacturer id given; on a
+/// disc that already holds a session the seal fails with IMAPI_E_BOOTIMAGE_AND_NONBLANK_DISC.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JolietProperties {
     /// The volume label; `None` records the date at burn time, as IMAPI's default does.

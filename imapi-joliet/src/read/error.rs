@@ -283,6 +283,15 @@ pub enum ReadError {
         /// The limit.
         limit: u64,
     },
+    /// The El Torito boot catalog is malformed.
+    #[error("El Torito boot catalog at block {block}")]
+    BootCatalog {
+        /// Its block.
+        block: u64,
+        /// What is wrong with it.
+        #[source]
+        source: crate::eltorito::CatalogError,
+    },
 }
 
 impl ReadError {

@@ -10,7 +10,9 @@
 //!   records;
 //! - [`Image::lookup`] finds a path, [`Image::open`] streams a file's bytes and
 //!   [`Image::read_path`] reads a small file at once;
-//! - [`Image::path_table`] reads the L or M path table of either tree.
+//! - [`Image::path_table`] reads the L or M path table of either tree;
+//! - [`Image::boot_record`] and [`Image::boot_catalog`] read El Torito's boot record and
+//!   catalog.
 //!
 //! Multi-extent files (sections of one file in several records) come out as one entry. For
 //! the last session of a multisession disc, give its first block in
@@ -62,9 +64,12 @@ pub use error::ReadError;
 pub use file::FileReader;
 pub use path_table::{PathTableKind, PathTableRecord};
 pub use read_at::{ReadAt, SeekReader};
-pub use volume::{Descriptor, DescriptorKind, RecognitionEntry, Volume, MAX_DESCRIPTORS};
+pub use volume::{
+    BootRecord, Descriptor, DescriptorKind, RecognitionEntry, Volume, MAX_DESCRIPTORS,
+};
 pub use walk::{Walk, WalkEntry};
 
+use crate::eltorito::Catalog;
 pub use crate::kind::TreeKind;
 use crate::raw::{BothU16, BothU32, BLOCK, BLOCK_U64};
 
@@ -243,6 +248,7 @@ pub struct Image<S> {
     opts: Options,
     primary: Volume,
     joliet: Option<Volume>,
+    boot: Option<BootRecord>,
     descriptors: Vec<Descriptor>,
     terminated: bool,
     recognition: Vec<RecognitionEntry>,
@@ -295,6 +301,7 @@ impl<S: ReadAt> Image<S> {
             opts,
             primary: set.primary,
             joliet: set.joliet,
+            boot: set.boot,
             descriptors: set.descriptors,
             terminated: set.terminated,
             recognition: set.recognition,
@@ -351,6 +358,20 @@ impl<S: ReadAt> Image<S> {
         } else {
             TreeKind::Iso
         }
+    }
+
+    /// The first boot record of the descriptor set, if any.
+    pub fn boot_record(&self) -> Option<&BootRecord> {
+        self.boot.as_ref()
+    }
+
+    /// The El Torito boot catalog: `None` without an El Torito boot record; an error when
+    /// its block is outside the image or does not parse ([`Catalog::parse`]).
+    pub fn boot_catalog(&self) -> Result<Option<Catalog>, ReadError> {
+        let Some(br) = self.boot.as_ref().filter(|b| b.is_el_torito()) else { return Ok(None) };
+        let block = u64::from(br.catalog);
+        let bytes = self.ctx().block(block, "El Torito boot catalog")?;
+        Catalog::parse(&bytes).map(Some).map_err(|source| ReadError::BootCatalog { block, source })
     }
 
     /// Every descriptor read, terminator included, in block order.

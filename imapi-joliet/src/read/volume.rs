@@ -57,6 +57,25 @@ pub struct RecognitionEntry {
 
 const VRS_IDS: [&[u8; 5]; 6] = [b"BEA01", b"NSR02", b"NSR03", b"TEA01", b"BOOT2", b"CDW02"];
 
+/// A boot record (volume descriptor type 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BootRecord {
+    /// Its block.
+    pub block: u64,
+    /// The boot system identifier (bytes 7–38).
+    pub system_id: [u8; 32],
+    /// The El Torito catalog's block (bytes 71–74, little-endian).
+    pub catalog: u32,
+}
+
+impl BootRecord {
+    /// Whether the boot system identifier is `EL TORITO SPECIFICATION` (zero padded).
+    pub fn is_el_torito(&self) -> bool {
+        let id = crate::eltorito::BOOT_SYSTEM_ID;
+        self.system_id[..id.len()] == id[..] && self.system_id[id.len()..].iter().all(|&b| b == 0)
+    }
+}
+
 /// A primary or Joliet volume descriptor, with its fields checked.
 #[derive(Clone)]
 pub struct Volume {
@@ -162,6 +181,7 @@ impl Volume {
 pub(crate) struct DescriptorSet {
     pub primary: Volume,
     pub joliet: Option<Volume>,
+    pub boot: Option<BootRecord>,
     pub descriptors: Vec<Descriptor>,
     pub terminated: bool,
     pub recognition: Vec<RecognitionEntry>,
@@ -177,6 +197,7 @@ pub(crate) fn read_descriptors(ctx: Ctx<'_>) -> Result<DescriptorSet, ReadError>
     let first = u64::from(ctx.opts.session_start) + u64::from(FIRST_VD_BLOCK);
     let mut primary = None;
     let mut joliet = None;
+    let mut boot = None;
     let mut descriptors = Vec::new();
     let mut terminated = false;
     let mut stopped = false;
@@ -203,7 +224,15 @@ pub(crate) fn read_descriptors(ctx: Ctx<'_>) -> Result<DescriptorSet, ReadError>
         };
         let kind = match vd.vd_type {
             vd_type::TERMINATOR => DescriptorKind::Terminator,
-            vd_type::BOOT => DescriptorKind::Boot,
+            vd_type::BOOT => {
+                if boot.is_none() {
+                    let mut system_id = [0u8; 32];
+                    system_id.copy_from_slice(&bytes[7..39]);
+                    let catalog = u32::from_le_bytes([bytes[71], bytes[72], bytes[73], bytes[74]]);
+                    boot = Some(BootRecord { block, system_id, catalog });
+                }
+                DescriptorKind::Boot
+            }
             vd_type::PARTITION => DescriptorKind::Partition,
             vd_type::PRIMARY if primary.is_none() => {
                 primary = Some(volume(ctx, block, vd, TreeKind::Iso, None)?);
@@ -231,7 +260,7 @@ pub(crate) fn read_descriptors(ctx: Ctx<'_>) -> Result<DescriptorSet, ReadError>
     }
     let primary = primary.ok_or(ReadError::NoPrimary { block })?;
     let recognition = if terminated { recognition_sequence(ctx, block + 1) } else { Vec::new() };
-    Ok(DescriptorSet { primary, joliet, descriptors, terminated, recognition })
+    Ok(DescriptorSet { primary, joliet, boot, descriptors, terminated, recognition })
 }
 
 /// The ECMA-167 recognition sequence starting at `block`, if any: it ends at the first block

@@ -1,9 +1,9 @@
 //! Checking an image against ECMA-119 and Joliet.
 //!
 //! [`verify`] reads every structure of an image — descriptors, both trees record by record,
-//! the four path tables — and returns a [`Report`]: a list of [`Finding`]s, each under a
-//! [`Rule`] with a stable id, a [`Severity`] and a message naming the path or block at
-//! fault. It reads leniently whatever options the image was opened with, so one broken
+//! the four path tables, an El Torito boot record and catalog — and returns a [`Report`]: a
+//! list of [`Finding`]s, each under a [`Rule`] with a stable id, a [`Severity`] and a
+//! message naming the path or block at fault. It reads leniently whatever options the image was opened with, so one broken
 //! field does not hide the rest; it stops only where the bytes cannot be followed.
 //!
 //! In a strict verification every violation fails; in a lenient one only structural
@@ -24,6 +24,7 @@
 
 mod cross;
 mod descriptors;
+mod eltorito;
 mod ident;
 mod path_tables;
 mod rules;
@@ -150,6 +151,7 @@ pub fn verify<S: ReadAt>(image: &Image<S>, strict: bool) -> Report {
     let ctx = Ctx { src: image.source(), opts: &opts };
     let mut f = Findings::default();
     descriptors::check(image, &mut f);
+    eltorito::check(image, &mut f);
     let iso = scan::scan(ctx, image.primary(), &mut f);
     path_tables::check(ctx, image.primary(), &iso, &mut f);
     let joliet = image.joliet().map(|vol| {

@@ -124,6 +124,16 @@ rules! {
     Depth = "path.depth", Relaxation, false;
     /// An ISO 9660 path is longer than 255 bytes (§6.8.2.1).
     PathLength = "path.length", Relaxation, false;
+    /// The El Torito boot record is not at block 17 of the session.
+    ElToritoBlock = "eltorito.boot-record-block", Violation, false;
+    /// The El Torito boot catalog cannot be read or parsed.
+    ElToritoCatalog = "eltorito.catalog", Violation, false;
+    /// The catalog's validation entry does not sum to zero.
+    ElToritoChecksum = "eltorito.checksum", Violation, false;
+    /// The catalog's validation entry does not end with the key bytes `55 AA`.
+    ElToritoKey = "eltorito.key", Violation, false;
+    /// The catalog, or a boot image it names, lies outside the volume.
+    ElToritoExtent = "eltorito.extent", Violation, false;
     /// The image holds fewer blocks than its volume space size.
     ImageLength = "image.length", Warning, false;
     /// A UDF volume recognition sequence follows the descriptors: a UDF bridge image.
