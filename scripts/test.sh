@@ -92,6 +92,11 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 # through a local registry overlay, so path dependencies need not be on crates.io yet.
 # Resolving dependencies needs the crates.io index. The crates with publish = false are left out.
 log "cargo package (verified)"
+# Cargo unpacks each verified package from its local overlay registry into
+# $CARGO_HOME/registry/src/-<hash of that registry's path>/NAME-VERSION and reuses what it finds
+# there: a run from the same folder would build against an earlier run's sources of the same
+# version. Our crates' unpacked copies go first.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/imapi-*
 cargo package --workspace --exclude imapi-benches --exclude imapi-drivecheck --allow-dirty --quiet
 
 # ... and each package's tests build and its corpus replays from the package alone: the
