@@ -19,7 +19,8 @@
 //!   cancellation, and a `Read + Seek` view; the metadata alone ([`Plan::emit_metadata`]) for
 //!   a disc whose file data was captured beforehand.
 //! - [`eltorito`]: bootable images (boot record, catalog, emulations, boot-info table).
-//! - [`raw`], [`date`], [`order`]: the byte layouts, date forms and sort orders of ECMA-119.
+//! - [`raw`], [`date`], [`order`]: the byte layouts, date forms and sort orders of ECMA-119;
+//!   [`susp`]: the signatures and flags of SUSP and Rock Ridge (RRIP 1.12).
 //!
 //! ```
 //! use imapi_joliet::{BytesSource, PlanOptions, Tree};
@@ -49,6 +50,7 @@ pub mod plan;
 pub mod raw;
 pub mod read;
 pub mod source;
+pub mod susp;
 pub mod tree;
 pub mod verify;
 
