@@ -229,12 +229,12 @@ fn unix_mtime(meta: &fs::Metadata) -> i64 {
 }
 
 /// A host name as UTF-8, with `_` for bytes that are not; and whether it was changed.
-fn decode_host_name(name: &std::ffi::OsStr) -> (String, bool) {
+fn decode_host_name(name: &std::ffi::OsStr) -> (std::borrow::Cow<'_, str>, bool) {
     match name.to_str() {
-        Some(s) => (s.to_string(), false),
+        Some(s) => (s.into(), false),
         None => {
             let lossy = name.to_string_lossy();
-            (lossy.replace('\u{FFFD}', "_"), true)
+            (lossy.replace('\u{FFFD}', "_").into(), true)
         }
     }
 }
@@ -717,7 +717,7 @@ impl Tree {
         let mut walk = Walk::new(opts);
         if changed {
             walk.warnings
-                .push(Warning::NonUtf8Name { path: host.to_path_buf(), name: name.clone() });
+                .push(Warning::NonUtf8Name { path: host.to_path_buf(), name: name.to_string() });
         }
         self.add_host_entry(parent, &name, host, &meta, &mut walk)?;
         Ok(walk.warnings)
@@ -835,41 +835,44 @@ impl Tree {
             let mut entries = Vec::new();
             for entry in reader {
                 let entry = entry.map_err(|e| Error::Host { path: dir_path.clone(), source: e })?;
-                entries.push(entry);
+                entries.push((entry.file_name(), entry));
             }
-            entries.sort_by_key(|e| e.file_name());
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
             let host_dir = self.push_host_dir(dir_path.clone());
-            for entry in entries {
-                let os_name = entry.file_name();
-                let rel_path = rel.join(&os_name);
-                if let Some(ex) = &walk.opts.exclude {
-                    if ex.is_match(&os_name) || ex.is_match(&rel_path) {
-                        continue;
+            for (os_name, entry) in entries {
+                // The path below the added folder matters only to exclusion patterns.
+                let rel_path = match &walk.opts.exclude {
+                    Some(ex) => {
+                        let rel_path = rel.join(&os_name);
+                        if ex.is_match(&os_name) || ex.is_match(&rel_path) {
+                            continue;
+                        }
+                        rel_path
                     }
-                }
-                let host_path = dir_path.join(&os_name);
+                    None => PathBuf::new(),
+                };
+                let host_path = || dir_path.join(&os_name);
                 let (name, changed) = decode_host_name(&os_name);
                 if changed {
                     walk.warnings
-                        .push(Warning::NonUtf8Name { path: host_path.clone(), name: name.clone() });
+                        .push(Warning::NonUtf8Name { path: host_path(), name: name.to_string() });
                 }
-                let mut meta = entry
-                    .metadata()
-                    .map_err(|e| Error::Host { path: host_path.clone(), source: e })?;
+                let mut meta =
+                    entry.metadata().map_err(|e| Error::Host { path: host_path(), source: e })?;
                 let is_link = meta.file_type().is_symlink();
                 if is_link {
                     if !walk.opts.follow_links {
-                        walk.warnings.push(Warning::SymlinkSkipped { path: host_path });
+                        walk.warnings.push(Warning::SymlinkSkipped { path: host_path() });
                         continue;
                     }
-                    meta = match fs::metadata(&host_path) {
+                    meta = match fs::metadata(host_path()) {
                         Ok(m) => m,
                         Err(e) if e.raw_os_error() == Some(LOOP_ERRNO) => {
-                            walk.warnings.push(Warning::SymlinkLoop { path: host_path });
+                            walk.warnings.push(Warning::SymlinkLoop { path: host_path() });
                             continue;
                         }
                         Err(_) => {
-                            walk.warnings.push(Warning::SymlinkBroken { path: host_path });
+                            walk.warnings.push(Warning::SymlinkBroken { path: host_path() });
                             continue;
                         }
                     };
@@ -877,22 +880,22 @@ impl Tree {
                 if meta.is_dir() {
                     let key = file_identity(&meta);
                     if is_link && key.is_some() && walk.is_ancestor(link, key) {
-                        walk.warnings.push(Warning::SymlinkLoop { path: host_path });
+                        walk.warnings.push(Warning::SymlinkLoop { path: host_path() });
                         continue;
                     }
                     let child = self.add_dir(dir_node, &name)?;
                     self.set_mtime(child, unix_mtime(&meta));
                     walk.chain.push((key, link));
-                    stack.push((child, host_path, rel_path, walk.chain.len() - 1));
+                    stack.push((child, host_path(), rel_path, walk.chain.len() - 1));
                 } else if meta.is_file() {
                     let host_name = if changed {
-                        HostName::Odd(self.push_odd_name(os_name))
+                        HostName::Odd(self.push_odd_name(os_name.clone()))
                     } else {
                         HostName::Node(NodeId(0))
                     };
                     self.add_host_file(dir_node, &name, &meta, host_dir, host_name, walk)?;
                 } else {
-                    walk.warnings.push(Warning::SpecialFileSkipped { path: host_path });
+                    walk.warnings.push(Warning::SpecialFileSkipped { path: host_path() });
                 }
             }
         }
