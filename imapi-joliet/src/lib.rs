@@ -49,6 +49,7 @@ pub mod order;
 pub mod plan;
 pub mod raw;
 pub mod read;
+pub mod rock_ridge;
 pub mod source;
 pub mod susp;
 pub mod tree;
