@@ -224,6 +224,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         follow_links: args.follow_links,
         exclude: if args.exclude.is_empty() { None } else { Some(exclude.build()?) },
         overwrite: if args.overwrite { Overwrite::Replace } else { Overwrite::Deny },
+        posix: false,
     };
 
     let mut tree = Tree::new();
