@@ -19,7 +19,7 @@ fn host_tree() -> (tempfile::TempDir, std::path::PathBuf) {
     std::os::unix::fs::symlink("/nowhere/at/all", src.join("abs")).unwrap();
     rustix::fs::mknodat(
         rustix::fs::CWD,
-        &src.join("fifo"),
+        src.join("fifo"),
         rustix::fs::FileType::Fifo,
         rustix::fs::Mode::from_raw_mode(0o600),
         0,

@@ -6,6 +6,9 @@
 //!   `CL`, `PL`, `RE`), pure functions appending bytes.
 //! - [`area`]: which entries stay in a record and which go to continuation areas, with the
 //!   lengths alone for planning and the bytes for writing.
+//! - [`record`]: the entries of one directory record (`.` of the root, `.`, `..`, named
+//!   records) and the default modes.
 
 pub mod area;
 pub mod entries;
+pub mod record;
