@@ -176,7 +176,7 @@ impl Tree {
         if target.is_empty() || target.contains('\0') {
             return Err(Error::InvalidPath { path: target.to_string() });
         }
-        self.add_file_content(parent, name, 0, Content::Symlink(target.into()), overwrite)
+        self.add_file_content(parent, name, 0, Content::Symlink(Box::new(target.into())), overwrite)
     }
 
     /// Adds a device node, FIFO or socket `name` in `parent`; `rdev` is the device number of

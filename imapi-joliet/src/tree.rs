@@ -72,8 +72,8 @@ pub(crate) enum Content {
     /// Data at this block from the start of the plan's placed-data area
     /// ([`crate::PlanOptions::placed_area_blocks`]).
     Placed { block: u64 },
-    /// A symbolic link to this target: no data.
-    Symlink(Box<str>),
+    /// A symbolic link to this target: no data (boxed twice, as a source).
+    Symlink(Box<Box<str>>),
     /// A device node, FIFO or socket: no data.
     Special { kind: SpecialKind, rdev: u64 },
 }
@@ -928,8 +928,10 @@ impl Tree {
             .map_err(|e| Error::Host { path: host_path.to_path_buf(), source: e })?;
         let (target, changed) = decode_host_name(target.as_os_str());
         if changed {
-            walk.warnings
-                .push(Warning::NonUtf8Name { path: host_path.to_path_buf(), name: target.clone() });
+            walk.warnings.push(Warning::NonUtf8Name {
+                path: host_path.to_path_buf(),
+                name: target.to_string(),
+            });
         }
         if target.is_empty() {
             walk.warnings.push(Warning::SymlinkBroken { path: host_path.to_path_buf() });
@@ -986,7 +988,7 @@ impl Tree {
                 let is_link = meta.file_type().is_symlink();
                 if is_link {
                     if !walk.opts.follow_links && walk.opts.posix {
-                        self.add_host_symlink(dir_node, &name, &host_path, &meta, walk)?;
+                        self.add_host_symlink(dir_node, &name, &host_path(), &meta, walk)?;
                         continue;
                     }
                     if !walk.opts.follow_links {
