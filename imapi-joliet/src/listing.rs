@@ -6,6 +6,8 @@
 //! directory's records are written. Naming is deterministic ([`crate::names`]), so each time
 //! gives the same identifiers, and memory stays at what one directory needs.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, Warning};
 use crate::kind::TreeKind;
 use crate::names::{self, NameInput, NameProblem};
@@ -94,7 +96,8 @@ impl Plan<'_> {
     /// name; `None` when some collide.
     fn plain_iso_listing(&self, node: NodeId) -> Option<Listing> {
         let tree = self.tree;
-        let children = tree.children(node);
+        let children = self.recorded_children(node, TreeKind::Iso);
+        let children = &children[..];
         let mut listing = Listing::with_capacity(children.len(), 16);
         for &c in children {
             let off = u32::try_from(listing.ids.len()).ok()?;
@@ -121,7 +124,8 @@ impl Plan<'_> {
     /// otherwise.
     fn plain_joliet_listing(&self, node: NodeId) -> Option<Listing> {
         let tree = self.tree;
-        let children = tree.children(node);
+        let children = self.recorded_children(node, TreeKind::Joliet);
+        let children = &children[..];
         let mut listing = Listing::with_capacity(children.len(), 32);
         for &c in children {
             let off = u32::try_from(listing.ids.len()).ok()?;
@@ -143,7 +147,8 @@ impl Plan<'_> {
         warnings: Option<&mut Vec<Warning>>,
     ) -> Result<Listing, Error> {
         let tree = self.tree;
-        let children = tree.children(node);
+        let children = self.recorded_children(node, TreeKind::Iso);
+        let children = &children[..];
         let inputs: Vec<NameInput<'_>> = children
             .iter()
             .map(|&c| NameInput { name: tree.name(c), is_dir: tree.is_dir(c) })
@@ -172,7 +177,8 @@ impl Plan<'_> {
         warnings: Option<&mut Vec<Warning>>,
     ) -> Result<Listing, Error> {
         let tree = self.tree;
-        let children = tree.children(node);
+        let children = self.recorded_children(node, TreeKind::Joliet);
+        let children = &children[..];
         let (policy, replace) = (self.opts.non_bmp, self.opts.replace_forbidden);
         let mut full = Vec::with_capacity(children.len());
         let mut replaced = Vec::with_capacity(children.len());
@@ -205,6 +211,16 @@ impl Plan<'_> {
         // Big-endian bytes sort as their code units do.
         listing.sort(order::joliet_bytes_cmp);
         Ok(listing)
+    }
+
+    /// The children of `node` that tree `kind` records: links and special files only in the
+    /// ISO 9660 tree of an image with Rock Ridge. Borrowed when nothing is left out.
+    fn recorded_children(&self, node: NodeId, kind: TreeKind) -> Cow<'_, [NodeId]> {
+        let all = self.tree.children(node);
+        if !self.rr_only_nodes || (kind == TreeKind::Iso && self.opts.rock_ridge) {
+            return Cow::Borrowed(all);
+        }
+        Cow::Owned(all.iter().copied().filter(|&c| !self.tree.is_rock_ridge_only(c)).collect())
     }
 
     /// The tree directory index of a directory node.

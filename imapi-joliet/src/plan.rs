@@ -45,6 +45,9 @@ use crate::kind::TreeKind;
 use crate::listing::Listing;
 use crate::names::{IsoLevel, NonBmpPolicy};
 use crate::raw::{dir_record_len, path_record_len, BLOCK_U64, MAX_SECTION};
+use crate::rock_ridge::area::{self, AreaCursor};
+use crate::rock_ridge::plan_info::RrInfo;
+use crate::rock_ridge::record::RecordSua;
 use crate::tree::{Content, Kind, NodeId, Tree, NO_MTIME};
 
 /// Blocks of zero padding after the last file, by default.
@@ -97,6 +100,18 @@ pub struct PlanOptions {
     /// El Torito boot images (see [`crate::eltorito`]); `None` (the default) for none. With
     /// them, the boot record takes block 17 of the session and the Joliet descriptor 18.
     pub boot: Option<BootOptions>,
+    /// Write Rock Ridge (SUSP 1.12 and RRIP 1.12) in the ISO 9660 tree (default false: the
+    /// image is then byte for byte what it is without, as IMAPI v1 writes it). Every ISO 9660
+    /// record then carries POSIX attributes (`PX`: mode, links, owner, group, serial number),
+    /// the modification time (`TF`) and the full name (`NM`), links their target (`SL`) and
+    /// devices their number (`PN`); see [`crate::rock_ridge`]. Nodes with no attributes
+    /// recorded ([`Tree::set_posix`]) get mode `0o555` (directories), `0o444` (files and
+    /// special files) or `0o777` (links), owner and group 0. Symbolic links and special files
+    /// ([`Tree::add_symlink`], [`Tree::add_special`]) appear in the ISO 9660 tree only, as
+    /// empty files; the Joliet tree cannot hold them and leaves them out, and without Rock
+    /// Ridge both trees do. Continuation areas follow each ISO 9660 directory's extent,
+    /// before any file data, and count in [`Plan::metadata_blocks`].
+    pub rock_ridge: bool,
 }
 
 impl Default for PlanOptions {
@@ -117,6 +132,7 @@ impl Default for PlanOptions {
             large_file_alignment: DEFAULT_LARGE_FILE_ALIGNMENT,
             placed_area_blocks: 0,
             boot: None,
+            rock_ridge: false,
         }
     }
 }
@@ -139,6 +155,8 @@ pub(crate) struct Dir {
     pub(crate) jol_size: u32,
     pub(crate) iso_number: u16,
     pub(crate) jol_number: u16,
+    /// Blocks of Rock Ridge continuation areas right after the ISO 9660 extent.
+    pub(crate) iso_ce_blocks: u32,
 }
 
 impl Default for Dir {
@@ -156,6 +174,7 @@ impl Default for Dir {
             jol_size: 0,
             iso_number: 0,
             jol_number: 0,
+            iso_ce_blocks: 0,
         }
     }
 }
@@ -215,6 +234,10 @@ pub struct Plan<'t> {
     /// Contents patched with a boot-info table as they are written (empty without El
     /// Torito: the emit pass checks this list only when it holds something).
     pub(crate) info_tables: Vec<u32>,
+    /// With Rock Ridge: link counts (none allocated without).
+    pub(crate) rr: Option<RrInfo>,
+    /// Whether the tree holds links or special files, which only Rock Ridge records.
+    pub(crate) rr_only_nodes: bool,
     warnings: Vec<Warning>,
 }
 
@@ -246,10 +269,10 @@ pub(crate) fn section_sizes(size: u64, level: IsoLevel) -> impl Iterator<Item = 
     })
 }
 
-/// The size of a directory whose records have the given lengths, with no record crossing a
-/// block boundary.
+/// The size of a directory whose records (`.` and `..` first) have the given lengths, with no
+/// record crossing a block boundary.
 fn dir_size(record_lens: impl Iterator<Item = usize>) -> u64 {
-    let mut pos: u64 = 68; // `.` and `..`, 34 bytes each
+    let mut pos: u64 = 0;
     for len in record_lens {
         let len = len as u64;
         if pos % BLOCK_U64 + len > BLOCK_U64 {
@@ -385,6 +408,8 @@ impl<'t> Planner<'t> {
                 layout: Layout::default(),
                 catalog: None,
                 info_tables: Vec::new(),
+                rr: None,
+                rr_only_nodes: tree.contents.iter().any(Content::rock_ridge_only),
                 warnings: Vec::new(),
             },
             iso_kids: Kids::default(),
@@ -396,6 +421,9 @@ impl<'t> Planner<'t> {
     fn run(mut self) -> Result<Plan<'t>, Error> {
         self.check_volume_name()?;
         self.collect_dirs()?;
+        if self.plan.opts.rock_ridge {
+            self.plan.rr = Some(RrInfo::new(self.plan.tree, self.plan.dirs.len()));
+        }
         self.name_dirs()?;
         self.check_dates()?;
         self.orders()?;
@@ -476,7 +504,8 @@ impl<'t> Planner<'t> {
                 let listing = self.plan.listing(d as u32, kind, Some(&mut warnings));
                 self.plan.warnings = warnings;
                 let listing = listing?;
-                let size = to32(dir_size(self.plan.record_lens(kind, &listing).into_iter()))?;
+                let (lens, ce_blocks) = self.plan.record_lens(kind, d as u32, &listing)?;
+                let size = to32(dir_size(lens.into_iter()))?;
                 let kids = match kind {
                     TreeKind::Iso => &mut self.iso_kids,
                     TreeKind::Joliet => &mut self.jol_kids,
@@ -500,7 +529,7 @@ impl<'t> Planner<'t> {
                 }
                 let dir = &mut plan.dirs[d];
                 match kind {
-                    TreeKind::Iso => dir.iso_size = size,
+                    TreeKind::Iso => (dir.iso_size, dir.iso_ce_blocks) = (size, ce_blocks),
                     TreeKind::Joliet => dir.jol_size = size,
                 }
             }
@@ -664,7 +693,7 @@ impl<'t> Planner<'t> {
         for &d in &self.plan.iso_preorder {
             let dir = &mut self.plan.dirs[d as usize];
             dir.iso_extent = to32(cur)?;
-            cur += u64::from(dir.iso_size) / BLOCK_U64;
+            cur += u64::from(dir.iso_size) / BLOCK_U64 + u64::from(dir.iso_ce_blocks);
         }
         for &d in &self.plan.jol_preorder {
             let dir = &mut self.plan.dirs[d as usize];
@@ -677,8 +706,14 @@ impl<'t> Planner<'t> {
         }
         // Files in the pre-order of the ISO tree.
         let tree = self.plan.tree;
-        let has_empty = tree.nodes.iter().any(|n| {
-            matches!(n.kind, Kind::File { size: 0, content } if !matches!(tree.contents.get(content as usize), Some(Content::Imported { .. })))
+        let rock_ridge = self.plan.opts.rock_ridge;
+        let has_empty = tree.nodes.iter().any(|n| match n.kind {
+            Kind::File { size: 0, content } => match tree.contents.get(content as usize) {
+                Some(Content::Imported { .. }) => false,
+                Some(c) if c.rock_ridge_only() => rock_ridge,
+                _ => true,
+            },
+            _ => false,
         });
         if has_empty {
             layout.zero_block = Some(to32(cur)?);
@@ -944,16 +979,39 @@ impl<'t> Plan<'t> {
         self.dir_names.get(off as usize..off as usize + usize::from(len)).unwrap_or(&[])
     }
 
-    /// The lengths of the records of a directory's children in tree `kind`, in record order
-    /// (one per section of a multi-extent file), without `.` and `..`.
-    pub(crate) fn record_lens(&self, _kind: TreeKind, listing: &Listing) -> Vec<usize> {
-        let mut lens = Vec::with_capacity(listing.items.len());
+    /// The lengths of the records of directory `d` in tree `kind` (`.` and `..` first, then
+    /// one per child and section of a multi-extent file, in record order), and the blocks of
+    /// Rock Ridge continuation areas after its extent.
+    pub(crate) fn record_lens(
+        &self,
+        kind: TreeKind,
+        d: u32,
+        listing: &Listing,
+    ) -> Result<(Vec<usize>, u32), Error> {
+        let mut lens = Vec::with_capacity(listing.items.len() + 2);
+        let rock_ridge = self.rr.is_some() && kind == TreeKind::Iso;
+        let mut cursor = AreaCursor::new(0);
+        let mut sized = |id_len: usize, sua: Option<RecordSua<'_>>| -> Result<usize, Error> {
+            let len = dir_record_len(id_len);
+            let Some(sua) = sua else { return Ok(len) };
+            let room = area::room_for_identifier(id_len);
+            let split = area::layout_lens(sua.lens(), room, &mut cursor).map_err(|e| {
+                Error::SystemUse { path: self.tree.path(self.dirs[d as usize].node), source: e }
+            })?;
+            Ok(len + split.record)
+        };
+        let none = [0u8; 7];
+        lens.push(sized(1, rock_ridge.then(|| self.rr_dot(d, none)))?);
+        lens.push(sized(1, rock_ridge.then(|| self.rr_dotdot(d, none)))?);
         for item in &listing.items {
-            let len = dir_record_len(listing.id(item).len());
+            let id_len = listing.id(item).len();
             let sections = section_sizes(self.tree.file_size(item.node), self.opts.level).count();
-            lens.extend(std::iter::repeat_n(len, sections));
+            for _ in 0..sections {
+                let len = sized(id_len, rock_ridge.then(|| self.rr_child(item.node, none)))?;
+                lens.push(len);
+            }
         }
-        lens
+        Ok((lens, cursor.blocks_used()))
     }
 
     /// The first block of a node's extent: a directory's ISO 9660 extent, or a file's data.
@@ -993,11 +1051,11 @@ mod tests {
     #[test]
     fn directory_records_never_cross_a_block() {
         // 60 records of 34 bytes: 68 + 60*34 = 2108 > 2048, so the last ones start block 2.
-        assert_eq!(dir_size(std::iter::repeat_n(34, 58)), 2048);
-        assert_eq!(dir_size(std::iter::repeat_n(34, 59)), 4096);
+        assert_eq!(dir_size(std::iter::repeat_n(34, 60)), 2048);
+        assert_eq!(dir_size(std::iter::repeat_n(34, 61)), 4096);
         // A record that would straddle moves to the next block: 68 + 1978 = 2046, then 34.
-        assert_eq!(dir_size([1978usize, 34].into_iter()), 4096);
-        assert_eq!(dir_size(std::iter::empty()), 2048);
+        assert_eq!(dir_size([34, 34, 1978usize, 34].into_iter()), 4096);
+        assert_eq!(dir_size([34, 34].into_iter()), 2048);
     }
 
     #[test]

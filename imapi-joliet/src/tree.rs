@@ -78,6 +78,13 @@ pub(crate) enum Content {
     Special { kind: SpecialKind, rdev: u64 },
 }
 
+impl Content {
+    /// Whether this content is a link or a special file, which only Rock Ridge records.
+    pub(crate) fn rock_ridge_only(&self) -> bool {
+        matches!(self, Self::Symlink(_) | Self::Special { .. })
+    }
+}
+
 /// The host name of a walked file: that of a node (when it is valid UTF-8) or an odd one.
 #[derive(Clone, Copy)]
 pub(crate) enum HostName {

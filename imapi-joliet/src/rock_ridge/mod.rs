@@ -11,4 +11,5 @@
 
 pub mod area;
 pub mod entries;
+pub(crate) mod plan_info;
 pub mod record;

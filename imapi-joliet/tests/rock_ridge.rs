@@ -1,0 +1,416 @@
+//! Rock Ridge images read back by real readers: xorriso, isoinfo, bsdtar, pycdlib.
+//! Each reader is skipped when missing (unless `IMAPI_INTEROP_REQUIRED=1`).
+#![cfg(unix)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::process::Command;
+
+use chrono::DateTime;
+use common::{have, have_pycdlib, run};
+use imapi_joliet::{
+    HostOptions, NodeType, Overwrite, PlanOptions, PosixAttrs, SpecialKind, Tree, Warning,
+};
+use proptest::prelude::*;
+
+fn rr_opts() -> PlanOptions {
+    PlanOptions {
+        date: Some(DateTime::parse_from_rfc3339("2024-01-02T03:04:05+00:00").unwrap()),
+        volume_name: Some("RR".into()),
+        rock_ridge: true,
+        ..PlanOptions::default()
+    }
+}
+
+fn write(tree: &Tree, opts: &PlanOptions, path: &Path) -> Vec<u8> {
+    let plan = tree.plan(opts).unwrap();
+    let mut iso = Vec::new();
+    plan.emit(&mut iso).unwrap();
+    fs::write(path, &iso).unwrap();
+    iso
+}
+
+/// A long link target: many `..` and long components (over 255 bytes in all).
+fn long_target() -> String {
+    format!("../../{}/{}/./x", "l".repeat(200), "m".repeat(300))
+}
+
+/// A 255-byte name.
+fn long_name() -> String {
+    format!("{}.txt", "n".repeat(251))
+}
+
+/// The host tree of the main test: modes, a hard link, links of every shape, a FIFO, a
+/// 255-byte name.
+fn host(src: &Path) {
+    fs::create_dir_all(src.join("bin")).unwrap();
+    fs::create_dir_all(src.join("secret/inner")).unwrap();
+    fs::write(src.join("bin/tool"), b"#!/bin/sh\necho hi\n").unwrap();
+    fs::set_permissions(src.join("bin/tool"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::write(src.join("secret/key"), b"k").unwrap();
+    fs::set_permissions(src.join("secret/key"), fs::Permissions::from_mode(0o600)).unwrap();
+    fs::set_permissions(src.join("secret"), fs::Permissions::from_mode(0o700)).unwrap();
+    fs::write(src.join("shared"), b"shared data").unwrap();
+    fs::hard_link(src.join("shared"), src.join("bin/shared-too")).unwrap();
+    fs::write(src.join(long_name()), b"long").unwrap();
+    std::os::unix::fs::symlink("tool", src.join("bin/rel")).unwrap();
+    std::os::unix::fs::symlink("/usr/bin/env", src.join("bin/abs")).unwrap();
+    std::os::unix::fs::symlink("../secret/key", src.join("bin/up")).unwrap();
+    std::os::unix::fs::symlink(long_target(), src.join("bin/long")).unwrap();
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        src.join("fifo"),
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o640),
+        0,
+    )
+    .unwrap();
+}
+
+fn build(src: &Path) -> Tree {
+    let mut tree = Tree::new();
+    let opts = HostOptions { posix: true, ..HostOptions::default() };
+    let warnings = tree.add_host(tree.root(), src, &opts).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    // Owners set through the API, whoever runs the test.
+    let key = tree.lookup("/secret/key").unwrap();
+    tree.set_posix(key, PosixAttrs { mode: 0o600, uid: 1234, gid: 5678 });
+    // A character device, which an unprivileged test cannot make on the host.
+    let dev = tree.add_special(
+        tree.root(),
+        "null",
+        SpecialKind::CharDevice,
+        (1 << 8) | 3,
+        Overwrite::Deny,
+    );
+    tree.set_posix(dev.unwrap(), PosixAttrs { mode: 0o666, uid: 0, gid: 0 });
+    tree
+}
+
+/// One `lsdl` line of xorriso: mode string, links, owner, group, size, path, link target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Lsdl {
+    mode: String,
+    links: u32,
+    uid: u32,
+    gid: u32,
+    size: u64,
+    target: Option<String>,
+}
+
+/// xorriso's recursive listing of the image's Rock Ridge tree, by path.
+fn xorriso_listing(iso: &Path) -> BTreeMap<String, Lsdl> {
+    let out = run(Command::new("xorriso")
+        .args(["-abort_on", "FATAL", "-return_with", "FATAL", "0", "-indev"])
+        .arg(iso)
+        .args(["-find", "/", "-exec", "lsdl", "--"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut map = BTreeMap::new();
+    for line in text.lines().filter(|l| l.ends_with('\'')) {
+        let quoted = line.find(" '").expect("a quoted path");
+        let fields: Vec<&str> = line[..quoted].split_whitespace().collect();
+        let rest = &line[quoted + 2..line.len() - 1];
+        let (path, target) = match rest.split_once("' -> '") {
+            Some((p, t)) => (p.to_string(), Some(t.to_string())),
+            None => (rest.to_string(), None),
+        };
+        let entry = Lsdl {
+            mode: fields[0].to_string(),
+            links: fields[1].parse().unwrap(),
+            uid: fields[2].parse().unwrap(),
+            gid: fields[3].parse().unwrap(),
+            // A device shows `major, minor` where the size is.
+            size: fields[4].parse().unwrap_or(0),
+            target,
+        };
+        map.insert(path, entry);
+    }
+    map
+}
+
+/// `ls -l` style mode string of a mode.
+fn mode_string(mode: u32) -> String {
+    let kind = match mode & 0o170000 {
+        0o040000 => 'd',
+        0o120000 => 'l',
+        0o010000 => 'p',
+        0o020000 => 'c',
+        0o060000 => 'b',
+        0o140000 => 's',
+        _ => '-',
+    };
+    let mut s = String::from(kind);
+    // Set-user-ID, set-group-ID and sticky show in the execute places, as `ls` shows them.
+    for (shift, special, set) in [(6, 0o4000, 's'), (3, 0o2000, 's'), (0, 0o1000, 't')] {
+        let bits = (mode >> shift) & 7;
+        s.push(if bits & 4 != 0 { 'r' } else { '-' });
+        s.push(if bits & 2 != 0 { 'w' } else { '-' });
+        s.push(match (bits & 1 != 0, mode & special != 0) {
+            (true, true) => set,
+            (false, true) => set.to_ascii_uppercase(),
+            (true, false) => 'x',
+            (false, false) => '-',
+        });
+    }
+    s
+}
+
+/// The expected mode of every node of `tree`, by path from the root (`/` for the root).
+fn expected(tree: &Tree) -> BTreeMap<String, (u32, u32, u32, Option<String>)> {
+    let mut out = BTreeMap::new();
+    let mut all = vec![(tree.root(), String::from("/"))];
+    all.extend(tree.walk().map(|(id, p)| (id, format!("/{p}"))));
+    for (id, path) in all {
+        let ty = tree.node_type(id).unwrap();
+        let attrs = tree.posix(id);
+        let (type_bits, default) = match ty {
+            NodeType::Dir => (0o040000, 0o555),
+            NodeType::File => (0o100000, 0o444),
+            NodeType::Symlink(_) => (0o120000, 0o777),
+            NodeType::Special { kind, .. } => (kind_bits(kind), 0o444),
+        };
+        let perm = attrs.map_or(default, |a| a.mode);
+        let (uid, gid) = attrs.map_or((0, 0), |a| (a.uid, a.gid));
+        let target = match ty {
+            NodeType::Symlink(t) => Some(t.to_string()),
+            _ => None,
+        };
+        out.insert(path, (type_bits | perm, uid, gid, target));
+    }
+    out
+}
+
+fn kind_bits(kind: SpecialKind) -> u32 {
+    match kind {
+        SpecialKind::CharDevice => 0o020000,
+        SpecialKind::BlockDevice => 0o060000,
+        SpecialKind::Fifo => 0o010000,
+        SpecialKind::Socket => 0o140000,
+    }
+}
+
+/// Checks xorriso's listing of `iso` against `tree`: every path, mode, owner and link.
+fn check_with_xorriso(tree: &Tree, iso: &Path) {
+    let listing = xorriso_listing(iso);
+    let want = expected(tree);
+    let got_paths: Vec<&String> = listing.keys().collect();
+    let want_paths: Vec<&String> = want.keys().collect();
+    assert_eq!(got_paths, want_paths);
+    for (path, (mode, uid, gid, target)) in &want {
+        let got = &listing[path];
+        assert_eq!(got.mode, mode_string(*mode), "mode of {path}");
+        assert_eq!((got.uid, got.gid), (*uid, *gid), "owner of {path}");
+        assert_eq!(&got.target, target, "link of {path}");
+    }
+}
+
+#[test]
+fn xorriso_reads_modes_owners_links_and_names() {
+    if !have("xorriso") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    host(&src);
+    let tree = build(&src);
+    let iso = dir.path().join("rr.iso");
+    write(&tree, &rr_opts(), &iso);
+    check_with_xorriso(&tree, &iso);
+    let listing = xorriso_listing(&iso);
+    assert_eq!(listing[&format!("/{}", long_name())].size, 4);
+    assert_eq!(listing["/bin/long"].target.as_deref(), Some(long_target().as_str()));
+}
+
+#[test]
+fn isoinfo_shows_link_counts() {
+    if !have("isoinfo") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    host(&src);
+    let tree = build(&src);
+    let iso = dir.path().join("rr.iso");
+    write(&tree, &rr_opts(), &iso);
+    let out = run(Command::new("isoinfo").args(["-R", "-l", "-i"]).arg(&iso));
+    let text = String::from_utf8_lossy(&out.stdout);
+    // `-rw-r--r--   2    0    0    11 Jan  2 2024 [  40 00]  shared`
+    let links = |name: &str| -> u32 {
+        let line = text
+            .lines()
+            .find(|l| {
+                l.trim_end().ends_with(&format!("  {name}")) || l.contains(&format!("  {name} -> "))
+            })
+            .unwrap_or_else(|| panic!("{name} not in:\n{text}"));
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    assert_eq!(links("shared"), 2);
+    assert_eq!(links("shared-too"), 2);
+    assert_eq!(links("tool"), 1);
+    // Directories: 2 + subdirectories (`secret` holds `inner`).
+    assert_eq!(links("secret"), 3);
+    assert_eq!(links("bin"), 2);
+    assert!(text.contains(&long_name()), "{text}");
+    assert!(text.contains("rel -> tool"), "{text}");
+}
+
+#[test]
+fn bsdtar_extracts_modes_and_links() {
+    if !have("bsdtar") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    host(&src);
+    let mut tree = Tree::new();
+    let opts = HostOptions { posix: true, ..HostOptions::default() };
+    tree.add_host(tree.root(), &src, &opts).unwrap();
+    let iso = dir.path().join("rr.iso");
+    write(&tree, &rr_opts(), &iso);
+    let out = dir.path().join("out");
+    fs::create_dir_all(&out).unwrap();
+    run(Command::new("bsdtar").arg("-xpf").arg(&iso).arg("-C").arg(&out));
+    for (_, rel) in tree.walk() {
+        let (a, b) = (src.join(&rel), out.join(&rel));
+        let (ma, mb) = (fs::symlink_metadata(&a).unwrap(), fs::symlink_metadata(&b).unwrap());
+        assert_eq!(mb.mode() & 0o170777, ma.mode() & 0o170777, "mode of {rel}");
+        if ma.file_type().is_symlink() {
+            assert_eq!(fs::read_link(&b).unwrap(), fs::read_link(&a).unwrap(), "{rel}");
+        } else if ma.is_file() {
+            assert_eq!(fs::read(&b).unwrap(), fs::read(&a).unwrap(), "{rel}");
+        }
+    }
+}
+
+#[test]
+fn pycdlib_reads_rrip_1_12() {
+    if !have_pycdlib() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    host(&src);
+    let tree = build(&src);
+    let iso = dir.path().join("rr.iso");
+    write(&tree, &rr_opts(), &iso);
+    // pycdlib knows RRIP 1.12 by its PX length (44) but takes only `RRIP_1991A` and
+    // `IEEE_P1282` as Rock Ridge ER identifiers, not RRIP 1.12's `IEEE_1282` (which libisofs
+    // writes too): its volume-wide version stays empty, each record reports 1.12.
+    let script = r#"
+import sys, pycdlib
+iso = pycdlib.PyCdlib()
+iso.open(sys.argv[1])
+for path in sys.argv[2:]:
+    rr = iso.get_record(rr_path=path).rock_ridge
+    link = rr.symlink_path().decode() if rr.is_symlink() else ''
+    print(rr.rr_version, rr.name().decode(), oct(rr.get_file_mode()), link)
+"#;
+    let paths = ["/bin/tool", "/bin/up", "/bin/long", "/secret/key", "/fifo", "/null"];
+    let long = format!("/{}", long_name());
+    let out = run(Command::new("python3").args(["-c", script]).arg(&iso).args(paths).arg(&long));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "1.12 tool 0o100755 ");
+    assert_eq!(lines[1], "1.12 up 0o120777 ../secret/key");
+    assert_eq!(lines[2], format!("1.12 long 0o120777 {}", long_target()));
+    assert_eq!(lines[3], "1.12 key 0o100600 ");
+    assert_eq!(lines[4], "1.12 fifo 0o10640 ");
+    assert_eq!(lines[5], "1.12 null 0o20666 ");
+    assert_eq!(lines[6], format!("1.12 {} 0o100644 ", long_name()));
+}
+
+#[test]
+fn rock_ridge_off_ignores_attributes_and_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    host(&src);
+    let with = build(&src);
+    let mut without = Tree::new();
+    let warnings = without.add_host(without.root(), &src, &HostOptions::default()).unwrap();
+    assert!(warnings.iter().any(|w| matches!(w, Warning::SymlinkSkipped { .. })));
+    let opts = PlanOptions { rock_ridge: false, ..rr_opts() };
+    let a = write(&with, &opts, &dir.path().join("a.iso"));
+    let b = write(&without, &opts, &dir.path().join("b.iso"));
+    assert!(a == b, "attributes, links and special files change an image without Rock Ridge");
+    // And with Rock Ridge the root's `.` record starts with SP.
+    let rr = write(&with, &rr_opts(), &dir.path().join("rr.iso"));
+    let root = u32::from_le_bytes(rr[16 * 2048 + 158..16 * 2048 + 162].try_into().unwrap());
+    let dot = &rr[root as usize * 2048..];
+    assert_eq!(&dot[34..36], b"SP");
+    assert_eq!(&a[..], &b[..]);
+}
+
+#[test]
+fn the_verifier_accepts_rock_ridge_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    host(&src);
+    let tree = build(&src);
+    let iso = write(&tree, &rr_opts(), &dir.path().join("rr.iso"));
+    let image = imapi_joliet::Image::parse(&iso).unwrap();
+    let report = imapi_joliet::verify::verify(&image, true);
+    // The verifier knows a record has no Joliet counterpart from an `SL` or `CL` entry in the
+    // record itself: it follows no continuation area (the long link's `SL` entries are in
+    // one) and takes no file type from `PX` (a FIFO and a device are empty files to it).
+    let not_in_joliet = ["/BIN/LONG.;1 ", "/FIFO.;1 ", "/NULL.;1 "];
+    let known = |f: &&imapi_joliet::Finding| {
+        f.rule == imapi_joliet::Rule::SameFiles
+            && not_in_joliet.iter().any(|p| f.message.starts_with(p))
+    };
+    let violations: Vec<_> =
+        report.with_severity(imapi_joliet::Severity::Violation).filter(|f| !known(f)).collect();
+    assert!(violations.is_empty(), "{violations:#?}");
+}
+
+/// Random small trees: directories and files with random permission bits, symbolic links
+/// with random targets.
+fn arb_tree() -> impl Strategy<Value = Vec<(u8, String, u32, String)>> {
+    let name = "[a-z][a-z0-9_.-]{0,20}";
+    let target = "(\\.\\./|/)?[a-z0-9_.]{1,12}(/[a-z0-9_.]{1,40}){0,4}";
+    prop::collection::vec((0u8..3, name, 0u32..0o7777, target), 1..24)
+}
+
+fn proptest_cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(16)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: proptest_cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_trees_read_back_through_xorriso(items in arb_tree()) {
+        if !have("xorriso") {
+            return Ok(());
+        }
+        let mut tree = Tree::new();
+        let mut dirs = vec![tree.root()];
+        for (i, (kind, name, mode, target)) in items.iter().enumerate() {
+            let parent = dirs[i % dirs.len()];
+            if tree.child(parent, name).is_some() || name == "." || name == ".." {
+                continue;
+            }
+            let id = match kind {
+                0 => {
+                    let d = tree.add_dir(parent, name).unwrap();
+                    dirs.push(d);
+                    d
+                }
+                1 => tree
+                    .add_file(parent, name, imapi_joliet::BytesSource::new(vec![b'x'; i]))
+                    .unwrap(),
+                _ => tree.add_symlink(parent, name, target, Overwrite::Deny).unwrap(),
+            };
+            if *kind != 2 {
+                tree.set_posix(id, PosixAttrs { mode: *mode, uid: i as u32, gid: 7 });
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let iso = dir.path().join("p.iso");
+        write(&tree, &rr_opts(), &iso);
+        check_with_xorriso(&tree, &iso);
+    }
+}
