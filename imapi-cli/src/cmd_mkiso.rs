@@ -266,6 +266,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         volume_name: args.volume.clone(),
         date: fixed_date(args.date)?,
         rock_ridge: args.rock_ridge,
+        relocate_deep: args.rr_relocate,
         ..PlanOptions::default()
     };
     if let Some(p) = args.publisher {

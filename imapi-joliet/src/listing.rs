@@ -78,6 +78,9 @@ impl Plan<'_> {
         warnings: Option<&mut Vec<Warning>>,
     ) -> Result<Listing, Error> {
         let Some(dir) = self.dirs.get(d as usize) else { return Ok(Listing::default()) };
+        if self.moved_dir() == Some(d) {
+            return self.relocation_listing();
+        }
         let plain = match kind {
             TreeKind::Iso => self.plain_iso_listing(dir.node),
             TreeKind::Joliet => self.plain_joliet_listing(dir.node),
@@ -103,7 +106,7 @@ impl Plan<'_> {
             let off = u32::try_from(listing.ids.len()).ok()?;
             names::push_iso_identifier(
                 tree.name(c),
-                tree.is_dir(c),
+                self.iso_dir_record(c),
                 self.opts.level,
                 &mut listing.ids,
             );
@@ -151,7 +154,7 @@ impl Plan<'_> {
         let children = &children[..];
         let inputs: Vec<NameInput<'_>> = children
             .iter()
-            .map(|&c| NameInput { name: tree.name(c), is_dir: tree.is_dir(c) })
+            .map(|&c| NameInput { name: tree.name(c), is_dir: self.iso_dir_record(c) })
             .collect();
         let iso = names::assign_iso_names(&inputs, self.opts.level)
             .map_err(|_| Error::TooManyCollisions { path: tree.path(node) })?;
@@ -210,6 +213,31 @@ impl Plan<'_> {
         }
         // Big-endian bytes sort as their code units do.
         listing.sort(order::joliet_bytes_cmp);
+        Ok(listing)
+    }
+
+    /// Whether `node` is recorded as a directory in its parent's ISO 9660 directory: a
+    /// relocated directory is a file there (its stand-in), named as a file.
+    fn iso_dir_record(&self, node: NodeId) -> bool {
+        self.dir_index(node).is_some_and(|d| !self.is_relocated(d))
+    }
+
+    /// The ISO 9660 listing of the relocation directory: the directories moved there.
+    fn relocation_listing(&self) -> Result<Listing, Error> {
+        let tree = self.tree;
+        let moved: Vec<NodeId> = self
+            .relocated_dirs()
+            .filter_map(|d| self.dirs.get(d as usize).map(|x| x.node))
+            .collect();
+        let inputs: Vec<NameInput<'_>> =
+            moved.iter().map(|&c| NameInput { name: tree.name(c), is_dir: true }).collect();
+        let iso = names::assign_iso_names(&inputs, self.opts.level)
+            .map_err(|_| Error::TooManyCollisions { path: crate::susp::RELOCATION_DIR.into() })?;
+        let mut listing = Listing::with_capacity(moved.len(), 16);
+        for (&c, (id, _)) in moved.iter().zip(iso) {
+            listing.push(c, id);
+        }
+        listing.sort(order::iso_cmp);
         Ok(listing)
     }
 

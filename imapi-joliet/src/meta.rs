@@ -16,6 +16,7 @@ use crate::raw::{
 };
 use crate::rock_ridge::area::{self, AreaCursor, ContinuationBlocks};
 use crate::rock_ridge::record::RecordSua;
+use crate::rock_ridge::relocate::IsoRecord;
 use crate::tree::Kind;
 
 /// A run of blocks of the session and what fills it.
@@ -295,7 +296,10 @@ impl Plan<'_> {
         for &d in order {
             let dir = &self.dirs[d as usize];
             let id = if d == 0 { &[0][..] } else { self.dir_name(kind, d) };
-            let parent = &self.dirs[dir.parent as usize];
+            let parent = match kind {
+                TreeKind::Iso => &self.dirs[dir.iso_parent as usize],
+                TreeKind::Joliet => &self.dirs[dir.parent as usize],
+            };
             let parent_number = match kind {
                 TreeKind::Iso => parent.iso_number,
                 TreeKind::Joliet => parent.jol_number,
@@ -333,11 +337,15 @@ impl Plan<'_> {
     fn directory(&self, kind: TreeKind, d: u32) -> Result<Vec<u8>, Error> {
         let dir = &self.dirs[d as usize];
         let (extent, size) = self.dir_extent(kind, d);
-        let (pextent, psize) = self.dir_extent(kind, dir.parent);
+        let parent = match kind {
+            TreeKind::Iso => dir.iso_parent,
+            TreeKind::Joliet => dir.parent,
+        };
+        let (pextent, psize) = self.dir_extent(kind, parent);
         let mut buf = Vec::with_capacity(size as usize);
         let mut dates = DateCache::default();
         let date = self.record_date(dir.node, &mut dates);
-        let pdate = self.record_date(self.dirs[dir.parent as usize].node, &mut dates);
+        let pdate = self.record_date(self.dirs[parent as usize].node, &mut dates);
         let rock_ridge = self.rr.is_some() && kind == TreeKind::Iso;
         let ce_start = extent.saturating_add(size / BLOCK as u32);
         let mut sua = Suas {
@@ -356,12 +364,38 @@ impl Plan<'_> {
         push_record_with(&mut buf, dotdot, &[1], &sua.record);
         let listing = self.listing(d, kind, None)?;
         let tree = self.tree;
-        for item in &listing.items {
+        let records = match kind {
+            TreeKind::Iso => self.iso_records(d, &listing),
+            TreeKind::Joliet => listing.items.iter().map(IsoRecord::Item).collect(),
+        };
+        for record in records {
+            let item = match record {
+                IsoRecord::Item(item) => item,
+                IsoRecord::Moved => {
+                    let Some(m) = &self.rr_moved else { continue };
+                    let (e, s) = self.dir_extent(kind, m.dir);
+                    sua.lay(rock_ridge.then(|| self.rr_moved_record(date)), m.id.len(), path)?;
+                    let r = Record { extent: e, size: s, date, flags: FLAG_DIRECTORY };
+                    push_record_with(&mut buf, r, &m.id, &sua.record);
+                    continue;
+                }
+            };
             let c = item.node;
             let id = listing.id(item);
             let date = self.record_date(c, &mut dates);
-            sua.lay(rock_ridge.then(|| self.rr_child(c, date)), id.len(), path)?;
+            sua.lay(rock_ridge.then(|| self.rr_child(d, c, date)), id.len(), path)?;
             match tree.node(c).kind {
+                Kind::Dir(cd)
+                    if kind == TreeKind::Iso
+                        && self.is_relocated(cd)
+                        && Some(d) != self.moved_dir() =>
+                {
+                    // The stand-in of a relocated directory: an empty file whose CL entry
+                    // points at the directory.
+                    let (e, _) = self.dir_extent(kind, cd);
+                    let r = Record { extent: e, size: 0, date, flags: 0 };
+                    push_record_with(&mut buf, r, id, &sua.record);
+                }
                 Kind::Dir(cd) => {
                     let (e, s) = self.dir_extent(kind, cd);
                     let r = Record { extent: e, size: s, date, flags: FLAG_DIRECTORY };
@@ -373,7 +407,7 @@ impl Plan<'_> {
                     for (i, s) in section_sizes(size, self.opts.level).enumerate() {
                         if i > 0 {
                             // Every section carries the same system use.
-                            sua.lay(rock_ridge.then(|| self.rr_child(c, date)), id.len(), path)?;
+                            sua.lay(rock_ridge.then(|| self.rr_child(d, c, date)), id.len(), path)?;
                         }
                         let e =
                             first.saturating_add((i as u64 * MAX_SECTION / BLOCK as u64) as u32);

@@ -48,6 +48,7 @@ use crate::raw::{dir_record_len, path_record_len, BLOCK_U64, MAX_SECTION};
 use crate::rock_ridge::area::{self, AreaCursor};
 use crate::rock_ridge::plan_info::RrInfo;
 use crate::rock_ridge::record::RecordSua;
+use crate::rock_ridge::relocate::{IsoRecord, Moved};
 use crate::tree::{Content, Kind, NodeId, Tree, NO_MTIME};
 
 /// Blocks of zero padding after the last file, by default.
@@ -112,6 +113,12 @@ pub struct PlanOptions {
     /// Ridge both trees do. Continuation areas follow each ISO 9660 directory's extent,
     /// before any file data, and count in [`Plan::metadata_blocks`].
     pub rock_ridge: bool,
+    /// With [`PlanOptions::rock_ridge`], move directories deeper than ECMA-119's 8 levels to
+    /// a relocation directory at the root of the ISO 9660 tree, as RRIP allows (see
+    /// [`crate::rock_ridge`]); readers that know Rock Ridge show them in place, the Joliet
+    /// tree keeps the real shape. Default false: deep trees are kept as they are and reported
+    /// as [`Warning::DeepDirectory`].
+    pub relocate_deep: bool,
 }
 
 impl Default for PlanOptions {
@@ -133,6 +140,7 @@ impl Default for PlanOptions {
             placed_area_blocks: 0,
             boot: None,
             rock_ridge: false,
+            relocate_deep: false,
         }
     }
 }
@@ -143,6 +151,9 @@ impl Default for PlanOptions {
 pub(crate) struct Dir {
     pub(crate) node: NodeId,
     pub(crate) parent: u32,
+    /// Its parent in the ISO 9660 tree: `parent`, or the relocation directory for a
+    /// directory moved there (see [`crate::rock_ridge`]).
+    pub(crate) iso_parent: u32,
     /// Its own identifiers, for the path tables: in `Plan::dir_names`, ISO 9660 and Joliet
     /// (UCS-2 big-endian).
     iso_off: u32,
@@ -164,6 +175,7 @@ impl Default for Dir {
         Self {
             node: NodeId(0),
             parent: 0,
+            iso_parent: 0,
             iso_off: 0,
             jol_off: 0,
             iso_len: 0,
@@ -238,6 +250,8 @@ pub struct Plan<'t> {
     pub(crate) rr: Option<RrInfo>,
     /// Whether the tree holds links or special files, which only Rock Ridge records.
     pub(crate) rr_only_nodes: bool,
+    /// The relocation directory, when directories were moved to it.
+    pub(crate) rr_moved: Option<Moved>,
     warnings: Vec<Warning>,
 }
 
@@ -409,6 +423,7 @@ impl<'t> Planner<'t> {
                 catalog: None,
                 info_tables: Vec::new(),
                 rr: None,
+                rr_moved: None,
                 rr_only_nodes: tree.contents.iter().any(Content::rock_ridge_only),
                 warnings: Vec::new(),
             },
@@ -423,6 +438,9 @@ impl<'t> Planner<'t> {
         self.collect_dirs()?;
         if self.plan.opts.rock_ridge {
             self.plan.rr = Some(RrInfo::new(self.plan.tree, self.plan.dirs.len()));
+            if self.plan.opts.relocate_deep {
+                self.plan.plan_relocation()?;
+            }
         }
         self.name_dirs()?;
         self.check_dates()?;
@@ -478,6 +496,7 @@ impl<'t> Planner<'t> {
                 Kind::Dir(p) => p,
                 Kind::File { .. } => 0,
             };
+            dir.iso_parent = dir.parent;
         }
         self.plan.dirs = dirs;
         Ok(())
@@ -498,8 +517,16 @@ impl<'t> Planner<'t> {
         let to32 = |v: u64| u32::try_from(v).map_err(|_| Error::ImageTooLarge { blocks: v });
         let n = self.plan.dirs.len();
         self.max_iso_id = vec![0; n];
+        let moved = self.plan.moved_dir();
         for d in 0..n {
             for &kind in self.kinds() {
+                if kind == TreeKind::Joliet && moved == Some(d as u32) {
+                    // The relocation directory is not in the Joliet tree.
+                    self.jol_kids
+                        .start
+                        .push(u32::try_from(self.jol_kids.list.len()).unwrap_or(u32::MAX));
+                    continue;
+                }
                 let mut warnings = std::mem::take(&mut self.plan.warnings);
                 let listing = self.plan.listing(d as u32, kind, Some(&mut warnings));
                 self.plan.warnings = warnings;
@@ -512,15 +539,35 @@ impl<'t> Planner<'t> {
                 };
                 kids.start.push(u32::try_from(kids.list.len()).unwrap_or(u32::MAX));
                 let plan = &mut self.plan;
-                for item in &listing.items {
-                    let id = listing.id(item);
-                    if kind == TreeKind::Iso {
-                        self.max_iso_id[d] = self.max_iso_id[d].max(id.len() as u8);
-                    }
-                    let Some(cd) = plan.dir_index(item.node) else { continue };
+                let records = match kind {
+                    TreeKind::Iso => plan.iso_records(d as u32, &listing),
+                    TreeKind::Joliet => listing.items.iter().map(IsoRecord::Item).collect(),
+                };
+                for record in records {
+                    let (cd, id) = match record {
+                        IsoRecord::Item(item) => {
+                            let id = listing.id(item);
+                            if kind == TreeKind::Iso {
+                                self.max_iso_id[d] = self.max_iso_id[d].max(id.len() as u8);
+                            }
+                            let Some(cd) = plan.dir_index(item.node) else { continue };
+                            if kind == TreeKind::Iso
+                                && plan.is_relocated(cd)
+                                && moved != Some(d as u32)
+                            {
+                                // Recorded as a file here; a child of the relocation directory.
+                                continue;
+                            }
+                            (cd, id.to_vec())
+                        }
+                        IsoRecord::Moved => match &plan.rr_moved {
+                            Some(m) => (m.dir, m.id.clone()),
+                            None => continue,
+                        },
+                    };
                     kids.list.push(cd);
                     let off = u32::try_from(plan.dir_names.len()).unwrap_or(u32::MAX);
-                    plan.dir_names.extend_from_slice(id);
+                    plan.dir_names.extend_from_slice(&id);
                     let Some(child) = plan.dirs.get_mut(cd as usize) else { continue };
                     match kind {
                         TreeKind::Iso => (child.iso_off, child.iso_len) = (off, id.len() as u8),
@@ -1003,11 +1050,23 @@ impl<'t> Plan<'t> {
         let none = [0u8; 7];
         lens.push(sized(1, rock_ridge.then(|| self.rr_dot(d, none)))?);
         lens.push(sized(1, rock_ridge.then(|| self.rr_dotdot(d, none)))?);
-        for item in &listing.items {
+        let records = match kind {
+            TreeKind::Iso => self.iso_records(d, listing),
+            TreeKind::Joliet => listing.items.iter().map(IsoRecord::Item).collect(),
+        };
+        for record in records {
+            let item = match record {
+                IsoRecord::Item(item) => item,
+                IsoRecord::Moved => {
+                    let id_len = self.rr_moved.as_ref().map_or(0, |m| m.id.len());
+                    lens.push(sized(id_len, rock_ridge.then(|| self.rr_moved_record(none)))?);
+                    continue;
+                }
+            };
             let id_len = listing.id(item).len();
             let sections = section_sizes(self.tree.file_size(item.node), self.opts.level).count();
             for _ in 0..sections {
-                let len = sized(id_len, rock_ridge.then(|| self.rr_child(item.node, none)))?;
+                let len = sized(id_len, rock_ridge.then(|| self.rr_child(d, item.node, none)))?;
                 lens.push(len);
             }
         }

@@ -414,3 +414,99 @@ proptest! {
         check_with_xorriso(&tree, &iso);
     }
 }
+
+/// A tree 12 levels deep: `/l1/l2/.../l12/deep.txt`, and a file at level 9.
+fn deep_tree() -> Tree {
+    let mut tree = Tree::new();
+    let mut dir = tree.root();
+    for level in 1..=12 {
+        dir = tree.add_dir(dir, &format!("l{level}")).unwrap();
+        if level == 8 {
+            tree.add_file(dir, "mid.txt", imapi_joliet::BytesSource::new(&b"mid"[..])).unwrap();
+        }
+        tree.set_posix(dir, PosixAttrs { mode: 0o750, uid: level, gid: 0 });
+    }
+    tree.add_file(dir, "deep.txt", imapi_joliet::BytesSource::new(&b"deep"[..])).unwrap();
+    tree
+}
+
+fn deep_path(levels: u32) -> String {
+    (1..=levels).map(|l| format!("/l{l}")).collect()
+}
+
+#[test]
+fn deep_trees_are_relocated_on_request() {
+    let tree = deep_tree();
+    let kept = tree.plan(&rr_opts()).unwrap();
+    assert!(kept.warnings().iter().any(|w| matches!(w, Warning::DeepDirectory { .. })));
+    let opts = PlanOptions { relocate_deep: true, ..rr_opts() };
+    let moved = tree.plan(&opts).unwrap();
+    assert!(!moved.warnings().iter().any(|w| matches!(w, Warning::DeepDirectory { .. })));
+    let dir = tempfile::tempdir().unwrap();
+    let iso = dir.path().join("deep.iso");
+    let bytes = write(&tree, &opts, &iso);
+
+    // Our reader sees the ISO 9660 tree as recorded: l8 (level 9) under RR_MOVED, its
+    // stand-in in l7, and the Joliet tree in its real shape.
+    let image = imapi_joliet::Image::parse(&bytes).unwrap();
+    let iso_paths: Vec<String> =
+        image.walk(imapi_joliet::TreeKind::Iso).unwrap().map(|e| e.unwrap().path).collect();
+    assert!(
+        iso_paths.iter().any(|p| p == "RR_MOVED/L8/L9/L10/L11/L12/DEEP.TXT;1"),
+        "{iso_paths:?}"
+    );
+    assert!(iso_paths.iter().any(|p| p == "L1/L2/L3/L4/L5/L6/L7/L8.;1"), "{iso_paths:?}");
+    let jol_paths: Vec<String> =
+        image.walk(imapi_joliet::TreeKind::Joliet).unwrap().map(|e| e.unwrap().path).collect();
+    assert!(jol_paths.contains(&format!("{}/deep.txt", &deep_path(12)[1..])));
+    let report = imapi_joliet::verify::verify(&image, true);
+    let violations: Vec<_> = report.with_severity(imapi_joliet::Severity::Violation).collect();
+    assert!(violations.is_empty(), "{violations:#?}");
+
+    if have("xorriso") {
+        let listing = xorriso_listing(&iso);
+        let mut want = expected(&tree);
+        want.insert("/rr_moved".into(), (0o040555, 0, 0, None));
+        assert_eq!(listing.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>());
+        for (path, (mode, uid, gid, _)) in &want {
+            assert_eq!(listing[path].mode, mode_string(*mode), "{path}");
+            assert_eq!((listing[path].uid, listing[path].gid), (*uid, *gid), "{path}");
+        }
+    }
+    if have("isoinfo") {
+        // Without Rock Ridge, isoinfo shows the relocation as recorded.
+        let out = run(Command::new("isoinfo").args(["-l", "-i"]).arg(&iso));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Directory listing of /RR_MOVED/L8/L9/L10/L11/L12/"), "{text}");
+        // isoinfo walks the recorded tree and follows no CL: Rock Ridge names, recorded shape.
+        let out = run(Command::new("isoinfo").args(["-R", "-l", "-i"]).arg(&iso));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Directory listing of /rr_moved/l8/l9/l10/l11/l12/"), "{text}");
+        assert!(text.contains(&format!("Directory listing of {}/", deep_path(7))), "{text}");
+    }
+    if have("bsdtar") {
+        let out = dir.path().join("out");
+        fs::create_dir_all(&out).unwrap();
+        run(Command::new("bsdtar").arg("-xf").arg(&iso).arg("-C").arg(&out));
+        let deep = out.join(&deep_path(12)[1..]).join("deep.txt");
+        assert_eq!(fs::read(deep).unwrap(), b"deep");
+        assert_eq!(fs::read(out.join(&deep_path(8)[1..]).join("mid.txt")).unwrap(), b"mid");
+    }
+    if have_pycdlib() {
+        let script = r#"
+import sys, pycdlib
+iso = pycdlib.PyCdlib()
+iso.open(sys.argv[1])
+print(iso.get_record(rr_path=sys.argv[2]).rock_ridge.name().decode())
+print(sorted(c.rock_ridge.name().decode() for c in iso.list_children(rr_path=sys.argv[3])))
+"#;
+        let file = format!("{}/deep.txt", deep_path(12));
+        let out = run(Command::new("python3")
+            .args(["-c", script])
+            .arg(&iso)
+            .arg(&file)
+            .arg(deep_path(8)));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text, "deep.txt\n['.', '..', 'l9', 'mid.txt']\n");
+    }
+}

@@ -13,3 +13,4 @@ pub mod area;
 pub mod entries;
 pub(crate) mod plan_info;
 pub mod record;
+pub(crate) mod relocate;

@@ -52,6 +52,15 @@ impl RrInfo {
 }
 
 impl Plan<'_> {
+    /// The `PX` of directory `d` (the relocation directory included).
+    pub(crate) fn rr_dir_px(&self, d: u32) -> Px {
+        if self.moved_dir() == Some(d) {
+            return self.moved_px();
+        }
+        let node = self.dirs.get(d as usize).map_or(self.tree.root(), |x| x.node);
+        self.rr_px(node)
+    }
+
     /// The `PX` of a node.
     pub(crate) fn rr_px(&self, node: NodeId) -> Px {
         let tree = self.tree;
@@ -72,15 +81,23 @@ impl Plan<'_> {
         Px { mode, links, uid, gid, serial }
     }
 
-    /// The system use of the record naming `node` in its parent.
-    pub(crate) fn rr_child<'p>(&'p self, node: NodeId, modified: [u8; 7]) -> RecordSua<'p> {
+    /// The system use of the record naming `node` in ISO 9660 directory `d`: a relocated
+    /// directory is a stand-in (`CL`) in its original parent and carries `RE` in the
+    /// relocation directory.
+    pub(crate) fn rr_child<'p>(&'p self, d: u32, node: NodeId, modified: [u8; 7]) -> RecordSua<'p> {
         let tree = self.tree;
+        let moved = self.dir_index(node).filter(|&cd| self.is_relocated(cd));
+        let in_moved = self.moved_dir() == Some(d);
+        let relocated_to = match moved {
+            Some(cd) if !in_moved => Some(self.dirs.get(cd as usize).map_or(0, |x| x.iso_extent)),
+            _ => None,
+        };
         RecordSua {
             role: Role::Child {
                 name: tree.name(node).as_bytes(),
                 node: tree.node_type(node).unwrap_or(NodeType::File),
-                relocated_to: None,
-                relocated: false,
+                relocated_to,
+                relocated: moved.is_some() && in_moved,
             },
             px: self.rr_px(node),
             modified,
@@ -89,15 +106,19 @@ impl Plan<'_> {
 
     /// The system use of directory `d`'s `.` record.
     pub(crate) fn rr_dot(&self, d: u32, modified: [u8; 7]) -> RecordSua<'_> {
-        let node = self.dirs.get(d as usize).map_or(self.tree.root(), |x| x.node);
         let role = if d == 0 { Role::RootDot } else { Role::Dot };
-        RecordSua { role, px: self.rr_px(node), modified }
+        RecordSua { role, px: self.rr_dir_px(d), modified }
     }
 
-    /// The system use of directory `d`'s `..` record: its parent's attributes.
+    /// The system use of directory `d`'s `..` record: its ISO 9660 parent's attributes, and
+    /// in a relocated directory its original parent's extent (`PL`).
     pub(crate) fn rr_dotdot(&self, d: u32, modified: [u8; 7]) -> RecordSua<'_> {
-        let parent = self.dirs.get(d as usize).map_or(0, |x| x.parent);
-        let node = self.dirs.get(parent as usize).map_or(self.tree.root(), |x| x.node);
-        RecordSua { role: Role::DotDot(None), px: self.rr_px(node), modified }
+        let dir = self.dirs.get(d as usize);
+        let iso_parent = dir.map_or(0, |x| x.iso_parent);
+        let pl = self.is_relocated(d).then(|| {
+            let parent = dir.map_or(0, |x| x.parent);
+            self.dirs.get(parent as usize).map_or(0, |x| x.iso_extent)
+        });
+        RecordSua { role: Role::DotDot(pl), px: self.rr_dir_px(iso_parent), modified }
     }
 }
