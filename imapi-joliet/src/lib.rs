@@ -21,6 +21,11 @@
 //! - [`eltorito`]: bootable images (boot record, catalog, emulations, boot-info table).
 //! - [`raw`], [`date`], [`order`]: the byte layouts, date forms and sort orders of ECMA-119;
 //!   [`susp`]: the signatures and flags of SUSP and Rock Ridge (RRIP 1.12).
+//! - [`rock_ridge`]: Rock Ridge in the ISO 9660 tree, on request
+//!   ([`PlanOptions::rock_ridge`]): POSIX modes, owners, times, links, device nodes, link
+//!   counts and long names, continuation areas, relocation of deep directories;
+//!   [`posix`]: the attributes, links and special files a [`Tree`] records for it, in side
+//!   tables that cost nothing when unused ([`HostOptions::posix`] fills them from the host).
 //!
 //! ```
 //! use imapi_joliet::{BytesSource, PlanOptions, Tree};
