@@ -144,7 +144,7 @@ impl Tree {
     /// Ridge writes in its `PX` entry; an image without Rock Ridge ignores them. A node with
     /// none recorded gets the defaults of [`crate::PlanOptions::rock_ridge`]. Undone by
     /// [`Tree::rollback`]. The first call allocates a side table of one `u32` per node;
-    /// attribute sets are interned.
+    /// attribute sets are interned. An unknown node is ignored.
     pub fn set_posix(&mut self, id: NodeId, attrs: PosixAttrs) {
         if id.index() >= self.nodes.len() {
             return;
