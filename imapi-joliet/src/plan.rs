@@ -6,7 +6,9 @@
 //! descriptor, 17 the Joliet supplementary descriptor (`%/E`, UCS-2 level 3), then the
 //! terminator; a bootable image ([`PlanOptions::boot`]) has the El Torito boot record at 17
 //! (ECMA-119 and El Torito want it there), the Joliet descriptor at 18, then the terminator.
-//! Then the path tables: ISO L, ISO M, Joliet L, Joliet M, each in whole blocks. Then every ISO 9660 directory in pre-order, then every Joliet directory in pre-order: all
+//! Then the path tables: ISO L, ISO M, Joliet L, Joliet M, each in whole blocks. Then every ISO 9660 directory in pre-order (with Rock Ridge, [`PlanOptions::rock_ridge`],
+//! each followed by the blocks of its continuation areas, if any), then every Joliet
+//! directory in pre-order: all
 //! directory extents come before the first file extent, which streaming readers (libarchive)
 //! need. Then the El Torito boot catalog (one block) of a bootable image. Then one zero
 //! block shared by every empty file (as libisofs does), then the
@@ -26,7 +28,11 @@
 //! - Names: see [`crate::names`].
 //! - Depth: ECMA-119 allows 8 levels and 255-byte paths; deeper trees are kept as they are
 //!   (as xorriso does by default) and reported as [`Warning::DeepDirectory`] /
-//!   [`Warning::LongPath`]; the verifier calls them relaxations.
+//!   [`Warning::LongPath`]; the verifier calls them relaxations. With Rock Ridge,
+//!   [`PlanOptions::relocate_deep`] moves directories deeper than 8 levels to `rr_moved`
+//!   instead, as RRIP allows.
+//! - Links and special files ([`Tree::add_symlink`], [`Tree::add_special`]): in the ISO 9660
+//!   tree of an image with Rock Ridge only, as empty files; left out otherwise.
 //! - Dates: with [`PlanOptions::date`] set, every date in the image (volume and records) is that
 //!   instant, shown at its own GMT offset, and the output is byte-reproducible whatever the time
 //!   zone and the order files were created in. Otherwise records carry each file's
