@@ -35,6 +35,8 @@ pub(crate) struct Moved {
     pub(crate) name: String,
     /// Its ISO 9660 identifier.
     pub(crate) id: Vec<u8>,
+    /// How many directories moved to it.
+    pub(crate) count: u32,
 }
 
 /// One record of an ISO 9660 directory after `.` and `..`.
@@ -53,7 +55,7 @@ impl Plan<'_> {
         let n = self.dirs.len();
         let moved_at = u32::try_from(n).map_err(|_| Error::ImageTooLarge { blocks: u64::MAX })?;
         let mut level = vec![1u32; n];
-        let mut any = false;
+        let mut count = 0u32;
         // A directory's index is above its parent's: parents are done first.
         for d in 1..n {
             let parent = self.dirs[d].parent as usize;
@@ -61,26 +63,26 @@ impl Plan<'_> {
             if at > MAX_LEVEL {
                 self.dirs[d].iso_parent = moved_at;
                 level[d] = 3;
-                any = true;
+                count = count.saturating_add(1);
             } else {
                 level[d] = at;
             }
         }
-        if !any {
+        if count == 0 {
             return Ok(());
         }
         let root = self.listing(0, TreeKind::Iso, None)?;
         let taken = |id: &[u8]| root.items.iter().any(|i| root.id(i) == id);
         let mut name = RELOCATION_DIR.to_string();
-        let mut count = 0;
+        let mut number = 0;
         while taken(name.to_ascii_uppercase().as_bytes()) {
-            count += 1;
-            name = format!("{RELOCATION_DIR}_{count}");
+            number += 1;
+            name = format!("{RELOCATION_DIR}_{number}");
         }
         let id = name.to_ascii_uppercase().into_bytes();
         // The root's node stands for it where a node is needed (its date).
         self.dirs.push(Dir::default());
-        self.rr_moved = Some(Moved { dir: moved_at, name, id });
+        self.rr_moved = Some(Moved { dir: moved_at, name, id, count });
         Ok(())
     }
 
@@ -123,11 +125,10 @@ impl Plan<'_> {
 
     /// The `PX` of the relocation directory.
     pub(crate) fn moved_px(&self) -> Px {
-        let moved = self.relocated_dirs().count();
-        let dir = self.moved_dir().unwrap_or(0);
+        let (dir, moved) = self.rr_moved.as_ref().map_or((0, 0), |m| (m.dir, m.count));
         Px {
             mode: S_IFDIR | DEFAULT_DIR_MODE,
-            links: u32::try_from(moved).unwrap_or(u32::MAX).saturating_add(2),
+            links: moved.saturating_add(2),
             uid: 0,
             gid: 0,
             serial: dir.saturating_add(1),
