@@ -510,3 +510,29 @@ print(sorted(c.rock_ridge.name().decode() for c in iso.list_children(rr_path=sys
         assert_eq!(text, "deep.txt\n['.', '..', 'l9', 'mid.txt']\n");
     }
 }
+
+/// A file of 5 GiB is recorded as two sections; each record carries the same system use, so
+/// a reader taking either sees the name and mode. Only the metadata is written.
+#[test]
+fn every_section_of_a_large_file_carries_the_system_use() {
+    let mut tree = Tree::new();
+    let big = tree.add_file(tree.root(), "big.bin", common::Zeros(5 << 30)).unwrap();
+    tree.set_posix(big, PosixAttrs { mode: 0o640, uid: 9, gid: 9 });
+    let plan = tree.plan(&rr_opts()).unwrap();
+    let mut meta = Vec::new();
+    plan.emit_metadata(&mut meta).unwrap();
+    let image = imapi_joliet::Image::parse(&meta).unwrap();
+    let root = image.primary().root();
+    let records: Vec<_> = image.records(root).map(|r| r.unwrap()).collect();
+    let sections: Vec<_> = records.iter().filter(|r| r.identifier() == b"BIG.BIN;1").collect();
+    assert_eq!(sections.len(), 2);
+    assert!(sections[0].is_multi_extent() && !sections[1].is_multi_extent());
+    for r in sections {
+        let sua = r.system_use();
+        assert_eq!(&sua[..2], b"PX");
+        let mode = u32::from_le_bytes(sua[4..8].try_into().unwrap());
+        assert_eq!(mode, 0o100640);
+        let nm = sua.windows(2).position(|w| w == b"NM").expect("an NM entry");
+        assert_eq!(&sua[nm + 5..nm + 12], b"big.bin");
+    }
+}
