@@ -6,9 +6,10 @@
 //! descriptor, 17 the Joliet supplementary descriptor (`%/E`, UCS-2 level 3), then the
 //! terminator; a bootable image ([`PlanOptions::boot`]) has the El Torito boot record at 17
 //! (ECMA-119 and El Torito want it there), the Joliet descriptor at 18, then the terminator.
-//! Then the path tables: ISO L, ISO M, Joliet L, Joliet M, each in whole blocks. Then every ISO 9660 directory in pre-order (with Rock Ridge, [`PlanOptions::rock_ridge`],
-//! each followed by the blocks of its continuation areas, if any), then every Joliet
-//! directory in pre-order: all
+//! Then the path tables: ISO L, ISO M, Joliet L, Joliet M, each in whole blocks. Then every
+//! ISO 9660 directory in pre-order (with Rock Ridge, [`PlanOptions::rock_ridge`], each
+//! followed by the blocks of its continuation areas, if any), then every Joliet directory in
+//! pre-order: all
 //! directory extents come before the first file extent, which streaming readers (libarchive)
 //! need. Then the El Torito boot catalog (one block) of a bootable image. Then one zero
 //! block shared by every empty file (as libisofs does), then the

@@ -117,8 +117,9 @@ pub struct HostOptions {
     /// ([`Tree::add_symlink`]; unless `follow_links`, which still follows them); device
     /// nodes, FIFOs and sockets as such ([`Tree::add_special`]) instead of skipping them.
     /// A folder whose contents [`Tree::add_host`] merges into a directory gives it its
-    /// attributes when it has none yet (so the root gets the source folder's). Off by default: links and special files are then skipped with a warning, and nothing
-    /// is recorded or allocated for attributes.
+    /// attributes when it has none yet (so the root gets the source folder's). Off by
+    /// default: links and special files are then skipped with a warning, and nothing is
+    /// recorded or allocated for attributes.
     pub posix: bool,
 }
 
