@@ -536,3 +536,33 @@ fn every_section_of_a_large_file_carries_the_system_use() {
         assert_eq!(&sua[nm + 5..nm + 12], b"big.bin");
     }
 }
+
+/// The `Read + Seek` view of a plan gives the bytes the emit pass writes, continuation
+/// blocks and relocation included; the metadata alone is a prefix of them.
+#[test]
+fn the_image_reader_and_the_metadata_agree_with_emit() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    host(&src);
+    let mut tree = build(&src);
+    let deep = deep_tree();
+    let mut at = tree.root();
+    for (id, path) in deep.walk() {
+        if deep.is_dir(id) {
+            at = tree.add_dirs(&format!("deep/{path}")).unwrap();
+        }
+    }
+    tree.add_file(at, "x", imapi_joliet::BytesSource::new(&b"x"[..])).unwrap();
+    let opts = PlanOptions { relocate_deep: true, ..rr_opts() };
+    let plan = tree.plan(&opts).unwrap();
+    let mut emitted = Vec::new();
+    plan.emit(&mut emitted).unwrap();
+    let mut viewed = Vec::new();
+    plan.reader().read_to_end(&mut viewed).unwrap();
+    assert!(emitted == viewed, "the reader differs from emit");
+    let mut meta = Vec::new();
+    plan.emit_metadata(&mut meta).unwrap();
+    assert_eq!(meta.len() as u64, plan.metadata_blocks() * 2048);
+    assert!(emitted.starts_with(&meta));
+}
