@@ -48,6 +48,7 @@ mod error;
 mod file;
 pub(crate) mod path_table;
 mod read_at;
+pub mod rock_ridge;
 #[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]
