@@ -100,10 +100,9 @@ impl<'a> Iterator for SuspEntries<'a> {
             self.end = match rest.first() {
                 None => AreaEnd::Exhausted,
                 Some(0) => AreaEnd::Padding,
-                Some(_) => AreaEnd::BadLength {
-                    offset: self.pos,
-                    len: rest.get(2).copied().unwrap_or(0),
-                },
+                Some(_) => {
+                    AreaEnd::BadLength { offset: self.pos, len: rest.get(2).copied().unwrap_or(0) }
+                }
             };
             return None;
         };

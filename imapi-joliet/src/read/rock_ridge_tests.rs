@@ -34,7 +34,10 @@ fn reads_every_field_of_a_file_record() {
     let (rr, problems) = parse_area(&area, 0, false);
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(rr.name.as_deref(), Some("hello.txt"));
-    assert_eq!((rr.mode, rr.nlink, rr.uid, rr.gid, rr.serial), (Some(0o100640), Some(1), Some(1000), Some(100), Some(77)));
+    assert_eq!(
+        (rr.mode, rr.nlink, rr.uid, rr.gid, rr.serial),
+        (Some(0o100640), Some(1), Some(1000), Some(100), Some(77))
+    );
     assert_eq!(rr.file_type(), Some(FileType::Regular));
     assert_eq!(rr.mtime.map(|t| (t.year, t.second)), Some((2024, 9)));
     assert!(rr.atime.is_some() && rr.ctime.is_some() && rr.crtime.is_none());
