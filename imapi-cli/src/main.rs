@@ -4,9 +4,11 @@
 mod error;
 mod image_file;
 mod output;
+mod posix_mode;
 mod progress;
 mod recorder_arg;
 mod safe_dir;
+mod tree_arg;
 mod values;
 
 mod cmd_audio;
