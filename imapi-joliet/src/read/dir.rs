@@ -576,8 +576,11 @@ impl<'a> EntryCursor<'a> {
         }
         let first = Extent { block: target, xa_blocks: 0, len: BLOCK_U64 as u32 };
         let dot = match DirCursor::new(self.ctx, first).next_record(budget) {
-            Some(r) => r?,
-            None => return Err(bad("the block holds no directory record")),
+            Some(Ok(r)) => r,
+            Some(Err(ReadError::RecordBudget { limit })) => {
+                return Err(ReadError::RecordBudget { limit })
+            }
+            Some(Err(_)) | None => return Err(bad("the block holds no directory record")),
         };
         if !dot.is_dot() || !dot.is_dir() || dot.extent != target {
             return Err(bad("the block does not start with the `.` record of a directory"));

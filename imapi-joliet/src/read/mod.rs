@@ -49,7 +49,7 @@ mod file;
 pub(crate) mod path_table;
 mod read_at;
 pub mod rock_ridge;
-mod rr_read;
+pub(crate) mod rr_read;
 #[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]
