@@ -21,6 +21,10 @@
 //! - [`eltorito`]: bootable images (boot record, catalog, emulations, boot-info table).
 //! - [`raw`], [`date`], [`order`]: the byte layouts, date forms and sort orders of ECMA-119;
 //!   [`susp`]: the signatures and flags of SUSP and Rock Ridge (RRIP 1.12).
+//! - [`read`]: the reader ([`Image`]): the ISO 9660 tree, the Joliet tree, or the ISO 9660
+//!   tree through Rock Ridge ([`read::View`]; Rock Ridge, else Joliet, else ISO 9660 by
+//!   default), and the pure SUSP/RRIP parser [`read::rock_ridge`].
+//! - [`verify`]: ECMA-119, Joliet and SUSP/RRIP rules ([`Rule`]).
 //!
 //! ```
 //! use imapi_joliet::{BytesSource, PlanOptions, Tree};

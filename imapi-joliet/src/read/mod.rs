@@ -5,10 +5,18 @@
 //! from any `Read + Seek` ([`Image::from_reader`]); one parser serves both through
 //! [`ReadAt`]. From there:
 //!
-//! - [`Image::entries`] walks the default tree (Joliet when present) and [`Image::walk`]
-//!   either tree; [`Image::read_dir`] lists one directory, [`Image::records`] gives its raw
-//!   records;
-//! - [`Image::lookup`] finds a path, [`Image::open`] streams a file's bytes and
+//! - [`Image::entries`] walks the default view ([`Image::default_view`]: Rock Ridge when the
+//!   image has it, else Joliet, else ISO 9660), [`Image::walk_view`] any [`View`] and
+//!   [`Image::walk`] either tree as recorded; [`Image::read_dir`] lists one directory (in the
+//!   view it was read in), [`Image::records`] gives its raw records;
+//! - in the Rock Ridge view each [`Entry`] carries its [`RockRidge`] entries
+//!   ([`Entry::rock_ridge`], [`Entry::file_type`]): POSIX name, mode, owner, times, link
+//!   target, device number; directories relocated for depth (`CL`/`RE`) appear at their
+//!   original place, and entries marked `RE` are hidden, as Linux shows them.
+//!   [`RockRidgeVolume`] says how the image records Rock Ridge and how it was detected (an
+//!   `SP` in the root's `.` record and an `ER` naming RRIP, or RRIP entries there);
+//!   [`rock_ridge`] is the pure parser of system use areas;
+//! - [`Image::lookup`] finds a path ([`Image::lookup_view`] in a view), [`Image::open`] streams a file's bytes and
 //!   [`Image::read_path`] reads a small file at once;
 //! - [`Image::path_table`] reads the L or M path table of either tree;
 //! - [`Image::boot_record`] and [`Image::boot_catalog`] read El Torito's boot record and
@@ -25,7 +33,11 @@
 //! reader, and the work and memory it spends are bounded by [`Limits`] (nesting depth,
 //! directory records per call, path table size, bytes read into memory at once). Both-endian
 //! fields whose halves disagree are an error unless [`Options::lenient`] is set; then the
-//! little-endian half is taken, as Linux does.
+//! little-endian half is taken, as Linux does. Rock Ridge entries are read past their faults
+//! as Linux reads them (the verifier reports them), with bounded work: at most 32
+//! continuation areas per record, each inside one block of the volume (else
+//! [`ReadError::BadContinuation`]), names and link targets capped
+//! ([`rock_ridge::MAX_NAME_LEN`], [`rock_ridge::MAX_TARGET_LEN`]).
 //!
 //! ```
 //! use imapi_joliet::{BytesSource, Image, PlanOptions, Tree, TreeKind};
@@ -362,7 +374,7 @@ impl<S: ReadAt> Image<S> {
     }
 
     /// How Rock Ridge is recorded on the ISO 9660 tree, when the image has it (see
-    /// [`View::RockRidge`] for the detection rule).
+    /// [`RockRidgeVolume`] for the detection rule).
     pub fn rock_ridge(&self) -> Option<&RockRidgeVolume> {
         self.rock_ridge.as_ref()
     }

@@ -418,34 +418,12 @@ impl RockRidgeParser {
                     }
                 }
             }
-            b"CE" => {
-                if self.fixed(e, susp::CE_LEN) {
-                    if let (Some(block), Some(offset), Some(len)) =
-                        (both32(d, 0), both32(d, 8), both32(d, 16))
-                    {
-                        self.continuations.push(Continuation { block, offset, len });
-                    }
-                }
-            }
+            b"CE" => self.ce(e),
             b"ER" => self.er(e),
             b"PX" => self.px(e),
-            b"PN" => {
-                if self.fixed(e, susp::PN_LEN) {
-                    if let (Some(high), Some(low)) = (both32(d, 0), both32(d, 8)) {
-                        self.rr.rdev = Some(DeviceNumber { high, low });
-                    }
-                }
-            }
-            b"CL" => {
-                if self.fixed(e, susp::LINK_LEN) {
-                    self.rr.child_link = both32(d, 0);
-                }
-            }
-            b"PL" => {
-                if self.fixed(e, susp::LINK_LEN) {
-                    self.rr.parent_link = both32(d, 0);
-                }
-            }
+            b"PN" => self.pn(e),
+            b"CL" => self.rr.child_link = self.link(e).or(self.rr.child_link),
+            b"PL" => self.rr.parent_link = self.link(e).or(self.rr.parent_link),
             b"RE" => {
                 self.fixed(e, susp::RE_LEN);
                 self.rr.relocated = true;
@@ -454,6 +432,36 @@ impl RockRidgeParser {
             b"SL" => self.sl(e),
             b"TF" => self.tf(e),
             _ => {}
+        }
+    }
+
+    fn ce(&mut self, e: &SuspEntry<'_>) {
+        let d = e.data;
+        if !self.fixed(e, susp::CE_LEN) {
+            return;
+        }
+        if let (Some(block), Some(offset), Some(len)) = (both32(d, 0), both32(d, 8), both32(d, 16))
+        {
+            self.continuations.push(Continuation { block, offset, len });
+        }
+    }
+
+    fn pn(&mut self, e: &SuspEntry<'_>) {
+        let d = e.data;
+        if !self.fixed(e, susp::PN_LEN) {
+            return;
+        }
+        if let (Some(high), Some(low)) = (both32(d, 0), both32(d, 8)) {
+            self.rr.rdev = Some(DeviceNumber { high, low });
+        }
+    }
+
+    /// The block of a `CL` or `PL` entry.
+    fn link(&mut self, e: &SuspEntry<'_>) -> Option<u32> {
+        if self.fixed(e, susp::LINK_LEN) {
+            both32(e.data, 0)
+        } else {
+            None
         }
     }
 

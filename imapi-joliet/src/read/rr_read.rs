@@ -20,6 +20,13 @@ use super::{Ctx, Volume};
 use crate::raw::{BLOCK, BLOCK_U64};
 
 /// How Rock Ridge is recorded on a volume ([`Image::rock_ridge`](super::Image::rock_ridge)).
+///
+/// A volume has Rock Ridge when the first record (`.`) of its primary root directory starts
+/// its system use area with a valid `SP` entry (check bytes `BE EF`) and either an `ER` entry
+/// of that record (or of its continuation areas) names an RRIP (`RRIP_1991A`, `IEEE_P1282`,
+/// `IEEE_1282`) or the record carries RRIP entries itself (RRIP 1.09 images in practice may
+/// have no `ER`). Linux asks for `SP` alone; asking for RRIP too keeps another SUSP extension
+/// from passing for Rock Ridge. An image whose root record cannot be read has none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RockRidgeVolume {

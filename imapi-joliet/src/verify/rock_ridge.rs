@@ -122,7 +122,7 @@ fn problem(p: &Problem, at: &str, f: &mut Findings) {
             Rule::RrEntryLength,
             format!("{at}: entry at byte {offset} of the area has length {len}, below 4 or past the area's end"),
         ),
-        Problem::FixedLength { signature, len } if signature == b"SP" => {
+        Problem::FixedLength { signature: [b'S', b'P'], len } => {
             (Rule::RrSp, format!("{at}: SP entry of {len} bytes, not 7"))
         }
         Problem::FixedLength { signature, len } => (
@@ -158,7 +158,7 @@ fn problem(p: &Problem, at: &str, f: &mut Findings) {
             Rule::RrEntryLength,
             format!("{at}: {} entry too short for its content", sig(signature)),
         ),
-        Problem::Unterminated { signature } if signature == b"SL" => {
+        Problem::Unterminated { signature: [b'S', b'L'] } => {
             (Rule::RrSl, format!("{at}: SL flagged CONTINUE, but nothing follows"))
         }
         Problem::Unterminated { signature } => {
