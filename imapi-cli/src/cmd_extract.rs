@@ -57,7 +57,7 @@ pub struct Args {
     paths: Vec<String>,
     #[command(flatten)]
     tree: TreeArgs,
-    /// No progress bar.
+    /// No progress bar and no warnings (a device node or socket skipped).
     #[arg(short, long)]
     quiet: bool,
 }
