@@ -170,6 +170,9 @@ fn tree_flags_pick_joliet_or_iso9660() {
     assert_eq!(both.status.code(), Some(2));
     let bad = imapi(&["ls", "--tree", "udf", g]);
     assert_eq!(bad.status.code(), Some(2));
+    let inspect = imapi(&["inspect", g]);
+    let text = String::from_utf8_lossy(&inspect.stdout);
+    assert!(text.contains("Rock Ridge: RRIP 1.09/1.10 (ER RRIP_1991A)"), "{text}");
 }
 
 #[test]
