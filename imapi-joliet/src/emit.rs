@@ -316,7 +316,7 @@ impl Plan<'_> {
             }
             let bytes = match span.region {
                 Region::Zeros => vec![0; span.blocks as usize * BLOCK],
-                _ => self.region_bytes(&span),
+                _ => self.region_bytes(&span)?,
             };
             w.write_all(&bytes).map_err(Error::Write)?;
             written += bytes.len() as u64;
@@ -410,7 +410,7 @@ impl Plan<'_> {
                     }
                 }
                 _ => {
-                    let bytes = self.region_bytes(&span);
+                    let bytes = self.region_bytes(&span)?;
                     sink.put(&bytes)?;
                 }
             }
@@ -422,13 +422,9 @@ impl Plan<'_> {
     }
 
     fn emit_files(&self, sink: &mut Sink<'_, '_>) -> Result<(), Error> {
-        for &content in &self.file_order {
+        for &node in &self.file_order {
             sink.tick()?;
-            let node = self.content_node[content as usize];
-            let size = match self.tree.node(node).kind {
-                Kind::File { size, .. } => size,
-                Kind::Dir(_) => 0,
-            };
+            let Kind::File { size, content } = self.tree.node(node).kind else { continue };
             let at = u64::from(self.extents[content as usize] - self.layout.first) * BLOCK_U64;
             // Aligned large files leave a gap of zeros before them.
             sink.zeros(at.saturating_sub(sink.written()))?;
@@ -583,13 +579,18 @@ impl ImageReader<'_, '_> {
     fn read_file_area(&mut self, block: u64, buf: &mut [u8]) -> io::Result<usize> {
         let plan = self.plan;
         let order = &plan.file_order;
-        let idx = order.partition_point(|&c| u64::from(plan.extents[c as usize]) <= block);
+        let extent = |n: NodeId| {
+            let content = plan.tree.content_key(n).unwrap_or(u32::MAX);
+            plan.extents.get(content as usize).map_or(0, |&e| u64::from(e))
+        };
+        let idx = order.partition_point(|&n| extent(n) <= block);
         let within_block = self.pos % BLOCK_U64;
-        let Some(&content) = idx.checked_sub(1).and_then(|i| order.get(i)) else {
+        let found = idx.checked_sub(1).and_then(|i| order.get(i));
+        let Some((node, Kind::File { size, content })) =
+            found.map(|&n| (n, plan.tree.node(n).kind))
+        else {
             return Ok(zero_fill(buf, BLOCK_U64 - within_block));
         };
-        let node = plan.content_node[content as usize];
-        let size = plan.tree.file_size(node);
         let offset = (block - u64::from(plan.extents[content as usize])) * BLOCK_U64 + within_block;
         if offset >= size {
             return Ok(zero_fill(buf, BLOCK_U64 - within_block));
@@ -657,7 +658,11 @@ impl Read for ImageReader<'_, '_> {
             }
             _ => {
                 if self.cached.as_ref().map(|c| c.0) != Some(i) {
-                    self.cached = Some((i, self.plan.region_bytes(&span)));
+                    let bytes = self
+                        .plan
+                        .region_bytes(&span)
+                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+                    self.cached = Some((i, bytes));
                 }
                 let bytes = self.cached.as_ref().map(|c| c.1.as_slice()).unwrap_or(&[]);
                 let from = (self.pos - span_start) as usize;

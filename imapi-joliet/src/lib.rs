@@ -47,6 +47,7 @@ pub mod error;
 mod host_open;
 mod import;
 mod kind;
+mod listing;
 mod meta;
 pub mod names;
 pub mod order;

@@ -6,13 +6,15 @@ use zerocopy::IntoBytes;
 
 use crate::date::UNSPECIFIED_DATE17;
 use crate::eltorito::BOOT_SYSTEM_ID;
+use crate::error::Error;
 use crate::kind::TreeKind;
+use crate::listing::DateCache;
 use crate::plan::{section_sizes, Plan};
 use crate::raw::{
     dir_record_len, vd_type, BothU16, BothU32, DirRecordHeader, PathRecordHeader, VolumeDescriptor,
     BLOCK, FLAG_DIRECTORY, FLAG_MULTI_EXTENT, JOLIET_ESCAPE_L3, MAX_SECTION,
 };
-use crate::tree::{Kind, NodeId};
+use crate::tree::Kind;
 
 /// A run of blocks of the session and what fills it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,7 +175,7 @@ impl Plan<'_> {
     }
 
     /// The bytes of a metadata region (not `Files`), a whole number of blocks.
-    pub(crate) fn region_bytes(&self, span: &Span) -> Vec<u8> {
+    pub(crate) fn region_bytes(&self, span: &Span) -> Result<Vec<u8>, Error> {
         let mut out = match span.region {
             Region::Zeros | Region::Placed | Region::Files => Vec::new(),
             Region::Descriptor(kind) => self.descriptor(kind).as_bytes().to_vec(),
@@ -183,10 +185,10 @@ impl Plan<'_> {
                 self.catalog.as_ref().and_then(|c| c.to_bytes()).unwrap_or_default()
             }
             Region::PathTable { kind, big_endian } => self.path_table(kind, big_endian),
-            Region::Dir { kind, dir } => self.directory(kind, dir),
+            Region::Dir { kind, dir } => self.directory(kind, dir)?,
         };
         out.resize(span.blocks as usize * BLOCK, 0);
-        out
+        Ok(out)
     }
 
     /// The El Torito boot record: type 0, `CD001`, version 1, the boot system id, and the
@@ -201,13 +203,6 @@ impl Plan<'_> {
         b
     }
 
-    fn identifier(&self, kind: TreeKind, id: NodeId) -> Vec<u8> {
-        match kind {
-            TreeKind::Iso => self.iso_name(id).to_vec(),
-            TreeKind::Joliet => self.joliet_name(id).iter().flat_map(|u| u.to_be_bytes()).collect(),
-        }
-    }
-
     fn dir_extent(&self, kind: TreeKind, d: u32) -> (u32, u32) {
         let dir = &self.dirs[d as usize];
         match kind {
@@ -219,7 +214,8 @@ impl Plan<'_> {
     fn root_record(&self, kind: TreeKind) -> [u8; 34] {
         let (extent, size) = self.dir_extent(kind, 0);
         let mut buf = Vec::with_capacity(34);
-        push_record(&mut buf, extent, size, self.entries[0].date, FLAG_DIRECTORY, &[0]);
+        let date = self.record_date(self.tree.root(), &mut DateCache::default());
+        push_record(&mut buf, extent, size, date, FLAG_DIRECTORY, &[0]);
         let mut out = [0u8; 34];
         out.copy_from_slice(&buf[..34]);
         out
@@ -275,7 +271,7 @@ impl Plan<'_> {
         let mut out = Vec::with_capacity(size as usize);
         for &d in order {
             let dir = &self.dirs[d as usize];
-            let id = if d == 0 { vec![0] } else { self.identifier(kind, dir.node) };
+            let id = if d == 0 { &[0][..] } else { self.dir_name(kind, d) };
             let parent = &self.dirs[dir.parent as usize];
             let parent_number = match kind {
                 TreeKind::Iso => parent.iso_number,
@@ -299,7 +295,7 @@ impl Plan<'_> {
                 };
                 out.extend_from_slice(h.as_bytes());
             }
-            out.extend_from_slice(&id);
+            out.extend_from_slice(id);
             if id.len() % 2 == 1 {
                 out.push(0);
             }
@@ -307,42 +303,42 @@ impl Plan<'_> {
         out
     }
 
-    fn directory(&self, kind: TreeKind, d: u32) -> Vec<u8> {
+    /// The records of directory `d` in tree `kind`: `.`, `..`, then its children as
+    /// [`Plan::listing`] names and orders them, padded to the directory's size.
+    fn directory(&self, kind: TreeKind, d: u32) -> Result<Vec<u8>, Error> {
         let dir = &self.dirs[d as usize];
         let (extent, size) = self.dir_extent(kind, d);
         let (pextent, psize) = self.dir_extent(kind, dir.parent);
         let mut buf = Vec::with_capacity(size as usize);
-        let date = self.entries[dir.node.index()].date;
-        let pdate = self.entries[self.dirs[dir.parent as usize].node.index()].date;
+        let mut dates = DateCache::default();
+        let date = self.record_date(dir.node, &mut dates);
+        let pdate = self.record_date(self.dirs[dir.parent as usize].node, &mut dates);
         push_record(&mut buf, extent, size, date, FLAG_DIRECTORY, &[0]);
         push_record(&mut buf, pextent, psize, pdate, FLAG_DIRECTORY, &[1]);
-        let children = match kind {
-            TreeKind::Iso => &dir.iso_children,
-            TreeKind::Joliet => &dir.jol_children,
-        };
+        let listing = self.listing(d, kind, None)?;
         let tree = self.tree;
-        for &c in children {
-            let id = self.identifier(kind, c);
-            let date = self.entries[c.index()].date;
+        for item in &listing.items {
+            let c = item.node;
+            let id = listing.id(item);
+            let date = self.record_date(c, &mut dates);
             match tree.node(c).kind {
-                Kind::Dir(_) => {
-                    let (e, s) = self.dir_extent(kind, self.entries[c.index()].dir);
-                    push_record(&mut buf, e, s, date, FLAG_DIRECTORY, &id);
+                Kind::Dir(cd) => {
+                    let (e, s) = self.dir_extent(kind, cd);
+                    push_record(&mut buf, e, s, date, FLAG_DIRECTORY, id);
                 }
                 Kind::File { size, content } => {
                     let first = self.extents.get(content as usize).copied().unwrap_or(0);
-                    let sections: Vec<u32> = section_sizes(size, self.opts.level).collect();
-                    let last = sections.len() - 1;
-                    for (i, s) in sections.into_iter().enumerate() {
+                    let count = section_sizes(size, self.opts.level).count();
+                    for (i, s) in section_sizes(size, self.opts.level).enumerate() {
                         let e =
                             first.saturating_add((i as u64 * MAX_SECTION / BLOCK as u64) as u32);
-                        let flags = if i < last { FLAG_MULTI_EXTENT } else { 0 };
-                        push_record(&mut buf, e, s, date, flags, &id);
+                        let flags = if i + 1 < count { FLAG_MULTI_EXTENT } else { 0 };
+                        push_record(&mut buf, e, s, date, flags, id);
                     }
                 }
             }
         }
         buf.resize(size as usize, 0);
-        buf
+        Ok(buf)
     }
 }

@@ -326,6 +326,73 @@ pub fn assign_joliet_names(full: &[Vec<u16>]) -> Vec<(Vec<u16>, bool)> {
     out
 }
 
+/// Appends to `out` the ISO 9660 identifier [`assign_iso_names`] gives `name` when nothing
+/// collides with it, without allocating.
+pub(crate) fn push_iso_identifier(name: &str, is_dir: bool, level: IsoLevel, out: &mut Vec<u8>) {
+    let start = out.len();
+    if is_dir {
+        out.extend(name.chars().take(level.dir_max()).map(d_char));
+        if out.len() == start {
+            out.push(b'_');
+        }
+        return;
+    }
+    let (stem, ext) = match name.rfind('.') {
+        Some(i) => (&name[..i], &name[i + 1..]),
+        None => (name, ""),
+    };
+    let (stem_n, ext_n) = (stem.chars().count(), ext.chars().count());
+    let (base_n, ext_n) = match level {
+        IsoLevel::L1 => (stem_n.min(8), ext_n.min(3)),
+        IsoLevel::L2 | IsoLevel::L3 if stem_n + ext_n > 30 => {
+            let ext_n = ext_n.min(10);
+            (stem_n.min(30 - ext_n), ext_n)
+        }
+        IsoLevel::L2 | IsoLevel::L3 => (stem_n, ext_n),
+    };
+    out.extend(stem.chars().take(base_n).map(d_char));
+    if base_n == 0 && ext_n == 0 {
+        out.push(b'_');
+    }
+    out.push(b'.');
+    out.extend(ext.chars().take(ext_n).map(d_char));
+    out.extend_from_slice(b";1");
+}
+
+/// The key two ISO 9660 identifiers collide on: the identifier without `;1`, and without
+/// its dot when the extension is empty (a file `A` and a directory `A` collide).
+pub(crate) fn iso_collision_key(id: &[u8]) -> &[u8] {
+    let id = id.strip_suffix(b";1").unwrap_or(id);
+    id.strip_suffix(b".").unwrap_or(id)
+}
+
+/// Appends to `out` the Joliet identifier of `name` as UCS-2 big-endian bytes when
+/// [`joliet_units`] and [`assign_joliet_names`] would keep it as it is (every character
+/// allowed and in the BMP, at most 64 units, not reserved) and no other name of the
+/// directory is the same; returns false, leaving `out` as it was, when the name needs the
+/// policy's other rules.
+pub(crate) fn push_plain_joliet(name: &str, out: &mut Vec<u8>) -> bool {
+    if name.is_empty() || name == "." || name == ".." {
+        return false;
+    }
+    let start = out.len();
+    let mut units = 0;
+    for c in name.chars() {
+        let forbidden = (c as u32) < 0x20 || matches!(c, '*' | '/' | ':' | ';' | '?' | '\\');
+        let Ok(unit) = u16::try_from(c as u32) else {
+            out.truncate(start);
+            return false;
+        };
+        units += 1;
+        if forbidden || units > JOLIET_MAX_UNITS {
+            out.truncate(start);
+            return false;
+        }
+        out.extend_from_slice(&unit.to_be_bytes());
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,5 +494,56 @@ mod tests {
         let (units, _) = &got[0];
         assert_eq!(units.len(), 63);
         assert!(String::from_utf16(units).is_ok());
+    }
+
+    #[test]
+    fn plain_builders_match_the_full_rules() {
+        let names = [
+            "readme.txt",
+            "Long File Name.html",
+            "a.b.c",
+            ".bashrc",
+            "noext",
+            "my.dir",
+            "é.txt",
+            "日本語.テキスト",
+            "x.",
+            ".",
+            "a..b",
+            "UPPER.lower",
+            "trailing.",
+        ];
+        let long = "x".repeat(40) + ".extension_long";
+        let longer = "y".repeat(29) + ".ab";
+        let all: Vec<&str> =
+            names.iter().copied().chain([long.as_str(), longer.as_str()]).collect();
+        for level in [IsoLevel::L1, IsoLevel::L2, IsoLevel::L3] {
+            for &name in &all {
+                for is_dir in [false, true] {
+                    let full = assign_iso_names(&[NameInput { name, is_dir }], level).unwrap();
+                    let mut fast = Vec::new();
+                    push_iso_identifier(name, is_dir, level, &mut fast);
+                    assert_eq!(fast, full[0].0, "{name:?} {is_dir} {level:?}");
+                }
+            }
+        }
+        for name in all.iter().copied().chain(["a:b", "a😀", "..", &"z".repeat(65)]) {
+            let mut fast = Vec::new();
+            let plain = push_plain_joliet(name, &mut fast);
+            let full = joliet_units(name, NonBmpPolicy::Replace, false)
+                .map(|(u, changed)| (assign_joliet_names(&[u]), changed));
+            match full {
+                Ok((assigned, false)) if !assigned[0].1 => {
+                    assert!(plain, "{name:?}");
+                    let units: Vec<u8> =
+                        assigned[0].0.iter().flat_map(|u| u.to_be_bytes()).collect();
+                    assert_eq!(fast, units, "{name:?}");
+                }
+                _ => assert!(!plain && fast.is_empty(), "{name:?}"),
+            }
+        }
+        assert_eq!(iso_collision_key(b"A.;1"), b"A");
+        assert_eq!(iso_collision_key(b"A.B;1"), b"A.B");
+        assert_eq!(iso_collision_key(b"DIR"), b"DIR");
     }
 }

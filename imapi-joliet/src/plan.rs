@@ -42,8 +42,8 @@ use crate::eltorito::{self, BootError, BootOptions, Catalog, CatalogEntry, Emula
 use crate::eltorito::{Section, DEFAULT_LOAD_SECTORS, MAX_INFO_TABLE_FILE, MAX_MANUFACTURER};
 use crate::error::{Error, Warning};
 use crate::kind::TreeKind;
-use crate::names::{self, IsoLevel, NameInput, NameProblem, NonBmpPolicy};
-use crate::order;
+use crate::listing::Listing;
+use crate::names::{IsoLevel, NonBmpPolicy};
 use crate::raw::{dir_record_len, path_record_len, BLOCK_U64, MAX_SECTION};
 use crate::tree::{Content, Kind, NodeId, Tree, NO_MTIME};
 
@@ -121,30 +121,43 @@ impl Default for PlanOptions {
     }
 }
 
-/// Per node: where its names are in the name arenas, its recorded date, and for a directory
-/// its index in `Plan::dirs`.
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Entry {
-    pub(crate) iso_off: u32,
-    pub(crate) jol_off: u32,
-    pub(crate) iso_len: u8,
-    pub(crate) jol_len: u8,
-    pub(crate) date: [u8; 7],
-    pub(crate) dir: u32,
-}
-
-/// One directory of both trees.
+/// One directory of both trees, at the index the tree gives it (`Kind::Dir(d)`). The names
+/// and order of its children are not kept: see [`crate::listing`].
+#[derive(Clone, Copy)]
 pub(crate) struct Dir {
     pub(crate) node: NodeId,
     pub(crate) parent: u32,
-    pub(crate) iso_children: Vec<NodeId>,
-    pub(crate) jol_children: Vec<NodeId>,
+    /// Its own identifiers, for the path tables: in `Plan::dir_names`, ISO 9660 and Joliet
+    /// (UCS-2 big-endian).
+    iso_off: u32,
+    jol_off: u32,
+    iso_len: u8,
+    jol_len: u8,
     pub(crate) iso_extent: u32,
     pub(crate) iso_size: u32,
     pub(crate) jol_extent: u32,
     pub(crate) jol_size: u32,
     pub(crate) iso_number: u16,
     pub(crate) jol_number: u16,
+}
+
+impl Default for Dir {
+    fn default() -> Self {
+        Self {
+            node: NodeId(0),
+            parent: 0,
+            iso_off: 0,
+            jol_off: 0,
+            iso_len: 0,
+            jol_len: 0,
+            iso_extent: 0,
+            iso_size: 0,
+            jol_extent: 0,
+            jol_size: 0,
+            iso_number: 0,
+            jol_number: 0,
+        }
+    }
 }
 
 /// Where each part of the session lies, in absolute blocks.
@@ -177,10 +190,14 @@ pub struct Plan<'t> {
     pub(crate) opts: PlanOptions,
     pub(crate) volume_name: String,
     pub(crate) volume_date: IsoDateTime,
-    pub(crate) iso_names: Vec<u8>,
-    pub(crate) jol_names: Vec<u16>,
-    pub(crate) entries: Vec<Entry>,
+    /// The date every record carries when [`PlanOptions::date`] is set.
+    pub(crate) fixed_date: Option<[u8; 7]>,
+    /// The date of records of nodes without a modification time: the volume's.
+    pub(crate) default_date: [u8; 7],
+    /// Per tree directory (`Kind::Dir(d)`).
     pub(crate) dirs: Vec<Dir>,
+    /// The directories' own identifiers (see [`Dir`]).
+    dir_names: Vec<u8>,
     /// Directories in pre-order of each tree (indexes into `dirs`).
     pub(crate) iso_preorder: Vec<u32>,
     pub(crate) jol_preorder: Vec<u32>,
@@ -189,10 +206,9 @@ pub struct Plan<'t> {
     pub(crate) jol_path_order: Vec<u32>,
     /// Per content: its first block (u32::MAX before assignment).
     pub(crate) extents: Vec<u32>,
-    /// Contents whose data this session writes, in block order.
-    pub(crate) file_order: Vec<u32>,
-    /// For each content, a node naming it (for error messages).
-    pub(crate) content_node: Vec<NodeId>,
+    /// Contents whose data this session writes, in block order, each as the first node
+    /// naming it in the ISO tree's record order.
+    pub(crate) file_order: Vec<NodeId>,
     pub(crate) layout: Layout,
     /// The El Torito catalog, when the image is bootable.
     pub(crate) catalog: Option<Catalog>,
@@ -242,6 +258,11 @@ fn dir_size(record_lens: impl Iterator<Item = usize>) -> u64 {
         pos += len;
     }
     pos.next_multiple_of(BLOCK_U64)
+}
+
+/// The recording date of a modification time, at the local offset of that instant.
+pub(crate) fn mtime_date(secs: i64) -> Result<[u8; 7], Error> {
+    Ok(record_date(&date_at(secs, None)?))
 }
 
 fn date_at(secs: i64, fixed: Option<&DateTime<FixedOffset>>) -> Result<IsoDateTime, Error> {
@@ -304,6 +325,26 @@ impl Tree {
 
 struct Planner<'t> {
     plan: Plan<'t>,
+    /// The child directories of every directory, in each tree's record order.
+    iso_kids: Kids,
+    jol_kids: Kids,
+    /// Per directory, the length of its children's longest ISO 9660 identifier.
+    max_iso_id: Vec<u8>,
+}
+
+/// The child directories of every directory in one tree's record order, while planning.
+#[derive(Default)]
+struct Kids {
+    /// Where each directory's list starts in `list`, and one more entry: the end.
+    start: Vec<u32>,
+    list: Vec<u32>,
+}
+
+impl Kids {
+    fn of(&self, d: u32) -> &[u32] {
+        let at = |i: usize| self.start.get(i).map_or(0, |&s| s as usize);
+        self.list.get(at(d as usize)..at(d as usize + 1)).unwrap_or(&[])
+    }
 }
 
 impl<'t> Planner<'t> {
@@ -321,36 +362,42 @@ impl<'t> Planner<'t> {
         check_field("publisher", &opts.publisher, 128)?;
         check_field("preparer", &opts.preparer, 128)?;
         check_field("application", &opts.application, 128)?;
+        let fixed_date = match &opts.date {
+            Some(d) => Some(record_date(&IsoDateTime::from_chrono(d)?)),
+            None => None,
+        };
         Ok(Self {
             plan: Plan {
                 tree,
                 opts,
                 volume_name,
+                default_date: record_date(&volume_date),
+                fixed_date,
                 volume_date,
-                iso_names: Vec::new(),
-                jol_names: Vec::new(),
-                entries: vec![Entry::default(); tree.nodes.len()],
                 dirs: Vec::new(),
+                dir_names: Vec::new(),
                 iso_preorder: Vec::new(),
                 jol_preorder: Vec::new(),
                 iso_path_order: Vec::new(),
                 jol_path_order: Vec::new(),
                 extents: vec![u32::MAX; tree.contents.len()],
                 file_order: Vec::new(),
-                content_node: vec![NodeId(0); tree.contents.len()],
                 layout: Layout::default(),
                 catalog: None,
                 info_tables: Vec::new(),
                 warnings: Vec::new(),
             },
+            iso_kids: Kids::default(),
+            jol_kids: Kids::default(),
+            max_iso_id: Vec::new(),
         })
     }
 
     fn run(mut self) -> Result<Plan<'t>, Error> {
         self.check_volume_name()?;
         self.collect_dirs()?;
-        self.name_and_sort()?;
-        self.dates()?;
+        self.name_dirs()?;
+        self.check_dates()?;
         self.orders()?;
         self.assign_blocks()?;
         self.plan_boot()?;
@@ -377,141 +424,105 @@ impl<'t> Planner<'t> {
         Ok(())
     }
 
-    /// Numbers the directories and checks every file against the level.
+    /// Finds the directories and checks every file against the level.
     fn collect_dirs(&mut self) -> Result<(), Error> {
         let tree = self.plan.tree;
+        let mut dirs: Vec<Dir> = Vec::new();
         for (i, node) in tree.nodes.iter().enumerate() {
             let id = NodeId(i as u32);
-            match &node.kind {
-                Kind::Dir(_) => {
-                    let dir = u32::try_from(self.plan.dirs.len()).unwrap_or(u32::MAX);
-                    self.plan.entries[i].dir = dir;
-                    self.plan.dirs.push(Dir {
-                        node: id,
-                        parent: 0,
-                        iso_children: Vec::new(),
-                        jol_children: Vec::new(),
-                        iso_extent: 0,
-                        iso_size: 0,
-                        jol_extent: 0,
-                        jol_size: 0,
-                        iso_number: 0,
-                        jol_number: 0,
-                    });
-                }
-                Kind::File { size, content } => {
-                    if *size > u64::from(u32::MAX) && self.plan.opts.level != IsoLevel::L3 {
-                        return Err(Error::FileTooLarge { path: tree.path(id), size: *size });
+            match node.kind {
+                Kind::Dir(d) => {
+                    let d = d as usize;
+                    if dirs.len() <= d {
+                        dirs.resize(d + 1, Dir::default());
                     }
-                    if let Some(slot) = self.plan.content_node.get_mut(*content as usize) {
-                        *slot = id;
+                    dirs[d].node = id;
+                }
+                Kind::File { size, .. } => {
+                    if size > u64::from(u32::MAX) && self.plan.opts.level != IsoLevel::L3 {
+                        return Err(Error::FileTooLarge { path: tree.path(id), size });
                     }
                 }
             }
         }
-        for d in 0..self.plan.dirs.len() {
-            let node = self.plan.dirs[d].node;
-            let parent = tree.parent(node);
-            self.plan.dirs[d].parent = self.plan.entries[parent.index()].dir;
+        for dir in &mut dirs {
+            dir.parent = match tree.node(tree.parent(dir.node)).kind {
+                Kind::Dir(p) => p,
+                Kind::File { .. } => 0,
+            };
+        }
+        self.plan.dirs = dirs;
+        Ok(())
+    }
+
+    fn kinds(&self) -> &'static [TreeKind] {
+        if self.plan.opts.joliet {
+            &[TreeKind::Iso, TreeKind::Joliet]
+        } else {
+            &[TreeKind::Iso]
+        }
+    }
+
+    /// Names the children of every directory in both trees (reporting the names the policy
+    /// changed), sizes the directories, and notes each directory's own identifiers and its
+    /// child directories in record order.
+    fn name_dirs(&mut self) -> Result<(), Error> {
+        let to32 = |v: u64| u32::try_from(v).map_err(|_| Error::ImageTooLarge { blocks: v });
+        let n = self.plan.dirs.len();
+        self.max_iso_id = vec![0; n];
+        for d in 0..n {
+            for &kind in self.kinds() {
+                let mut warnings = std::mem::take(&mut self.plan.warnings);
+                let listing = self.plan.listing(d as u32, kind, Some(&mut warnings));
+                self.plan.warnings = warnings;
+                let listing = listing?;
+                let size = to32(dir_size(self.plan.record_lens(kind, &listing).into_iter()))?;
+                let kids = match kind {
+                    TreeKind::Iso => &mut self.iso_kids,
+                    TreeKind::Joliet => &mut self.jol_kids,
+                };
+                kids.start.push(u32::try_from(kids.list.len()).unwrap_or(u32::MAX));
+                let plan = &mut self.plan;
+                for item in &listing.items {
+                    let id = listing.id(item);
+                    if kind == TreeKind::Iso {
+                        self.max_iso_id[d] = self.max_iso_id[d].max(id.len() as u8);
+                    }
+                    let Some(cd) = plan.dir_index(item.node) else { continue };
+                    kids.list.push(cd);
+                    let off = u32::try_from(plan.dir_names.len()).unwrap_or(u32::MAX);
+                    plan.dir_names.extend_from_slice(id);
+                    let Some(child) = plan.dirs.get_mut(cd as usize) else { continue };
+                    match kind {
+                        TreeKind::Iso => (child.iso_off, child.iso_len) = (off, id.len() as u8),
+                        TreeKind::Joliet => (child.jol_off, child.jol_len) = (off, id.len() as u8),
+                    }
+                }
+                let dir = &mut plan.dirs[d];
+                match kind {
+                    TreeKind::Iso => dir.iso_size = size,
+                    TreeKind::Joliet => dir.jol_size = size,
+                }
+            }
+        }
+        for kids in [&mut self.iso_kids, &mut self.jol_kids] {
+            kids.start.push(u32::try_from(kids.list.len()).unwrap_or(u32::MAX));
         }
         Ok(())
     }
 
-    fn name_and_sort(&mut self) -> Result<(), Error> {
-        for d in 0..self.plan.dirs.len() {
-            self.name_iso_children(d)?;
-            if self.plan.opts.joliet {
-                self.name_joliet_children(d)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// ISO 9660 identifiers for the children of directory `d`, and their §9.3 order.
-    fn name_iso_children(&mut self, d: usize) -> Result<(), Error> {
-        let tree = self.plan.tree;
-        let node = self.plan.dirs[d].node;
-        let children = tree.children(node);
-        let inputs: Vec<NameInput<'_>> = children
-            .iter()
-            .map(|&c| NameInput { name: tree.name(c), is_dir: tree.is_dir(c) })
-            .collect();
-        let iso = names::assign_iso_names(&inputs, self.plan.opts.level)
-            .map_err(|_| Error::TooManyCollisions { path: tree.path(node) })?;
-        for (&c, (id, changed)) in children.iter().zip(iso) {
-            let e = &mut self.plan.entries[c.index()];
-            e.iso_off = u32::try_from(self.plan.iso_names.len()).unwrap_or(u32::MAX);
-            e.iso_len = id.len() as u8;
-            self.plan.iso_names.extend_from_slice(&id);
-            if changed {
-                let iso_name = String::from_utf8_lossy(&id).into_owned();
-                self.plan.warnings.push(Warning::IsoNameChanged { path: tree.path(c), iso_name });
-            }
-        }
-        let mut sorted = children.to_vec();
-        let plan = &self.plan;
-        sorted.sort_by(|&a, &b| order::iso_cmp(plan.iso_name(a), plan.iso_name(b)));
-        self.plan.dirs[d].iso_children = sorted;
-        Ok(())
-    }
-
-    /// Joliet identifiers for the children of directory `d`, and their code-unit order.
-    fn name_joliet_children(&mut self, d: usize) -> Result<(), Error> {
-        let tree = self.plan.tree;
-        let children = tree.children(self.plan.dirs[d].node);
-        let (policy, replace) = (self.plan.opts.non_bmp, self.plan.opts.replace_forbidden);
-        let mut full = Vec::with_capacity(children.len());
-        let mut replaced = Vec::with_capacity(children.len());
-        for &c in children {
-            let (units, changed) =
-                names::joliet_units(tree.name(c), policy, replace).map_err(|p| {
-                    let reason = match p {
-                        NameProblem::JolietForbidden(ch) => {
-                            format!("character {ch:?} is not allowed")
-                        }
-                        NameProblem::Reserved => "the name is reserved".to_string(),
-                    };
-                    Error::BadJolietName { path: tree.path(c), reason }
-                })?;
-            full.push(units);
-            replaced.push(changed);
-        }
-        let assigned = names::assign_joliet_names(&full);
-        for ((&c, (units, cut)), replaced) in children.iter().zip(assigned).zip(replaced) {
-            if cut || replaced {
-                let joliet_name = String::from_utf16_lossy(&units);
-                self.plan
-                    .warnings
-                    .push(Warning::JolietNameChanged { path: tree.path(c), joliet_name });
-            }
-            let e = &mut self.plan.entries[c.index()];
-            e.jol_off = u32::try_from(self.plan.jol_names.len()).unwrap_or(u32::MAX);
-            e.jol_len = units.len() as u8;
-            self.plan.jol_names.extend_from_slice(&units);
-        }
-        let mut sorted = children.to_vec();
-        let plan = &self.plan;
-        sorted.sort_by(|&a, &b| order::joliet_cmp(plan.joliet_name(a), plan.joliet_name(b)));
-        self.plan.dirs[d].jol_children = sorted;
-        Ok(())
-    }
-
-    fn dates(&mut self) -> Result<(), Error> {
-        let fixed = self.plan.opts.date;
-        let volume = record_date(&self.plan.volume_date);
-        if let Some(d) = fixed {
-            let bytes = record_date(&IsoDateTime::from_chrono(&d)?);
-            for e in &mut self.plan.entries {
-                e.date = bytes;
-            }
+    /// Checks that every modification time can be recorded: records are dated as they are
+    /// written.
+    fn check_dates(&self) -> Result<(), Error> {
+        if self.plan.fixed_date.is_some() {
             return Ok(());
         }
-        for (i, node) in self.plan.tree.nodes.iter().enumerate() {
-            self.plan.entries[i].date = if node.mtime == NO_MTIME {
-                volume
-            } else {
-                record_date(&date_at(node.mtime, None)?)
-            };
+        let mut last = None;
+        for node in &self.plan.tree.nodes {
+            if node.mtime != NO_MTIME && last != Some(node.mtime) {
+                mtime_date(node.mtime)?;
+                last = Some(node.mtime);
+            }
         }
         Ok(())
     }
@@ -519,39 +530,32 @@ impl<'t> Planner<'t> {
     /// Pre-order and path-table order of both trees, with depth and path-length warnings.
     fn orders(&mut self) -> Result<(), Error> {
         let tree = self.plan.tree;
-        let plan = &mut self.plan;
-        let dir_children = |dirs: &[Dir], d: u32, kind: TreeKind| -> Vec<u32> {
-            let list = match kind {
-                TreeKind::Iso => &dirs[d as usize].iso_children,
-                TreeKind::Joliet => &dirs[d as usize].jol_children,
+        let n = self.plan.dirs.len();
+        for &kind in self.kinds() {
+            let kids = match kind {
+                TreeKind::Iso => &self.iso_kids,
+                TreeKind::Joliet => &self.jol_kids,
             };
-            list.iter().filter(|&&c| tree.is_dir(c)).map(|&c| plan.entries[c.index()].dir).collect()
-        };
-        let kinds: &[TreeKind] =
-            if plan.opts.joliet { &[TreeKind::Iso, TreeKind::Joliet] } else { &[TreeKind::Iso] };
-        for &kind in kinds {
             // Pre-order, with an explicit stack.
-            let mut pre = Vec::with_capacity(plan.dirs.len());
+            let mut pre = Vec::with_capacity(n);
             let mut stack = vec![0u32];
             while let Some(d) = stack.pop() {
                 pre.push(d);
-                let mut kids = dir_children(&plan.dirs, d, kind);
-                kids.reverse();
-                stack.extend(kids);
+                stack.extend(kids.of(d).iter().rev());
             }
             // Level order: parents in number order, children in sorted order, which is the
             // order of §6.9.1 (level, parent number, identifier).
-            let mut bfs = Vec::with_capacity(plan.dirs.len());
+            let mut bfs = Vec::with_capacity(n);
             bfs.push(0u32);
             let mut i = 0;
             while i < bfs.len() {
-                let kids = dir_children(&plan.dirs, bfs[i], kind);
-                bfs.extend(kids);
+                bfs.extend_from_slice(kids.of(bfs[i]));
                 i += 1;
             }
             if bfs.len() > usize::from(u16::MAX) {
                 return Err(Error::ImageTooLarge { blocks: u64::MAX });
             }
+            let plan = &mut self.plan;
             for (n, &d) in bfs.iter().enumerate() {
                 let number = (n + 1) as u16;
                 match kind {
@@ -571,51 +575,43 @@ impl<'t> Planner<'t> {
             }
         }
         // Depth and path length, ISO tree.
-        let mut depth = vec![0usize; plan.dirs.len()];
-        let mut path_len = vec![0usize; plan.dirs.len()];
+        let mut depth = vec![0usize; n];
+        let mut path_len = vec![0usize; n];
         depth[0] = 1;
-        for &d in &plan.iso_path_order.clone() {
-            let dir = &plan.dirs[d as usize];
-            for &c in &dir.iso_children {
-                let e = plan.entries[c.index()];
-                let len = path_len[d as usize] + 1 + e.iso_len as usize;
-                if tree.is_dir(c) {
-                    let cd = e.dir as usize;
-                    depth[cd] = depth[d as usize] + 1;
-                    path_len[cd] = len;
-                    if depth[cd] == 9 {
-                        plan.warnings
-                            .push(Warning::DeepDirectory { path: tree.path(c), level: depth[cd] });
+        for i in 0..self.plan.iso_path_order.len() {
+            let d = self.plan.iso_path_order[i];
+            let du = d as usize;
+            let (base, level) = (path_len[du], depth[du] + 1);
+            if base < 255 && base + 1 + usize::from(self.max_iso_id[du]) > 255 {
+                // A child's path may pass 255 bytes: go through the children as recorded.
+                let listing = self.plan.listing(d, TreeKind::Iso, None)?;
+                for item in &listing.items {
+                    let len = base + 1 + listing.id(item).len();
+                    if let Some(cd) = self.plan.dir_index(item.node) {
+                        (depth[cd as usize], path_len[cd as usize]) = (level, len);
+                        if level == 9 {
+                            let path = tree.path(item.node);
+                            self.plan.warnings.push(Warning::DeepDirectory { path, level });
+                        }
+                    }
+                    if len > 255 {
+                        let path = tree.path(item.node);
+                        self.plan.warnings.push(Warning::LongPath { path, len });
                     }
                 }
-                if len > 255 && path_len[d as usize] < 255 {
-                    plan.warnings.push(Warning::LongPath { path: tree.path(c), len });
+            } else {
+                for &cd in self.iso_kids.of(d) {
+                    let child = &self.plan.dirs[cd as usize];
+                    let len = base + 1 + usize::from(child.iso_len);
+                    (depth[cd as usize], path_len[cd as usize]) = (level, len);
+                    if level == 9 {
+                        let path = tree.path(child.node);
+                        self.plan.warnings.push(Warning::DeepDirectory { path, level });
+                    }
                 }
             }
         }
         Ok(())
-    }
-
-    fn record_lens(&self, d: usize, kind: TreeKind) -> Vec<usize> {
-        let tree = self.plan.tree;
-        let dir = &self.plan.dirs[d];
-        let (children, level) = match kind {
-            TreeKind::Iso => (&dir.iso_children, self.plan.opts.level),
-            TreeKind::Joliet => (&dir.jol_children, self.plan.opts.level),
-        };
-        let mut lens = Vec::with_capacity(children.len());
-        for &c in children {
-            let e = &self.plan.entries[c.index()];
-            let id_len = match kind {
-                TreeKind::Iso => e.iso_len as usize,
-                TreeKind::Joliet => 2 * e.jol_len as usize,
-            };
-            let sections = section_sizes(tree.file_size(c), level).count();
-            for _ in 0..sections {
-                lens.push(dir_record_len(id_len));
-            }
-        }
-        lens
     }
 
     fn path_table_size(&self, kind: TreeKind) -> u64 {
@@ -626,16 +622,7 @@ impl<'t> Planner<'t> {
         order
             .iter()
             .map(|&d| {
-                let node = self.plan.dirs[d as usize].node;
-                let e = &self.plan.entries[node.index()];
-                let len = if d == 0 {
-                    1
-                } else {
-                    match kind {
-                        TreeKind::Iso => e.iso_len as usize,
-                        TreeKind::Joliet => 2 * e.jol_len as usize,
-                    }
-                };
+                let len = if d == 0 { 1 } else { self.plan.dir_name(kind, d).len() };
                 path_record_len(len) as u64
             })
             .sum()
@@ -674,19 +661,15 @@ impl<'t> Planner<'t> {
             cur += blocks_for(jol_pt);
         }
         layout.dirs_start = to32(cur)?;
-        for i in 0..self.plan.iso_preorder.len() {
-            let d = self.plan.iso_preorder[i] as usize;
-            let size = dir_size(self.record_lens(d, TreeKind::Iso).into_iter());
-            self.plan.dirs[d].iso_extent = to32(cur)?;
-            self.plan.dirs[d].iso_size = to32(size)?;
-            cur += size / BLOCK_U64;
+        for &d in &self.plan.iso_preorder {
+            let dir = &mut self.plan.dirs[d as usize];
+            dir.iso_extent = to32(cur)?;
+            cur += u64::from(dir.iso_size) / BLOCK_U64;
         }
-        for i in 0..self.plan.jol_preorder.len() {
-            let d = self.plan.jol_preorder[i] as usize;
-            let size = dir_size(self.record_lens(d, TreeKind::Joliet).into_iter());
-            self.plan.dirs[d].jol_extent = to32(cur)?;
-            self.plan.dirs[d].jol_size = to32(size)?;
-            cur += size / BLOCK_U64;
+        for &d in &self.plan.jol_preorder {
+            let dir = &mut self.plan.dirs[d as usize];
+            dir.jol_extent = to32(cur)?;
+            cur += u64::from(dir.jol_size) / BLOCK_U64;
         }
         if self.plan.opts.boot.is_some() {
             layout.catalog = Some(to32(cur)?);
@@ -708,8 +691,10 @@ impl<'t> Planner<'t> {
         let align = u64::from(self.plan.opts.large_file_alignment) / BLOCK_U64;
         let large = u64::from(self.plan.opts.large_file_alignment) * LARGE_FILE_FACTOR;
         let mut order = Vec::new();
-        for &d in &self.plan.iso_preorder {
-            for &c in &self.plan.dirs[d as usize].iso_children {
+        for i in 0..self.plan.iso_preorder.len() {
+            let listing = self.plan.listing(self.plan.iso_preorder[i], TreeKind::Iso, None)?;
+            for item in &listing.items {
+                let c = item.node;
                 if let Kind::File { size, content } = tree.node(c).kind {
                     let slot = content as usize;
                     if self.plan.extents.get(slot).copied() != Some(u32::MAX) {
@@ -736,7 +721,7 @@ impl<'t> Planner<'t> {
                             }
                             let e = to32(cur)?;
                             cur += blocks_for(size);
-                            order.push(content);
+                            order.push(c);
                             e
                         }
                     };
@@ -794,7 +779,8 @@ impl<'t> Planner<'t> {
             }
         };
         let lba = self.plan.extents.get(content as usize).copied().unwrap_or(u32::MAX);
-        if !self.plan.file_order.contains(&content) || lba == u32::MAX {
+        let written = self.plan.file_order.iter().any(|&n| tree.content_key(n) == Some(content));
+        if !written || lba == u32::MAX {
             return Err(BootError::NotWritten { path: path() }.into());
         }
         if size == 0 {
@@ -916,36 +902,74 @@ impl<'t> Plan<'t> {
         u64::from(self.layout.placed_start - self.layout.first)
     }
 
-    /// The ISO 9660 identifier of a node (`NAME.EXT;1`, or a directory's name).
-    pub fn iso_name(&self, id: NodeId) -> &[u8] {
-        let e = &self.entries[id.index()];
-        self.iso_names
-            .get(e.iso_off as usize..e.iso_off as usize + e.iso_len as usize)
-            .unwrap_or(&[])
+    /// The ISO 9660 identifier of a node (`NAME.EXT;1`, or a directory's name); empty for
+    /// the root. Made again from its parent directory's names for a file.
+    pub fn iso_name(&self, id: NodeId) -> Vec<u8> {
+        self.name_bytes(TreeKind::Iso, id)
     }
 
-    /// The Joliet identifier of a node as UCS-2 code units.
-    pub fn joliet_name(&self, id: NodeId) -> &[u16] {
-        let e = &self.entries[id.index()];
-        self.jol_names
-            .get(e.jol_off as usize..e.jol_off as usize + e.jol_len as usize)
-            .unwrap_or(&[])
+    /// The Joliet identifier of a node as UCS-2 code units; empty for the root or without
+    /// Joliet. Made again from its parent directory's names for a file.
+    pub fn joliet_name(&self, id: NodeId) -> Vec<u16> {
+        if !self.opts.joliet {
+            return Vec::new();
+        }
+        let bytes = self.name_bytes(TreeKind::Joliet, id);
+        bytes.chunks_exact(2).map(|p| u16::from_be_bytes([p[0], p[1]])).collect()
+    }
+
+    /// A node's identifier in tree `kind`, as recorded.
+    fn name_bytes(&self, kind: TreeKind, id: NodeId) -> Vec<u8> {
+        if id == self.tree.root() || id.index() >= self.tree.nodes.len() {
+            return Vec::new();
+        }
+        if let Some(d) = self.dir_index(id) {
+            return self.dir_name(kind, d).to_vec();
+        }
+        let Some(parent) = self.dir_index(self.tree.parent(id)) else { return Vec::new() };
+        match self.listing(parent, kind, None) {
+            Ok(listing) => listing.id_of(id).map(<[u8]>::to_vec).unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The identifier of directory `d` in tree `kind`, as its parent records it (empty for
+    /// the root).
+    pub(crate) fn dir_name(&self, kind: TreeKind, d: u32) -> &[u8] {
+        let Some(dir) = self.dirs.get(d as usize) else { return &[] };
+        let (off, len) = match kind {
+            TreeKind::Iso => (dir.iso_off, dir.iso_len),
+            TreeKind::Joliet => (dir.jol_off, dir.jol_len),
+        };
+        self.dir_names.get(off as usize..off as usize + usize::from(len)).unwrap_or(&[])
+    }
+
+    /// The lengths of the records of a directory's children in tree `kind`, in record order
+    /// (one per section of a multi-extent file), without `.` and `..`.
+    pub(crate) fn record_lens(&self, _kind: TreeKind, listing: &Listing) -> Vec<usize> {
+        let mut lens = Vec::with_capacity(listing.items.len());
+        for item in &listing.items {
+            let len = dir_record_len(listing.id(item).len());
+            let sections = section_sizes(self.tree.file_size(item.node), self.opts.level).count();
+            lens.extend(std::iter::repeat_n(len, sections));
+        }
+        lens
     }
 
     /// The first block of a node's extent: a directory's ISO 9660 extent, or a file's data.
     pub fn extent(&self, id: NodeId) -> u32 {
         match self.tree.node(id).kind {
-            Kind::Dir(_) => self.dirs[self.entries[id.index()].dir as usize].iso_extent,
+            Kind::Dir(d) => self.dirs.get(d as usize).map_or(0, |d| d.iso_extent),
             Kind::File { content, .. } => self.extents.get(content as usize).copied().unwrap_or(0),
         }
     }
 
     /// A directory's extent and size in the Joliet tree.
     pub fn joliet_dir_extent(&self, id: NodeId) -> Option<(u32, u32)> {
-        if !self.opts.joliet || !self.tree.is_dir(id) {
+        if !self.opts.joliet {
             return None;
         }
-        let d = &self.dirs[self.entries[id.index()].dir as usize];
+        let d = self.dirs.get(self.dir_index(id)? as usize)?;
         Some((d.jol_extent, d.jol_size))
     }
 
@@ -954,7 +978,7 @@ impl<'t> Plan<'t> {
         let mut parts = Vec::new();
         let mut cur = id;
         while cur != self.tree.root() {
-            parts.push(String::from_utf8_lossy(self.iso_name(cur)).into_owned());
+            parts.push(String::from_utf8_lossy(&self.iso_name(cur)).into_owned());
             cur = self.tree.parent(cur);
         }
         parts.reverse();

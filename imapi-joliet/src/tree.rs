@@ -32,16 +32,24 @@ impl NodeId {
 /// Modification time not set: the plan's default date is recorded.
 pub(crate) const NO_MTIME: i64 = i64::MIN;
 
-/// One node: 40 bytes, its name in the tree's name arena.
+/// One node: 32 bytes. Nodes append their names to the tree's name arena in node order, so a
+/// node's name runs from the end of the previous node's name to `name_end`.
 pub(crate) struct Node {
-    name_off: u32,
-    name_len: u16,
+    name_end: u32,
     pub(crate) parent: NodeId,
     pub(crate) mtime: i64,
     pub(crate) kind: Kind,
 }
 
-const _: () = assert!(std::mem::size_of::<Node>() == 40);
+const _: () = assert!(std::mem::size_of::<Node>() == 32);
+const _: () = assert!(std::mem::size_of::<Content>() == 16);
+
+/// Where node `i`'s name lies in the name arena.
+fn name_range(nodes: &[Node], i: usize) -> std::ops::Range<usize> {
+    let start = i.checked_sub(1).and_then(|p| nodes.get(p)).map_or(0, |n| n.name_end as usize);
+    let end = nodes.get(i).map_or(start, |n| n.name_end as usize);
+    start..end.max(start)
+}
 
 /// A directory (its index in `Tree::dir_children`) or a file.
 #[derive(Clone, Copy)]
@@ -50,12 +58,14 @@ pub(crate) enum Kind {
     File { size: u64, content: u32 },
 }
 
-/// Where a file's bytes are. Hard links share one content, hence one extent.
+/// Where a file's bytes are. Hard links share one content, hence one extent. 16 bytes: a
+/// source is boxed twice so that its wide pointer does not make every content 24 bytes
+/// (host files, the many, have none).
 pub(crate) enum Content {
     /// A file in a host folder found by a walk: `host_dirs[dir]` joined with the name.
     Host { dir: u32, name: HostName },
     /// Any other source.
-    Source(Box<dyn Source>),
+    Source(Box<Box<dyn Source>>),
     /// Data already on the disc, in an earlier session, at this block.
     Imported { extent: u32 },
     /// Data at this block from the start of the plan's placed-data area
@@ -229,12 +239,12 @@ fn unix_mtime(meta: &fs::Metadata) -> i64 {
 }
 
 /// A host name as UTF-8, with `_` for bytes that are not; and whether it was changed.
-fn decode_host_name(name: &std::ffi::OsStr) -> (String, bool) {
+fn decode_host_name(name: &std::ffi::OsStr) -> (std::borrow::Cow<'_, str>, bool) {
     match name.to_str() {
-        Some(s) => (s.to_string(), false),
+        Some(s) => (s.into(), false),
         None => {
             let lossy = name.to_string_lossy();
-            (lossy.replace('\u{FFFD}', "_"), true)
+            (lossy.replace('\u{FFFD}', "_").into(), true)
         }
     }
 }
@@ -274,13 +284,7 @@ struct Walk<'o> {
 impl Tree {
     /// An empty tree: a root directory alone.
     pub fn new() -> Self {
-        let root = Node {
-            name_off: 0,
-            name_len: 0,
-            parent: NodeId(0),
-            mtime: NO_MTIME,
-            kind: Kind::Dir(0),
-        };
+        let root = Node { name_end: 0, parent: NodeId(0), mtime: NO_MTIME, kind: Kind::Dir(0) };
         Self {
             nodes: vec![root],
             names: String::new(),
@@ -316,9 +320,7 @@ impl Tree {
 
     /// The node's name (empty for the root).
     pub fn name(&self, id: NodeId) -> &str {
-        let n = self.node(id);
-        let start = n.name_off as usize;
-        self.names.get(start..start + n.name_len as usize).unwrap_or("")
+        self.names.get(name_range(&self.nodes, id.index())).unwrap_or("")
     }
 
     /// The node's parent (the root is its own parent).
@@ -377,7 +379,7 @@ impl Tree {
         let content = self.content_key(id)?;
         Some(match self.contents.get(content as usize)? {
             Content::Host { dir, name } => FileOrigin::Host(self.host_path(*dir, *name)),
-            Content::Source(source) => FileOrigin::Source(source.as_ref()),
+            Content::Source(source) => FileOrigin::Source(&***source),
             Content::Imported { extent } => FileOrigin::Imported { extent: *extent },
             Content::Placed { block } => FileOrigin::Placed { block: *block },
         })
@@ -532,22 +534,18 @@ impl Tree {
         } else {
             Kind::File { size, content }
         };
-        let name_off = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
         self.names.push_str(name);
         self.nodes.push(Node {
-            name_off,
-            name_len: name.len() as u16,
+            name_end: u32::try_from(self.names.len()).unwrap_or(u32::MAX),
             parent,
             mtime: NO_MTIME,
             kind,
         });
         let (nodes, names, hasher) = (&self.nodes, &self.names, &self.hasher);
         self.index.insert_unique(hash, id.0, |&i| {
-            let n = &nodes[i as usize];
-            let start = n.name_off as usize;
             let mut h = hasher.build_hasher();
-            n.parent.0.hash(&mut h);
-            names.get(start..start + n.name_len as usize).unwrap_or("").hash(&mut h);
+            nodes[i as usize].parent.0.hash(&mut h);
+            names.get(name_range(nodes, i as usize)).unwrap_or("").hash(&mut h);
             h.finish()
         });
         if let Kind::Dir(d) = self.nodes[parent.index()].kind {
@@ -666,7 +664,7 @@ impl Tree {
             source_name: source.describe(),
             source: e,
         })?;
-        self.add_file_content(parent, name, size, Content::Source(source), overwrite)
+        self.add_file_content(parent, name, size, Content::Source(Box::new(source)), overwrite)
     }
 
     /// Adds a file whose data an earlier session already holds at block `extent`: the plan
@@ -717,7 +715,7 @@ impl Tree {
         let mut walk = Walk::new(opts);
         if changed {
             walk.warnings
-                .push(Warning::NonUtf8Name { path: host.to_path_buf(), name: name.clone() });
+                .push(Warning::NonUtf8Name { path: host.to_path_buf(), name: name.to_string() });
         }
         self.add_host_entry(parent, &name, host, &meta, &mut walk)?;
         Ok(walk.warnings)
@@ -835,41 +833,44 @@ impl Tree {
             let mut entries = Vec::new();
             for entry in reader {
                 let entry = entry.map_err(|e| Error::Host { path: dir_path.clone(), source: e })?;
-                entries.push(entry);
+                entries.push((entry.file_name(), entry));
             }
-            entries.sort_by_key(|e| e.file_name());
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
             let host_dir = self.push_host_dir(dir_path.clone());
-            for entry in entries {
-                let os_name = entry.file_name();
-                let rel_path = rel.join(&os_name);
-                if let Some(ex) = &walk.opts.exclude {
-                    if ex.is_match(&os_name) || ex.is_match(&rel_path) {
-                        continue;
+            for (os_name, entry) in entries {
+                // The path below the added folder matters only to exclusion patterns.
+                let rel_path = match &walk.opts.exclude {
+                    Some(ex) => {
+                        let rel_path = rel.join(&os_name);
+                        if ex.is_match(&os_name) || ex.is_match(&rel_path) {
+                            continue;
+                        }
+                        rel_path
                     }
-                }
-                let host_path = dir_path.join(&os_name);
+                    None => PathBuf::new(),
+                };
+                let host_path = || dir_path.join(&os_name);
                 let (name, changed) = decode_host_name(&os_name);
                 if changed {
                     walk.warnings
-                        .push(Warning::NonUtf8Name { path: host_path.clone(), name: name.clone() });
+                        .push(Warning::NonUtf8Name { path: host_path(), name: name.to_string() });
                 }
-                let mut meta = entry
-                    .metadata()
-                    .map_err(|e| Error::Host { path: host_path.clone(), source: e })?;
+                let mut meta =
+                    entry.metadata().map_err(|e| Error::Host { path: host_path(), source: e })?;
                 let is_link = meta.file_type().is_symlink();
                 if is_link {
                     if !walk.opts.follow_links {
-                        walk.warnings.push(Warning::SymlinkSkipped { path: host_path });
+                        walk.warnings.push(Warning::SymlinkSkipped { path: host_path() });
                         continue;
                     }
-                    meta = match fs::metadata(&host_path) {
+                    meta = match fs::metadata(host_path()) {
                         Ok(m) => m,
                         Err(e) if e.raw_os_error() == Some(LOOP_ERRNO) => {
-                            walk.warnings.push(Warning::SymlinkLoop { path: host_path });
+                            walk.warnings.push(Warning::SymlinkLoop { path: host_path() });
                             continue;
                         }
                         Err(_) => {
-                            walk.warnings.push(Warning::SymlinkBroken { path: host_path });
+                            walk.warnings.push(Warning::SymlinkBroken { path: host_path() });
                             continue;
                         }
                     };
@@ -877,22 +878,22 @@ impl Tree {
                 if meta.is_dir() {
                     let key = file_identity(&meta);
                     if is_link && key.is_some() && walk.is_ancestor(link, key) {
-                        walk.warnings.push(Warning::SymlinkLoop { path: host_path });
+                        walk.warnings.push(Warning::SymlinkLoop { path: host_path() });
                         continue;
                     }
                     let child = self.add_dir(dir_node, &name)?;
                     self.set_mtime(child, unix_mtime(&meta));
                     walk.chain.push((key, link));
-                    stack.push((child, host_path, rel_path, walk.chain.len() - 1));
+                    stack.push((child, host_path(), rel_path, walk.chain.len() - 1));
                 } else if meta.is_file() {
                     let host_name = if changed {
-                        HostName::Odd(self.push_odd_name(os_name))
+                        HostName::Odd(self.push_odd_name(os_name.clone()))
                     } else {
                         HostName::Node(NodeId(0))
                     };
                     self.add_host_file(dir_node, &name, &meta, host_dir, host_name, walk)?;
                 } else {
-                    walk.warnings.push(Warning::SpecialFileSkipped { path: host_path });
+                    walk.warnings.push(Warning::SpecialFileSkipped { path: host_path() });
                 }
             }
         }

@@ -71,7 +71,7 @@ fn file_data_lands_at_the_planned_extent() {
     let at = plan.extent(deep) as usize * BLOCK;
     assert_eq!(&iso[at..at + 4], b"deep");
     assert_eq!(plan.iso_name(deep), b"DEEP.TXT;1");
-    assert_eq!(String::from_utf16(plan.joliet_name(deep)).unwrap(), "deep.txt");
+    assert_eq!(String::from_utf16(&plan.joliet_name(deep)).unwrap(), "deep.txt");
 }
 
 #[test]

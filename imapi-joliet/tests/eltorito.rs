@@ -397,3 +397,26 @@ iso.close()
     );
     assert_eq!(text, want);
 }
+
+#[test]
+fn the_verifier_checks_boot_info_tables() {
+    // 5000 bytes: the table's checksum covers words in the file's first and third blocks.
+    let (tree, opts) = bios_and_efi(5000, true);
+    let iso = emit(&tree, &opts);
+    assert!(rules(&iso).is_empty(), "{:?}", rules(&iso));
+    let image = Image::parse(&iso).unwrap();
+    let at = image.lookup(image.default_tree(), "/boot/boot.bin").unwrap().sections()[0].block
+        as usize
+        * 2048;
+    // A byte of the file after the table changed: its sum no longer matches.
+    let mut changed = iso.clone();
+    changed[at + 4500] ^= 0x01;
+    assert_eq!(rules(&changed), [Rule::ElToritoInfoTable]);
+    // A length that runs past the volume.
+    let mut long = iso.clone();
+    long[at + 16..at + 20].copy_from_slice(&(30u32 << 20).to_le_bytes());
+    assert_eq!(rules(&long), [Rule::ElToritoInfoTable]);
+    // Without a table (bytes 8-15 not naming the descriptor and the file), nothing is read.
+    let (plain_tree, plain_opts) = bios_and_efi(5000, false);
+    assert!(rules(&emit(&plain_tree, &plain_opts)).is_empty());
+}

@@ -1,8 +1,8 @@
-//! El Torito rules: where the boot record is, the catalog's validation entry, and where its
-//! entries point.
+//! El Torito rules: where the boot record is, the catalog's validation entry, where its
+//! entries point, and the boot-info table of a no-emulation image that carries one.
 
 use super::{Findings, Rule};
-use crate::eltorito::{validation_sum, Catalog, Emulation};
+use crate::eltorito::{validation_sum, Catalog, Emulation, MAX_INFO_TABLE_FILE};
 use crate::raw::{BLOCK_U64, FIRST_VD_BLOCK};
 use crate::read::{Image, ReadAt};
 
@@ -77,6 +77,62 @@ pub(crate) fn check<S: ReadAt>(image: &Image<S>, f: &mut Findings) {
                 e.lba
             );
             f.push(Rule::ElToritoExtent, msg);
+        } else if emulation == Emulation::NoEmulation {
+            check_info_table(image, &what, e.lba, end_blocks, f);
         }
+    }
+}
+
+/// A no-emulation boot image carries a boot-info table when bytes 8–15 name the primary
+/// descriptor's block and the image's own block (what mkisofs' `-boot-info-table` and ours
+/// write); then the length at 16 must keep the file in the volume, and the checksum at 20 must
+/// be the sum of the file's words from byte 64.
+fn check_info_table<S: ReadAt>(
+    image: &Image<S>,
+    what: &str,
+    lba: u32,
+    end_blocks: u64,
+    f: &mut Findings,
+) {
+    let Ok(first) = image.block(u64::from(lba)) else { return };
+    let word = |at: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(first.get(at..at + 4).unwrap_or(&[0; 4]));
+        u32::from_le_bytes(w)
+    };
+    let pvd = u64::from(image.options().session_start) + u64::from(FIRST_VD_BLOCK);
+    if u64::from(word(8)) != pvd || word(12) != lba {
+        return;
+    }
+    let (len, sum) = (u64::from(word(16)), word(20));
+    let last = u64::from(lba) + len.div_ceil(BLOCK_U64);
+    if !(64..=MAX_INFO_TABLE_FILE).contains(&len) || last > end_blocks {
+        let msg = format!(
+            "catalog: {what}: the boot-info table at block {lba} gives a length of {len} bytes, \
+             outside 64..={MAX_INFO_TABLE_FILE} or past the volume's end (block {end_blocks})"
+        );
+        f.push(Rule::ElToritoInfoTable, msg);
+        return;
+    }
+    let mut got = 0u32;
+    let mut offset = 0u64;
+    while offset < len {
+        let Ok(block) = image.block(u64::from(lba) + offset / BLOCK_U64) else { return };
+        let take = usize::try_from((len - offset).min(BLOCK_U64)).unwrap_or(0);
+        let bytes = block.get(..take).unwrap_or(&[]);
+        let from = if offset == 0 { 64 } else { 0 };
+        for w in bytes.get(from..).unwrap_or(&[]).chunks(4) {
+            let mut word = [0u8; 4];
+            word[..w.len()].copy_from_slice(w);
+            got = got.wrapping_add(u32::from_le_bytes(word));
+        }
+        offset += BLOCK_U64;
+    }
+    if got != sum {
+        let msg = format!(
+            "catalog: {what}: the boot-info table at block {lba} records checksum {sum:#010x}; \
+             the file's words from byte 64 sum to {got:#010x}"
+        );
+        f.push(Rule::ElToritoInfoTable, msg);
     }
 }

@@ -134,6 +134,9 @@ rules! {
     ElToritoKey = "eltorito.key", Violation, false;
     /// The catalog, or a boot image it names, lies outside the volume.
     ElToritoExtent = "eltorito.extent", Violation, false;
+    /// A no-emulation boot image's boot-info table gives a length outside the volume or a
+    /// checksum its bytes do not sum to.
+    ElToritoInfoTable = "eltorito.boot-info-table", Violation, false;
     /// The image holds fewer blocks than its volume space size.
     ImageLength = "image.length", Warning, false;
     /// A UDF volume recognition sequence follows the descriptors: a UDF bridge image.
