@@ -670,3 +670,16 @@ impl<'a> Iterator for Entries<'a> {
         self.cursor.next_entry(&mut self.budget)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::iso_fallback_name;
+
+    #[test]
+    fn iso_names_without_nm_show_as_linux_shows_them() {
+        assert_eq!(iso_fallback_name("README.TXT;1"), "readme.txt");
+        assert_eq!(iso_fallback_name("MAKEFILE.;1"), "makefile");
+        assert_eq!(iso_fallback_name("DIR"), "dir");
+        assert_eq!(iso_fallback_name("A.B"), "a.b");
+    }
+}

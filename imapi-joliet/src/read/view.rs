@@ -73,3 +73,21 @@ impl From<TreeKind> for View {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_back_and_unknown_ones_are_refused() {
+        for view in [View::RockRidge, View::Joliet, View::Iso9660] {
+            assert_eq!(view.name().parse::<View>(), Ok(view));
+            assert_eq!(view.to_string(), view.name());
+        }
+        assert_eq!(View::RockRidge.tree(), TreeKind::Iso);
+        assert_eq!(View::Joliet.tree(), TreeKind::Joliet);
+        assert_eq!(View::from(TreeKind::Iso), View::Iso9660);
+        let err = "udf".parse::<View>().unwrap_err();
+        assert_eq!(err.to_string(), "unknown tree \"udf\": expected rock-ridge, joliet or iso9660");
+    }
+}
