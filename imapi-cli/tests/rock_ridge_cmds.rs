@@ -231,3 +231,41 @@ fn extract_never_writes_through_an_extracted_link() {
     assert_eq!(through.status.code(), Some(1));
     assert!(!tmp.path().join("d2/link").exists());
 }
+
+/// `imapi ls -l` and xorriso's own reader (`-find / -exec lsdl`) agree on every path and mode
+/// string, relocated directories included.
+#[test]
+fn ls_long_agrees_with_xorriso() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some((isos, _)) = images(tmp.path()) else { return };
+    for (iso, tool) in &isos {
+        let ours: std::collections::BTreeSet<(String, String)> =
+            ok(&imapi(&["ls", "-l", iso.to_str().unwrap()]))
+                .lines()
+                .map(|l| {
+                    // mode nlink uid gid size date time path [-> target]; no name here
+                    // holds a space.
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    assert!(f.len() >= 8, "{l}");
+                    (f[0].to_owned(), format!("/{}", f[7]))
+                })
+                .collect();
+        let out = Command::new("xorriso")
+            .args(["-indev"])
+            .arg(iso)
+            .args(["-find", "/", "-exec", "lsdl"])
+            .output()
+            .unwrap();
+        let theirs: std::collections::BTreeSet<(String, String)> =
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(|l| {
+                    let mode = l.split(' ').next()?.to_owned();
+                    let path = l.split('\'').nth(1)?.to_owned();
+                    (path != "/").then_some((mode, path))
+                })
+                .collect();
+        assert!(theirs.len() > 10, "{tool}: xorriso listed {theirs:?}");
+        assert_eq!(ours, theirs, "{tool} {}", iso.display());
+    }
+}
