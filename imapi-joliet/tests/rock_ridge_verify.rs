@@ -277,3 +277,20 @@ fn cross_tree_check_accepts_rock_ridge_only_entries() {
         assert!(rr_or_cross.is_empty(), "{tool}: {rr_or_cross:#?}");
     }
 }
+
+/// A `CL` naming an ancestor makes a loop: the Rock Ridge walk stops with an error instead of
+/// going round, and the verifier still finishes.
+#[test]
+fn cl_naming_an_ancestor_is_a_cycle_not_a_hang() {
+    let Some(mut data) = image(false) else { return };
+    let image = Image::parse(&data).unwrap();
+    let a = image.lookup(imapi_joliet::TreeKind::Iso, "A").unwrap().block();
+    let cl = entry(&data, area_of(&data, "A/B/C/D/E/F/G/H", false), b"CL");
+    both32(&mut data, cl + 4, a);
+    let image = Image::parse(&data).unwrap();
+    let err = image.walk_view(View::RockRidge).unwrap().find_map(Result::err).unwrap();
+    assert!(matches!(err, ReadError::Cycle { .. }), "{err}");
+    let deep = "a/b/c/d/e/f/g/h/b/c/d/e/f/g/h/b/c";
+    assert!(image.lookup_view(View::RockRidge, deep).is_ok(), "a lookup follows the loop by name");
+    let _ = verify(&image, true);
+}
