@@ -26,6 +26,10 @@
 //!   counts and long names, continuation areas, relocation of deep directories;
 //!   [`posix`]: the attributes, links and special files a [`Tree`] records for it, in side
 //!   tables that cost nothing when unused ([`HostOptions::posix`] fills them from the host).
+//! - [`read`]: the reader ([`Image`]): the ISO 9660 tree, the Joliet tree, or the ISO 9660
+//!   tree through Rock Ridge ([`read::View`]; Rock Ridge, else Joliet, else ISO 9660 by
+//!   default), and the pure SUSP/RRIP parser [`read::rock_ridge`].
+//! - [`verify`]: ECMA-119, Joliet and SUSP/RRIP rules ([`Rule`]).
 //!
 //! ```
 //! use imapi_joliet::{BytesSource, PlanOptions, Tree};
