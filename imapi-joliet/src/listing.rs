@@ -106,7 +106,7 @@ impl Plan<'_> {
             let off = u32::try_from(listing.ids.len()).ok()?;
             names::push_iso_identifier(
                 tree.name(c),
-                self.iso_dir_record(c),
+                tree.is_dir(c),
                 self.opts.level,
                 &mut listing.ids,
             );
@@ -154,7 +154,7 @@ impl Plan<'_> {
         let children = &children[..];
         let inputs: Vec<NameInput<'_>> = children
             .iter()
-            .map(|&c| NameInput { name: tree.name(c), is_dir: self.iso_dir_record(c) })
+            .map(|&c| NameInput { name: tree.name(c), is_dir: tree.is_dir(c) })
             .collect();
         let iso = names::assign_iso_names(&inputs, self.opts.level)
             .map_err(|_| Error::TooManyCollisions { path: tree.path(node) })?;
@@ -214,12 +214,6 @@ impl Plan<'_> {
         // Big-endian bytes sort as their code units do.
         listing.sort(order::joliet_bytes_cmp);
         Ok(listing)
-    }
-
-    /// Whether `node` is recorded as a directory in its parent's ISO 9660 directory: a
-    /// relocated directory is a file there (its stand-in), named as a file.
-    fn iso_dir_record(&self, node: NodeId) -> bool {
-        self.dir_index(node).is_some_and(|d| !self.is_relocated(d))
     }
 
     /// The ISO 9660 listing of the relocation directory: the directories moved there.

@@ -4,8 +4,8 @@
 //! ECMA-119 allows 8 levels of directories. A directory that would sit at level 9 or deeper
 //! of the ISO 9660 tree moves to the relocation directory `rr_moved` at the root (level 2),
 //! where it sits at level 3 with its contents below it (a subtree still too deep moves again,
-//! from its new depth). Its original parent keeps a zero-length file record of the same name
-//! with `CL` pointing at the moved directory's extent; the moved directory's record in
+//! from its new depth). Its original parent keeps a zero-length file record with the same
+//! (directory) identifier and `CL` pointing at the moved directory's extent; the moved directory's record in
 //! `rr_moved` carries `RE` (Linux then hides it there), and its `..` record points at
 //! `rr_moved` with `PL` naming the original parent. Path tables follow the ISO 9660 tree as
 //! recorded; the Joliet tree keeps the real shape. `rr_moved` itself is a plain directory
