@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side timings of `imapi mkiso` against xorriso, genisoimage, hadris-iso and the floors
-# `tar cf - DIR > FILE` and `cat`, all measured in one run, printed as ratios.
+# `tar cf - DIR > FILE` and `cat`, all measured in one run, printed as ratios. The small tree is
+# built with Rock Ridge off (peers: -J) and, when `imapi mkiso` has --rock-ridge, on (peers: -R -J).
 #
 #   bash benches/scripts/iso_vs_peers.sh            # 50 000 small files, 8 x 256 MiB, ls
 #   RUNS=7 FILES=50000 BIG_MIB=256 bash benches/scripts/iso_vs_peers.sh
@@ -46,7 +47,11 @@ median() {
 }
 max() { tr ' ' '\n' | grep -v '^$' | sort -g | tail -n 1; }
 
+# Rock Ridge on: the same tree with POSIX attributes, against the peers' -R -J.
+rr=0
+if "$imapi" mkiso --help 2>/dev/null | grep -q -- '--rock-ridge'; then rr=1; fi
 small=(tar xorriso genisoimage hadris imapi)
+[ "$rr" = 1 ] && small+=(xorriso_rr genisoimage_rr imapi_rr)
 for r in $(seq 0 "$RUNS"); do
   run tar sh -c "tar cf - -C '$work' small > '$work/out.tar'"
   run xorriso xorriso -as mkisofs -quiet -J --norock -o "$work/xorriso.iso" "$work/small"
@@ -54,11 +59,16 @@ for r in $(seq 0 "$RUNS"); do
   run hadris "$hadris" "$work/hadris.iso" "$work/small"
   run imapi "$imapi" mkiso -q -o "$work/imapi.iso" "$work/small"
   run imapi_tiny "$imapi" mkiso -q -o "$work/tiny.iso" "$work/tiny"
+  if [ "$rr" = 1 ]; then
+    run xorriso_rr xorriso -as mkisofs -quiet -R -J -o "$work/xorriso.iso" "$work/small"
+    run genisoimage_rr genisoimage -quiet -R -J -o "$work/geniso.iso" "$work/small"
+    run imapi_rr "$imapi" mkiso -q --rock-ridge -o "$work/imapi-rr.iso" "$work/small"
+    run imapi_rr_tiny "$imapi" mkiso -q --rock-ridge -o "$work/tiny.iso" "$work/tiny"
+  fi
   if [ "$r" = 0 ]; then for k in "${!times[@]}"; do times[$k]=""; mem[$k]=""; done; fi  # warm-up
 done
 
 tar_t=$(echo "${times[tar]}" | median)
-best_peer=""
 printf '\n%s files of 1-4 KiB (%s runs, median)\n' "$FILES" "$RUNS"
 printf '%-12s %9s %9s %11s %14s\n' tool seconds "x tar" "peak RSS" "bytes/file"
 base=$(echo "${mem[imapi_tiny]}" | max)
@@ -66,16 +76,24 @@ for t in "${small[@]}"; do
   s=$(echo "${times[$t]}" | median)
   m=$(echo "${mem[$t]}" | max)
   per=$(( (m - base) * 1024 / FILES ))
-  printf '%-12s %9.3f %9.2f %9s KB %14s\n' "$t" "$s" "$(echo "$s / $tar_t" | bc -l)" "$m" "$per"
-  case $t in tar|imapi) ;; *)
-    if [ -z "$best_peer" ] || [ "$(echo "$s < $best_s" | bc -l)" = 1 ]; then best_peer=$t; best_s=$s; fi;;
-  esac
+  printf '%-15s %9.3f %9.2f %9s KB %14s\n' "$t" "$s" "$(echo "$s / $tar_t" | bc -l)" "$m" "$per"
 done
-imapi_t=$(echo "${times[imapi]}" | median)
-printf 'imapi / tar = %.2f (goal <= 1.00); imapi / fastest peer (%s) = %.2f (goal <= 0.65)\n' \
-  "$(echo "$imapi_t / $tar_t" | bc -l)" "$best_peer" "$(echo "$imapi_t / $best_s" | bc -l)"
-printf 'imapi memory above the one-file run: %s bytes per file (goal <= 150)\n' \
-  "$(( ($(echo "${mem[imapi]}" | max) - base) * 1024 / FILES ))"
+# summary NAME TINY PEERS...: imapi's ratios to tar and to the fastest of PEERS, and its memory
+# per file above its own one-file run.
+summary() {
+  local name=$1 tiny=$2 best_peer="" best_s="" p s t; shift 2
+  for p in "$@"; do
+    s=$(echo "${times[$p]}" | median)
+    if [ -z "$best_peer" ] || [ "$(echo "$s < $best_s" | bc -l)" = 1 ]; then best_peer=$p; best_s=$s; fi
+  done
+  t=$(echo "${times[$name]}" | median)
+  printf '%s / tar = %.2f (goal <= 1.00); %s / fastest peer (%s) = %.2f (goal <= 0.65); ' \
+    "$name" "$(echo "$t / $tar_t" | bc -l)" "$name" "$best_peer" "$(echo "$t / $best_s" | bc -l)"
+  printf '%s bytes per file above the one-file run (goal <= 150)\n' \
+    "$(( ($(echo "${mem[$name]}" | max) - $(echo "${mem[$tiny]}" | max)) * 1024 / FILES ))"
+}
+summary imapi imapi_tiny xorriso genisoimage hadris
+[ "$rr" = 1 ] && summary imapi_rr imapi_rr_tiny xorriso_rr genisoimage_rr
 
 if [ "$BIG_MIB" -gt 0 ]; then
   rm -f "$work/xorriso.iso" "$work/geniso.iso" "$work/hadris.iso" "$work/out.tar"  # imapi.iso stays for ls

@@ -51,6 +51,17 @@ pub struct Args {
     /// Follow symbolic links (loops are detected).
     #[arg(long)]
     follow_links: bool,
+    /// Add Rock Ridge (RRIP 1.12) to the ISO 9660 tree, so POSIX modes, owners, times,
+    /// symbolic links, device nodes, FIFOs, hard-link counts and long names survive on Linux
+    /// and other Unix systems. Off by default: the image is then what IMAPI v1 writes
+    /// (ISO 9660 + Joliet, for Windows).
+    #[arg(long)]
+    rock_ridge: bool,
+    /// With --rock-ridge, move directories deeper than ISO 9660's 8 levels to /rr_moved in
+    /// the ISO 9660 tree (Rock Ridge relocation; readers show them in place). Without it deep
+    /// trees are kept as they are, with a warning.
+    #[arg(long, requires = "rock_ridge")]
+    rr_relocate: bool,
     /// Print the image size in 2048-byte blocks and write nothing.
     #[arg(long)]
     print_size: bool,
@@ -224,6 +235,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         follow_links: args.follow_links,
         exclude: if args.exclude.is_empty() { None } else { Some(exclude.build()?) },
         overwrite: if args.overwrite { Overwrite::Replace } else { Overwrite::Deny },
+        posix: args.rock_ridge,
     };
 
     let mut tree = Tree::new();
@@ -253,6 +265,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         joliet: !args.no_joliet,
         volume_name: args.volume.clone(),
         date: fixed_date(args.date)?,
+        rock_ridge: args.rock_ridge,
+        relocate_deep: args.rr_relocate,
         ..PlanOptions::default()
     };
     if let Some(p) = args.publisher {

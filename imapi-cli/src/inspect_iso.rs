@@ -6,6 +6,7 @@ use std::path::Path;
 
 use imapi_codes::ImapiCode;
 use imapi_joliet::date::IsoDateTime;
+use imapi_joliet::read::rock_ridge::RripVersion;
 use imapi_joliet::read::{ReadAt, Volume};
 use imapi_joliet::verify::{verify, Severity};
 use imapi_joliet::{Image, TreeKind};
@@ -156,6 +157,15 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
     if let Some(j) = image.joliet() {
         let level = j.joliet_level().map_or("?".to_string(), |l| l.to_string());
         volume_lines(&mut s, j, &format!("Joliet descriptor (UCS-2 level {level})"));
+    }
+    if let Some(rr) = image.rock_ridge() {
+        let version = match rr.rrip {
+            Some(RripVersion::Ieee1282) => "RRIP 1.12 (ER IEEE_1282)",
+            Some(RripVersion::IeeeP1282) => "RRIP 1.12 draft (ER IEEE_P1282)",
+            Some(RripVersion::Rrip1991A) => "RRIP 1.09/1.10 (ER RRIP_1991A)",
+            None => "RRIP entries without ER",
+        };
+        let _ = writeln!(s, "Rock Ridge: {version}; ls and extract read it by default");
     }
     boot_lines(&mut s, &image);
     let _ = writeln!(s, "contents:");

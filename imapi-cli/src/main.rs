@@ -4,9 +4,11 @@
 mod error;
 mod image_file;
 mod output;
+mod posix_mode;
 mod progress;
 mod recorder_arg;
 mod safe_dir;
+mod tree_arg;
 mod values;
 
 mod cmd_audio;
@@ -51,11 +53,13 @@ enum Command {
     Audio(cmd_audio::Args),
     /// Summarise an .iso, .cue or .toc file or a stash.
     Inspect(cmd_inspect::Args),
-    /// List an ISO 9660 + Joliet image (or the disc in a recorder): `TYPE<TAB>SIZE<TAB>PATH` per entry.
+    /// List an ISO 9660 + Joliet image (or the disc in a recorder): `TYPE<TAB>SIZE<TAB>PATH` per
+    /// entry, through Rock Ridge when the image has it.
     Ls(cmd_ls::Args),
-    /// Write an image's files below a folder, never outside it.
+    /// Write an image's files below a folder, never outside it; from Rock Ridge with their
+    /// modes, times, symbolic links and FIFOs.
     Extract(cmd_extract::Args),
-    /// Check an image against ECMA-119 and Joliet; exit 1 on violations.
+    /// Check an image against ECMA-119, Joliet and SUSP/RRIP (Rock Ridge); exit 1 on violations.
     Verify(cmd_verify::Args),
     /// List the recorders found: path, vendor, product, revision, type.
     Recorders(cmd_recorders::Args),

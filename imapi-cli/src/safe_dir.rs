@@ -84,6 +84,48 @@ impl SafeDir {
     pub fn set_modified(&self, t: SystemTime) -> io::Result<()> {
         self.handle()?.set_modified(t)
     }
+
+    /// Creates the symbolic link `name` to `target`. The link is made, never followed: the
+    /// target may name anything, inside DESTDIR or not. An existing `name` is an error.
+    pub fn create_symlink(&self, name: &str, target: &str) -> io::Result<()> {
+        check_name(name).map_err(|why| bad_name(name, why))?;
+        self.symlink_unchecked(name, target)
+    }
+
+    /// Creates the FIFO `name` with permission bits `mode`. An existing `name` is an error.
+    pub fn create_fifo(&self, name: &str, mode: u32) -> io::Result<()> {
+        check_name(name).map_err(|why| bad_name(name, why))?;
+        self.node_unchecked(name, Node::Fifo, mode)
+    }
+
+    /// Creates the device node `name` (needs privilege: without it the error is
+    /// `PermissionDenied`). An existing `name` is an error.
+    pub fn create_device(&self, name: &str, node: Node, mode: u32) -> io::Result<()> {
+        check_name(name).map_err(|why| bad_name(name, why))?;
+        self.node_unchecked(name, node, mode)
+    }
+
+    /// Sets the modification time of `name` in this folder, not following a link.
+    pub fn set_modified_at(&self, name: &str, t: SystemTime) -> io::Result<()> {
+        check_name(name).map_err(|why| bad_name(name, why))?;
+        self.times_unchecked(name, t)
+    }
+
+    /// Sets this folder's permission bits.
+    pub fn set_mode(&self, mode: u32) -> io::Result<()> {
+        self.mode_unchecked(mode)
+    }
+}
+
+/// A special file [`SafeDir::create_device`] or [`SafeDir::create_fifo`] makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Node {
+    /// A FIFO.
+    Fifo,
+    /// A character device with its number.
+    Char(u64),
+    /// A block device with its number.
+    Block(u64),
 }
 
 impl NewFile<'_> {
@@ -196,6 +238,41 @@ impl SafeDir {
     fn handle(&self) -> io::Result<File> {
         Ok(File::from(self.fd.try_clone()?))
     }
+
+    fn symlink_unchecked(&self, name: &str, target: &str) -> io::Result<()> {
+        rustix::fs::symlinkat(target, &self.fd, name).map_err(io::Error::from)
+    }
+
+    fn node_unchecked(&self, name: &str, node: Node, mode: u32) -> io::Result<()> {
+        use rustix::fs::{FileType, Mode};
+        let (kind, dev) = match node {
+            Node::Fifo => (FileType::Fifo, 0),
+            Node::Char(dev) => (FileType::CharacterDevice, dev),
+            Node::Block(dev) => (FileType::BlockDevice, dev),
+        };
+        let mode = Mode::from_raw_mode((mode & 0o777) as rustix::fs::RawMode);
+        rustix::fs::mknodat(&self.fd, name, kind, mode, dev as rustix::fs::Dev)?;
+        // mknod applies the umask: set the bits asked for.
+        rustix::fs::chmodat(&self.fd, name, mode, rustix::fs::AtFlags::empty())
+            .map_err(io::Error::from)
+    }
+
+    fn times_unchecked(&self, name: &str, t: SystemTime) -> io::Result<()> {
+        use rustix::fs::{AtFlags, Timespec, Timestamps};
+        let (secs, nanos) = match t.duration_since(SystemTime::UNIX_EPOCH) {
+            Ok(d) => (i64::try_from(d.as_secs()).unwrap_or(i64::MAX), d.subsec_nanos()),
+            Err(e) => (-i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX), 0),
+        };
+        let ts = Timespec { tv_sec: secs, tv_nsec: nanos.into() };
+        let times = Timestamps { last_access: ts, last_modification: ts };
+        rustix::fs::utimensat(&self.fd, name, &times, AtFlags::SYMLINK_NOFOLLOW)
+            .map_err(io::Error::from)
+    }
+
+    fn mode_unchecked(&self, mode: u32) -> io::Result<()> {
+        let mode = rustix::fs::Mode::from_raw_mode((mode & 0o7777) as rustix::fs::RawMode);
+        rustix::fs::fchmod(&self.fd, mode).map_err(io::Error::from)
+    }
 }
 
 #[cfg(not(unix))]
@@ -260,6 +337,22 @@ impl SafeDir {
 
     fn handle(&self) -> io::Result<File> {
         File::open(&self.path)
+    }
+
+    fn symlink_unchecked(&self, _name: &str, _target: &str) -> io::Result<()> {
+        Err(io::Error::new(io::ErrorKind::Unsupported, "symbolic links are not created here"))
+    }
+
+    fn node_unchecked(&self, _name: &str, _node: Node, _mode: u32) -> io::Result<()> {
+        Err(io::Error::new(io::ErrorKind::Unsupported, "special files are not created here"))
+    }
+
+    fn times_unchecked(&self, name: &str, t: SystemTime) -> io::Result<()> {
+        File::options().write(true).open(self.path.join(name))?.set_modified(t)
+    }
+
+    fn mode_unchecked(&self, _mode: u32) -> io::Result<()> {
+        Ok(())
     }
 }
 

@@ -494,7 +494,13 @@ impl Plan<'_> {
                     sink.copy_exact(&mut r, size).map_err(|e| read_err(source.describe(), e))?
                 }
             },
-            Some(Content::Imported { .. } | Content::Placed { .. }) | None => None,
+            Some(
+                Content::Imported { .. }
+                | Content::Placed { .. }
+                | Content::Symlink(_)
+                | Content::Special { .. },
+            )
+            | None => None,
         };
         match found {
             Some(found) => Err(self.changed(node, size, found)),

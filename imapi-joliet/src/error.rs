@@ -84,6 +84,15 @@ pub enum Error {
     /// A date that ISO 9660 cannot record.
     #[error("date cannot be recorded")]
     Date(#[from] DateError),
+    /// The Rock Ridge entries of a record in this directory cannot be laid out.
+    #[error("{path:?}: Rock Ridge system use cannot be laid out")]
+    SystemUse {
+        /// The directory.
+        path: String,
+        /// Why.
+        #[source]
+        source: crate::rock_ridge::area::AreaError,
+    },
     /// The image would not fit the 32-bit block addresses of ISO 9660.
     #[error("the image needs {blocks} blocks, more than ISO 9660 can address")]
     ImageTooLarge {

@@ -21,6 +21,15 @@
 //! - [`eltorito`]: bootable images (boot record, catalog, emulations, boot-info table).
 //! - [`raw`], [`date`], [`order`]: the byte layouts, date forms and sort orders of ECMA-119;
 //!   [`susp`]: the signatures and flags of SUSP and Rock Ridge (RRIP 1.12).
+//! - [`rock_ridge`]: Rock Ridge in the ISO 9660 tree, on request
+//!   ([`PlanOptions::rock_ridge`]): POSIX modes, owners, times, links, device nodes, link
+//!   counts and long names, continuation areas, relocation of deep directories;
+//!   [`posix`]: the attributes, links and special files a [`Tree`] records for it, in side
+//!   tables that cost nothing when unused ([`HostOptions::posix`] fills them from the host).
+//! - [`read`]: the reader ([`Image`]): the ISO 9660 tree, the Joliet tree, or the ISO 9660
+//!   tree through Rock Ridge ([`read::View`]; Rock Ridge, else Joliet, else ISO 9660 by
+//!   default), and the pure SUSP/RRIP parser [`read::rock_ridge`].
+//! - [`verify`]: ECMA-119, Joliet and SUSP/RRIP rules ([`Rule`]).
 //!
 //! ```
 //! use imapi_joliet::{BytesSource, PlanOptions, Tree};
@@ -48,8 +57,10 @@ mod meta;
 pub mod names;
 pub mod order;
 pub mod plan;
+pub mod posix;
 pub mod raw;
 pub mod read;
+pub mod rock_ridge;
 pub mod source;
 pub mod susp;
 pub mod tree;
@@ -61,6 +72,7 @@ pub use error::{Error, Warning};
 pub use kind::TreeKind;
 pub use names::{IsoLevel, NonBmpPolicy};
 pub use plan::{Plan, PlanOptions};
+pub use posix::{NodeType, PosixAttrs, SpecialKind};
 pub use read::{Entry, EntryKind, Image, ReadError};
 pub use source::{BytesSource, FileRangeSource, PathSource, Source};
 pub use tree::{Checkpoint, FileOrigin, HostOptions, NodeId, Overwrite, Tree, TreeWalk};

@@ -6,6 +6,8 @@
 //! directory's records are written. Naming is deterministic ([`crate::names`]), so each time
 //! gives the same identifiers, and memory stays at what one directory needs.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, Warning};
 use crate::kind::TreeKind;
 use crate::names::{self, NameInput, NameProblem};
@@ -76,6 +78,9 @@ impl Plan<'_> {
         warnings: Option<&mut Vec<Warning>>,
     ) -> Result<Listing, Error> {
         let Some(dir) = self.dirs.get(d as usize) else { return Ok(Listing::default()) };
+        if self.moved_dir() == Some(d) {
+            return self.relocation_listing();
+        }
         let plain = match kind {
             TreeKind::Iso => self.plain_iso_listing(dir.node),
             TreeKind::Joliet => self.plain_joliet_listing(dir.node),
@@ -94,7 +99,8 @@ impl Plan<'_> {
     /// name; `None` when some collide.
     fn plain_iso_listing(&self, node: NodeId) -> Option<Listing> {
         let tree = self.tree;
-        let children = tree.children(node);
+        let children = self.recorded_children(node, TreeKind::Iso);
+        let children = &children[..];
         let mut listing = Listing::with_capacity(children.len(), 16);
         for &c in children {
             let off = u32::try_from(listing.ids.len()).ok()?;
@@ -121,7 +127,8 @@ impl Plan<'_> {
     /// otherwise.
     fn plain_joliet_listing(&self, node: NodeId) -> Option<Listing> {
         let tree = self.tree;
-        let children = tree.children(node);
+        let children = self.recorded_children(node, TreeKind::Joliet);
+        let children = &children[..];
         let mut listing = Listing::with_capacity(children.len(), 32);
         for &c in children {
             let off = u32::try_from(listing.ids.len()).ok()?;
@@ -143,7 +150,8 @@ impl Plan<'_> {
         warnings: Option<&mut Vec<Warning>>,
     ) -> Result<Listing, Error> {
         let tree = self.tree;
-        let children = tree.children(node);
+        let children = self.recorded_children(node, TreeKind::Iso);
+        let children = &children[..];
         let inputs: Vec<NameInput<'_>> = children
             .iter()
             .map(|&c| NameInput { name: tree.name(c), is_dir: tree.is_dir(c) })
@@ -172,7 +180,8 @@ impl Plan<'_> {
         warnings: Option<&mut Vec<Warning>>,
     ) -> Result<Listing, Error> {
         let tree = self.tree;
-        let children = tree.children(node);
+        let children = self.recorded_children(node, TreeKind::Joliet);
+        let children = &children[..];
         let (policy, replace) = (self.opts.non_bmp, self.opts.replace_forbidden);
         let mut full = Vec::with_capacity(children.len());
         let mut replaced = Vec::with_capacity(children.len());
@@ -205,6 +214,35 @@ impl Plan<'_> {
         // Big-endian bytes sort as their code units do.
         listing.sort(order::joliet_bytes_cmp);
         Ok(listing)
+    }
+
+    /// The ISO 9660 listing of the relocation directory: the directories moved there.
+    fn relocation_listing(&self) -> Result<Listing, Error> {
+        let tree = self.tree;
+        let moved: Vec<NodeId> = self
+            .relocated_dirs()
+            .filter_map(|d| self.dirs.get(d as usize).map(|x| x.node))
+            .collect();
+        let inputs: Vec<NameInput<'_>> =
+            moved.iter().map(|&c| NameInput { name: tree.name(c), is_dir: true }).collect();
+        let iso = names::assign_iso_names(&inputs, self.opts.level)
+            .map_err(|_| Error::TooManyCollisions { path: crate::susp::RELOCATION_DIR.into() })?;
+        let mut listing = Listing::with_capacity(moved.len(), 16);
+        for (&c, (id, _)) in moved.iter().zip(iso) {
+            listing.push(c, id);
+        }
+        listing.sort(order::iso_cmp);
+        Ok(listing)
+    }
+
+    /// The children of `node` that tree `kind` records: links and special files only in the
+    /// ISO 9660 tree of an image with Rock Ridge. Borrowed when nothing is left out.
+    fn recorded_children(&self, node: NodeId, kind: TreeKind) -> Cow<'_, [NodeId]> {
+        let all = self.tree.children(node);
+        if !self.rr_only_nodes || (kind == TreeKind::Iso && self.opts.rock_ridge) {
+            return Cow::Borrowed(all);
+        }
+        Cow::Owned(all.iter().copied().filter(|&c| !self.tree.is_rock_ridge_only(c)).collect())
     }
 
     /// The tree directory index of a directory node.

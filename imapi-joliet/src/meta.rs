@@ -14,6 +14,9 @@ use crate::raw::{
     dir_record_len, vd_type, BothU16, BothU32, DirRecordHeader, PathRecordHeader, VolumeDescriptor,
     BLOCK, FLAG_DIRECTORY, FLAG_MULTI_EXTENT, JOLIET_ESCAPE_L3, MAX_SECTION,
 };
+use crate::rock_ridge::area::{self, AreaCursor, ContinuationBlocks};
+use crate::rock_ridge::record::RecordSua;
+use crate::rock_ridge::relocate::IsoRecord;
 use crate::tree::Kind;
 
 /// A run of blocks of the session and what fills it.
@@ -69,7 +72,23 @@ fn fill_ucs2(field: &mut [u8], text: &str) {
 
 /// Appends one directory record, starting a new block first if it would cross one.
 fn push_record(buf: &mut Vec<u8>, extent: u32, size: u32, date: [u8; 7], flags: u8, id: &[u8]) {
-    let len = dir_record_len(id.len());
+    push_record_with(buf, Record { extent, size, date, flags }, id, &[]);
+}
+
+/// The fixed fields of a directory record.
+#[derive(Clone, Copy)]
+struct Record {
+    extent: u32,
+    size: u32,
+    date: [u8; 7],
+    flags: u8,
+}
+
+/// Appends one directory record with system use `sua` (even length, laid out to fit),
+/// starting a new block first if it would cross one.
+fn push_record_with(buf: &mut Vec<u8>, r: Record, id: &[u8], sua: &[u8]) {
+    let Record { extent, size, date, flags } = r;
+    let len = dir_record_len(id.len()) + sua.len();
     if buf.len() % BLOCK + len > BLOCK {
         let pad = BLOCK - buf.len() % BLOCK;
         buf.resize(buf.len() + pad, 0);
@@ -91,6 +110,7 @@ fn push_record(buf: &mut Vec<u8>, extent: u32, size: u32, date: [u8; 7], flags: 
     if id.len() % 2 == 0 {
         buf.push(0);
     }
+    buf.extend_from_slice(sua);
 }
 
 impl Plan<'_> {
@@ -141,7 +161,11 @@ impl Plan<'_> {
             for &d in order {
                 let (start, size) = self.dir_extent(kind, d);
                 let region = Region::Dir { kind, dir: d };
-                spans.push(Span { start, blocks: size / BLOCK as u32, region });
+                let continuation = match kind {
+                    TreeKind::Iso => self.dirs[d as usize].iso_ce_blocks,
+                    TreeKind::Joliet => 0,
+                };
+                spans.push(Span { start, blocks: size / BLOCK as u32 + continuation, region });
             }
         }
         if let Some(c) = l.catalog {
@@ -272,7 +296,10 @@ impl Plan<'_> {
         for &d in order {
             let dir = &self.dirs[d as usize];
             let id = if d == 0 { &[0][..] } else { self.dir_name(kind, d) };
-            let parent = &self.dirs[dir.parent as usize];
+            let parent = match kind {
+                TreeKind::Iso => &self.dirs[dir.iso_parent as usize],
+                TreeKind::Joliet => &self.dirs[dir.parent as usize],
+            };
             let parent_number = match kind {
                 TreeKind::Iso => parent.iso_number,
                 TreeKind::Joliet => parent.jol_number,
@@ -305,40 +332,126 @@ impl Plan<'_> {
 
     /// The records of directory `d` in tree `kind`: `.`, `..`, then its children as
     /// [`Plan::listing`] names and orders them, padded to the directory's size.
+    /// The records of directory `d` in tree `kind`, then (ISO 9660 tree with Rock Ridge)
+    /// the blocks of its continuation areas.
     fn directory(&self, kind: TreeKind, d: u32) -> Result<Vec<u8>, Error> {
         let dir = &self.dirs[d as usize];
         let (extent, size) = self.dir_extent(kind, d);
-        let (pextent, psize) = self.dir_extent(kind, dir.parent);
+        let parent = match kind {
+            TreeKind::Iso => dir.iso_parent,
+            TreeKind::Joliet => dir.parent,
+        };
+        let (pextent, psize) = self.dir_extent(kind, parent);
         let mut buf = Vec::with_capacity(size as usize);
         let mut dates = DateCache::default();
         let date = self.record_date(dir.node, &mut dates);
-        let pdate = self.record_date(self.dirs[dir.parent as usize].node, &mut dates);
-        push_record(&mut buf, extent, size, date, FLAG_DIRECTORY, &[0]);
-        push_record(&mut buf, pextent, psize, pdate, FLAG_DIRECTORY, &[1]);
+        let pdate = self.record_date(self.dirs[parent as usize].node, &mut dates);
+        let rock_ridge = self.rr.is_some() && kind == TreeKind::Iso;
+        let ce_start = extent.saturating_add(size / BLOCK as u32);
+        let mut sua = Suas {
+            on: rock_ridge,
+            cursor: AreaCursor::new(ce_start),
+            blocks: ContinuationBlocks::new(ce_start),
+            entries: Vec::new(),
+            record: Vec::new(),
+        };
+        let path = || self.tree.path(dir.node);
+        let dot = Record { extent, size, date, flags: FLAG_DIRECTORY };
+        sua.lay(rock_ridge.then(|| self.rr_dot(d, date)), 1, path)?;
+        push_record_with(&mut buf, dot, &[0], &sua.record);
+        let dotdot = Record { extent: pextent, size: psize, date: pdate, flags: FLAG_DIRECTORY };
+        sua.lay(rock_ridge.then(|| self.rr_dotdot(d, pdate)), 1, path)?;
+        push_record_with(&mut buf, dotdot, &[1], &sua.record);
         let listing = self.listing(d, kind, None)?;
         let tree = self.tree;
-        for item in &listing.items {
+        let records = match kind {
+            TreeKind::Iso => self.iso_records(d, &listing),
+            TreeKind::Joliet => listing.items.iter().map(IsoRecord::Item).collect(),
+        };
+        for record in records {
+            let item = match record {
+                IsoRecord::Item(item) => item,
+                IsoRecord::Moved => {
+                    let Some(m) = &self.rr_moved else { continue };
+                    let (e, s) = self.dir_extent(kind, m.dir);
+                    sua.lay(rock_ridge.then(|| self.rr_moved_record(date)), m.id.len(), path)?;
+                    let r = Record { extent: e, size: s, date, flags: FLAG_DIRECTORY };
+                    push_record_with(&mut buf, r, &m.id, &sua.record);
+                    continue;
+                }
+            };
             let c = item.node;
             let id = listing.id(item);
             let date = self.record_date(c, &mut dates);
+            sua.lay(rock_ridge.then(|| self.rr_child(d, c, date)), id.len(), path)?;
             match tree.node(c).kind {
+                Kind::Dir(cd)
+                    if kind == TreeKind::Iso
+                        && self.is_relocated(cd)
+                        && Some(d) != self.moved_dir() =>
+                {
+                    // The stand-in of a relocated directory: an empty file whose CL entry
+                    // points at the directory.
+                    let (e, _) = self.dir_extent(kind, cd);
+                    let r = Record { extent: e, size: 0, date, flags: 0 };
+                    push_record_with(&mut buf, r, id, &sua.record);
+                }
                 Kind::Dir(cd) => {
                     let (e, s) = self.dir_extent(kind, cd);
-                    push_record(&mut buf, e, s, date, FLAG_DIRECTORY, id);
+                    let r = Record { extent: e, size: s, date, flags: FLAG_DIRECTORY };
+                    push_record_with(&mut buf, r, id, &sua.record);
                 }
                 Kind::File { size, content } => {
                     let first = self.extents.get(content as usize).copied().unwrap_or(0);
                     let count = section_sizes(size, self.opts.level).count();
                     for (i, s) in section_sizes(size, self.opts.level).enumerate() {
+                        if i > 0 {
+                            // Every section carries the same system use.
+                            sua.lay(rock_ridge.then(|| self.rr_child(d, c, date)), id.len(), path)?;
+                        }
                         let e =
                             first.saturating_add((i as u64 * MAX_SECTION / BLOCK as u64) as u32);
                         let flags = if i + 1 < count { FLAG_MULTI_EXTENT } else { 0 };
-                        push_record(&mut buf, e, s, date, flags, id);
+                        let r = Record { extent: e, size: s, date, flags };
+                        push_record_with(&mut buf, r, id, &sua.record);
                     }
                 }
             }
         }
         buf.resize(size as usize, 0);
+        if rock_ridge {
+            buf.extend(sua.blocks.into_bytes(dir.iso_ce_blocks));
+        }
         Ok(buf)
+    }
+}
+
+/// The system use of the records of one directory as they are written: the record's part of
+/// the current record, and the continuation blocks filled so far.
+struct Suas {
+    on: bool,
+    cursor: AreaCursor,
+    blocks: ContinuationBlocks,
+    entries: Vec<u8>,
+    record: Vec<u8>,
+}
+
+impl Suas {
+    /// Lays out the system use `sua` of the next record (identifier of `id_len` bytes):
+    /// `self.record` then holds the record's part (empty without Rock Ridge).
+    fn lay(
+        &mut self,
+        sua: Option<RecordSua<'_>>,
+        id_len: usize,
+        path: impl Fn() -> String,
+    ) -> Result<(), Error> {
+        self.record.clear();
+        let Some(sua) = sua.filter(|_| self.on) else { return Ok(()) };
+        self.entries.clear();
+        sua.write(&mut self.entries);
+        let room = area::room_for_identifier(id_len);
+        area::layout(&self.entries, room, &mut self.cursor, &mut self.record, &mut self.blocks)
+            .map_err(|source| Error::SystemUse { path: path(), source })?;
+        Ok(())
     }
 }

@@ -6,7 +6,10 @@
 //! descriptor, 17 the Joliet supplementary descriptor (`%/E`, UCS-2 level 3), then the
 //! terminator; a bootable image ([`PlanOptions::boot`]) has the El Torito boot record at 17
 //! (ECMA-119 and El Torito want it there), the Joliet descriptor at 18, then the terminator.
-//! Then the path tables: ISO L, ISO M, Joliet L, Joliet M, each in whole blocks. Then every ISO 9660 directory in pre-order, then every Joliet directory in pre-order: all
+//! Then the path tables: ISO L, ISO M, Joliet L, Joliet M, each in whole blocks. Then every
+//! ISO 9660 directory in pre-order (with Rock Ridge, [`PlanOptions::rock_ridge`], each
+//! followed by the blocks of its continuation areas, if any), then every Joliet directory in
+//! pre-order: all
 //! directory extents come before the first file extent, which streaming readers (libarchive)
 //! need. Then the El Torito boot catalog (one block) of a bootable image. Then one zero
 //! block shared by every empty file (as libisofs does), then the
@@ -26,7 +29,11 @@
 //! - Names: see [`crate::names`].
 //! - Depth: ECMA-119 allows 8 levels and 255-byte paths; deeper trees are kept as they are
 //!   (as xorriso does by default) and reported as [`Warning::DeepDirectory`] /
-//!   [`Warning::LongPath`]; the verifier calls them relaxations.
+//!   [`Warning::LongPath`]; the verifier calls them relaxations. With Rock Ridge,
+//!   [`PlanOptions::relocate_deep`] moves directories deeper than 8 levels to `rr_moved`
+//!   instead, as RRIP allows.
+//! - Links and special files ([`Tree::add_symlink`], [`Tree::add_special`]): in the ISO 9660
+//!   tree of an image with Rock Ridge only, as empty files; left out otherwise.
 //! - Dates: with [`PlanOptions::date`] set, every date in the image (volume and records) is that
 //!   instant, shown at its own GMT offset, and the output is byte-reproducible whatever the time
 //!   zone and the order files were created in. Otherwise records carry each file's
@@ -45,6 +52,10 @@ use crate::kind::TreeKind;
 use crate::listing::Listing;
 use crate::names::{IsoLevel, NonBmpPolicy};
 use crate::raw::{dir_record_len, path_record_len, BLOCK_U64, MAX_SECTION};
+use crate::rock_ridge::area::{self, AreaCursor};
+use crate::rock_ridge::plan_info::RrInfo;
+use crate::rock_ridge::record::RecordSua;
+use crate::rock_ridge::relocate::{IsoRecord, Moved};
 use crate::tree::{Content, Kind, NodeId, Tree, NO_MTIME};
 
 /// Blocks of zero padding after the last file, by default.
@@ -97,6 +108,24 @@ pub struct PlanOptions {
     /// El Torito boot images (see [`crate::eltorito`]); `None` (the default) for none. With
     /// them, the boot record takes block 17 of the session and the Joliet descriptor 18.
     pub boot: Option<BootOptions>,
+    /// Write Rock Ridge (SUSP 1.12 and RRIP 1.12) in the ISO 9660 tree (default false: the
+    /// image is then byte for byte what it is without, as IMAPI v1 writes it). Every ISO 9660
+    /// record then carries POSIX attributes (`PX`: mode, links, owner, group, serial number),
+    /// the modification time (`TF`) and the full name (`NM`), links their target (`SL`) and
+    /// devices their number (`PN`); see [`crate::rock_ridge`]. Nodes with no attributes
+    /// recorded ([`Tree::set_posix`]) get mode `0o555` (directories), `0o444` (files and
+    /// special files) or `0o777` (links), owner and group 0. Symbolic links and special files
+    /// ([`Tree::add_symlink`], [`Tree::add_special`]) appear in the ISO 9660 tree only, as
+    /// empty files; the Joliet tree cannot hold them and leaves them out, and without Rock
+    /// Ridge both trees do. Continuation areas follow each ISO 9660 directory's extent,
+    /// before any file data, and count in [`Plan::metadata_blocks`].
+    pub rock_ridge: bool,
+    /// With [`PlanOptions::rock_ridge`], move directories deeper than ECMA-119's 8 levels to
+    /// a relocation directory at the root of the ISO 9660 tree, as RRIP allows (see
+    /// [`crate::rock_ridge`]); readers that know Rock Ridge show them in place, the Joliet
+    /// tree keeps the real shape. Default false: deep trees are kept as they are and reported
+    /// as [`Warning::DeepDirectory`].
+    pub relocate_deep: bool,
 }
 
 impl Default for PlanOptions {
@@ -117,6 +146,8 @@ impl Default for PlanOptions {
             large_file_alignment: DEFAULT_LARGE_FILE_ALIGNMENT,
             placed_area_blocks: 0,
             boot: None,
+            rock_ridge: false,
+            relocate_deep: false,
         }
     }
 }
@@ -127,6 +158,9 @@ impl Default for PlanOptions {
 pub(crate) struct Dir {
     pub(crate) node: NodeId,
     pub(crate) parent: u32,
+    /// Its parent in the ISO 9660 tree: `parent`, or the relocation directory for a
+    /// directory moved there (see [`crate::rock_ridge`]).
+    pub(crate) iso_parent: u32,
     /// Its own identifiers, for the path tables: in `Plan::dir_names`, ISO 9660 and Joliet
     /// (UCS-2 big-endian).
     iso_off: u32,
@@ -139,6 +173,8 @@ pub(crate) struct Dir {
     pub(crate) jol_size: u32,
     pub(crate) iso_number: u16,
     pub(crate) jol_number: u16,
+    /// Blocks of Rock Ridge continuation areas right after the ISO 9660 extent.
+    pub(crate) iso_ce_blocks: u32,
 }
 
 impl Default for Dir {
@@ -146,6 +182,7 @@ impl Default for Dir {
         Self {
             node: NodeId(0),
             parent: 0,
+            iso_parent: 0,
             iso_off: 0,
             jol_off: 0,
             iso_len: 0,
@@ -156,6 +193,7 @@ impl Default for Dir {
             jol_size: 0,
             iso_number: 0,
             jol_number: 0,
+            iso_ce_blocks: 0,
         }
     }
 }
@@ -215,6 +253,12 @@ pub struct Plan<'t> {
     /// Contents patched with a boot-info table as they are written (empty without El
     /// Torito: the emit pass checks this list only when it holds something).
     pub(crate) info_tables: Vec<u32>,
+    /// With Rock Ridge: link counts (none allocated without).
+    pub(crate) rr: Option<RrInfo>,
+    /// Whether the tree holds links or special files, which only Rock Ridge records.
+    pub(crate) rr_only_nodes: bool,
+    /// The relocation directory, when directories were moved to it.
+    pub(crate) rr_moved: Option<Moved>,
     warnings: Vec<Warning>,
 }
 
@@ -246,10 +290,10 @@ pub(crate) fn section_sizes(size: u64, level: IsoLevel) -> impl Iterator<Item = 
     })
 }
 
-/// The size of a directory whose records have the given lengths, with no record crossing a
-/// block boundary.
+/// The size of a directory whose records (`.` and `..` first) have the given lengths, with no
+/// record crossing a block boundary.
 fn dir_size(record_lens: impl Iterator<Item = usize>) -> u64 {
-    let mut pos: u64 = 68; // `.` and `..`, 34 bytes each
+    let mut pos: u64 = 0;
     for len in record_lens {
         let len = len as u64;
         if pos % BLOCK_U64 + len > BLOCK_U64 {
@@ -385,6 +429,9 @@ impl<'t> Planner<'t> {
                 layout: Layout::default(),
                 catalog: None,
                 info_tables: Vec::new(),
+                rr: None,
+                rr_moved: None,
+                rr_only_nodes: tree.contents.iter().any(Content::rock_ridge_only),
                 warnings: Vec::new(),
             },
             iso_kids: Kids::default(),
@@ -396,6 +443,12 @@ impl<'t> Planner<'t> {
     fn run(mut self) -> Result<Plan<'t>, Error> {
         self.check_volume_name()?;
         self.collect_dirs()?;
+        if self.plan.opts.rock_ridge {
+            self.plan.rr = Some(RrInfo::new(self.plan.tree, self.plan.dirs.len()));
+            if self.plan.opts.relocate_deep {
+                self.plan.plan_relocation()?;
+            }
+        }
         self.name_dirs()?;
         self.check_dates()?;
         self.orders()?;
@@ -450,6 +503,7 @@ impl<'t> Planner<'t> {
                 Kind::Dir(p) => p,
                 Kind::File { .. } => 0,
             };
+            dir.iso_parent = dir.parent;
         }
         self.plan.dirs = dirs;
         Ok(())
@@ -470,28 +524,57 @@ impl<'t> Planner<'t> {
         let to32 = |v: u64| u32::try_from(v).map_err(|_| Error::ImageTooLarge { blocks: v });
         let n = self.plan.dirs.len();
         self.max_iso_id = vec![0; n];
+        let moved = self.plan.moved_dir();
         for d in 0..n {
             for &kind in self.kinds() {
+                if kind == TreeKind::Joliet && moved == Some(d as u32) {
+                    // The relocation directory is not in the Joliet tree.
+                    self.jol_kids
+                        .start
+                        .push(u32::try_from(self.jol_kids.list.len()).unwrap_or(u32::MAX));
+                    continue;
+                }
                 let mut warnings = std::mem::take(&mut self.plan.warnings);
                 let listing = self.plan.listing(d as u32, kind, Some(&mut warnings));
                 self.plan.warnings = warnings;
                 let listing = listing?;
-                let size = to32(dir_size(self.plan.record_lens(kind, &listing).into_iter()))?;
+                let (lens, ce_blocks) = self.plan.record_lens(kind, d as u32, &listing)?;
+                let size = to32(dir_size(lens.into_iter()))?;
                 let kids = match kind {
                     TreeKind::Iso => &mut self.iso_kids,
                     TreeKind::Joliet => &mut self.jol_kids,
                 };
                 kids.start.push(u32::try_from(kids.list.len()).unwrap_or(u32::MAX));
                 let plan = &mut self.plan;
-                for item in &listing.items {
-                    let id = listing.id(item);
-                    if kind == TreeKind::Iso {
-                        self.max_iso_id[d] = self.max_iso_id[d].max(id.len() as u8);
-                    }
-                    let Some(cd) = plan.dir_index(item.node) else { continue };
+                let records = match kind {
+                    TreeKind::Iso => plan.iso_records(d as u32, &listing),
+                    TreeKind::Joliet => listing.items.iter().map(IsoRecord::Item).collect(),
+                };
+                for record in records {
+                    let (cd, id) = match record {
+                        IsoRecord::Item(item) => {
+                            let id = listing.id(item);
+                            if kind == TreeKind::Iso {
+                                self.max_iso_id[d] = self.max_iso_id[d].max(id.len() as u8);
+                            }
+                            let Some(cd) = plan.dir_index(item.node) else { continue };
+                            if kind == TreeKind::Iso
+                                && plan.is_relocated(cd)
+                                && moved != Some(d as u32)
+                            {
+                                // Recorded as a file here; a child of the relocation directory.
+                                continue;
+                            }
+                            (cd, id.to_vec())
+                        }
+                        IsoRecord::Moved => match &plan.rr_moved {
+                            Some(m) => (m.dir, m.id.clone()),
+                            None => continue,
+                        },
+                    };
                     kids.list.push(cd);
                     let off = u32::try_from(plan.dir_names.len()).unwrap_or(u32::MAX);
-                    plan.dir_names.extend_from_slice(id);
+                    plan.dir_names.extend_from_slice(&id);
                     let Some(child) = plan.dirs.get_mut(cd as usize) else { continue };
                     match kind {
                         TreeKind::Iso => (child.iso_off, child.iso_len) = (off, id.len() as u8),
@@ -500,7 +583,7 @@ impl<'t> Planner<'t> {
                 }
                 let dir = &mut plan.dirs[d];
                 match kind {
-                    TreeKind::Iso => dir.iso_size = size,
+                    TreeKind::Iso => (dir.iso_size, dir.iso_ce_blocks) = (size, ce_blocks),
                     TreeKind::Joliet => dir.jol_size = size,
                 }
             }
@@ -664,7 +747,7 @@ impl<'t> Planner<'t> {
         for &d in &self.plan.iso_preorder {
             let dir = &mut self.plan.dirs[d as usize];
             dir.iso_extent = to32(cur)?;
-            cur += u64::from(dir.iso_size) / BLOCK_U64;
+            cur += u64::from(dir.iso_size) / BLOCK_U64 + u64::from(dir.iso_ce_blocks);
         }
         for &d in &self.plan.jol_preorder {
             let dir = &mut self.plan.dirs[d as usize];
@@ -677,8 +760,14 @@ impl<'t> Planner<'t> {
         }
         // Files in the pre-order of the ISO tree.
         let tree = self.plan.tree;
-        let has_empty = tree.nodes.iter().any(|n| {
-            matches!(n.kind, Kind::File { size: 0, content } if !matches!(tree.contents.get(content as usize), Some(Content::Imported { .. })))
+        let rock_ridge = self.plan.opts.rock_ridge;
+        let has_empty = tree.nodes.iter().any(|n| match n.kind {
+            Kind::File { size: 0, content } => match tree.contents.get(content as usize) {
+                Some(Content::Imported { .. }) => false,
+                Some(c) if c.rock_ridge_only() => rock_ridge,
+                _ => true,
+            },
+            _ => false,
         });
         if has_empty {
             layout.zero_block = Some(to32(cur)?);
@@ -944,16 +1033,51 @@ impl<'t> Plan<'t> {
         self.dir_names.get(off as usize..off as usize + usize::from(len)).unwrap_or(&[])
     }
 
-    /// The lengths of the records of a directory's children in tree `kind`, in record order
-    /// (one per section of a multi-extent file), without `.` and `..`.
-    pub(crate) fn record_lens(&self, _kind: TreeKind, listing: &Listing) -> Vec<usize> {
-        let mut lens = Vec::with_capacity(listing.items.len());
-        for item in &listing.items {
-            let len = dir_record_len(listing.id(item).len());
+    /// The lengths of the records of directory `d` in tree `kind` (`.` and `..` first, then
+    /// one per child and section of a multi-extent file, in record order), and the blocks of
+    /// Rock Ridge continuation areas after its extent.
+    pub(crate) fn record_lens(
+        &self,
+        kind: TreeKind,
+        d: u32,
+        listing: &Listing,
+    ) -> Result<(Vec<usize>, u32), Error> {
+        let mut lens = Vec::with_capacity(listing.items.len() + 2);
+        let rock_ridge = self.rr.is_some() && kind == TreeKind::Iso;
+        let mut cursor = AreaCursor::new(0);
+        let mut sized = |id_len: usize, sua: Option<RecordSua<'_>>| -> Result<usize, Error> {
+            let len = dir_record_len(id_len);
+            let Some(sua) = sua else { return Ok(len) };
+            let room = area::room_for_identifier(id_len);
+            let split = area::layout_lens(sua.lens(), room, &mut cursor).map_err(|e| {
+                Error::SystemUse { path: self.tree.path(self.dirs[d as usize].node), source: e }
+            })?;
+            Ok(len + split.record)
+        };
+        let none = [0u8; 7];
+        lens.push(sized(1, rock_ridge.then(|| self.rr_dot(d, none)))?);
+        lens.push(sized(1, rock_ridge.then(|| self.rr_dotdot(d, none)))?);
+        let records = match kind {
+            TreeKind::Iso => self.iso_records(d, listing),
+            TreeKind::Joliet => listing.items.iter().map(IsoRecord::Item).collect(),
+        };
+        for record in records {
+            let item = match record {
+                IsoRecord::Item(item) => item,
+                IsoRecord::Moved => {
+                    let id_len = self.rr_moved.as_ref().map_or(0, |m| m.id.len());
+                    lens.push(sized(id_len, rock_ridge.then(|| self.rr_moved_record(none)))?);
+                    continue;
+                }
+            };
+            let id_len = listing.id(item).len();
             let sections = section_sizes(self.tree.file_size(item.node), self.opts.level).count();
-            lens.extend(std::iter::repeat_n(len, sections));
+            for _ in 0..sections {
+                let len = sized(id_len, rock_ridge.then(|| self.rr_child(d, item.node, none)))?;
+                lens.push(len);
+            }
         }
-        lens
+        Ok((lens, cursor.blocks_used()))
     }
 
     /// The first block of a node's extent: a directory's ISO 9660 extent, or a file's data.
@@ -993,11 +1117,11 @@ mod tests {
     #[test]
     fn directory_records_never_cross_a_block() {
         // 60 records of 34 bytes: 68 + 60*34 = 2108 > 2048, so the last ones start block 2.
-        assert_eq!(dir_size(std::iter::repeat_n(34, 58)), 2048);
-        assert_eq!(dir_size(std::iter::repeat_n(34, 59)), 4096);
+        assert_eq!(dir_size(std::iter::repeat_n(34, 60)), 2048);
+        assert_eq!(dir_size(std::iter::repeat_n(34, 61)), 4096);
         // A record that would straddle moves to the next block: 68 + 1978 = 2046, then 34.
-        assert_eq!(dir_size([1978usize, 34].into_iter()), 4096);
-        assert_eq!(dir_size(std::iter::empty()), 2048);
+        assert_eq!(dir_size([34, 34, 1978usize, 34].into_iter()), 4096);
+        assert_eq!(dir_size([34, 34].into_iter()), 2048);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use globset::GlobSet;
 use hashbrown::HashTable;
 
 use crate::error::{Error, Warning};
+use crate::posix::{PosixAttrs, PosixTable, SpecialKind};
 use crate::source::Source;
 
 /// A node of a [`Tree`].
@@ -71,6 +72,17 @@ pub(crate) enum Content {
     /// Data at this block from the start of the plan's placed-data area
     /// ([`crate::PlanOptions::placed_area_blocks`]).
     Placed { block: u64 },
+    /// A symbolic link to this target: no data (boxed twice, as a source).
+    Symlink(Box<Box<str>>),
+    /// A device node, FIFO or socket: no data.
+    Special { kind: SpecialKind, rdev: u64 },
+}
+
+impl Content {
+    /// Whether this content is a link or a special file, which only Rock Ridge records.
+    pub(crate) fn rock_ridge_only(&self) -> bool {
+        matches!(self, Self::Symlink(_) | Self::Special { .. })
+    }
 }
 
 /// The host name of a walked file: that of a node (when it is valid UTF-8) or an odd one.
@@ -100,6 +112,15 @@ pub struct HostOptions {
     pub exclude: Option<GlobSet>,
     /// What to do with a file that is already in the tree.
     pub overwrite: Overwrite,
+    /// Record what Rock Ridge keeps ([`crate::PlanOptions::rock_ridge`]): every entry's
+    /// permission bits, owner and group ([`Tree::set_posix`]); symbolic links as links
+    /// ([`Tree::add_symlink`]; unless `follow_links`, which still follows them); device
+    /// nodes, FIFOs and sockets as such ([`Tree::add_special`]) instead of skipping them.
+    /// A folder whose contents [`Tree::add_host`] merges into a directory gives it its
+    /// attributes when it has none yet (so the root gets the source folder's). Off by
+    /// default: links and special files are then skipped with a warning, and nothing is
+    /// recorded or allocated for attributes.
+    pub posix: bool,
 }
 
 /// A tree of directories and files to put in an image.
@@ -116,6 +137,8 @@ pub struct Tree {
     open_checkpoints: Vec<u64>,
     /// While a checkpoint is open: the old state of every node changed in place.
     journal: Vec<Undo>,
+    /// POSIX attributes, allocated when the first one is set.
+    pub(crate) posix: PosixTable,
 }
 
 /// The state of an existing node before a change in place (a file replaced, a date set).
@@ -142,6 +165,7 @@ pub struct Checkpoint {
     host_dirs: usize,
     odd_names: usize,
     journal: usize,
+    posix_journal: usize,
 }
 
 /// Serial numbers of checkpoints, unique in the process, so a checkpoint of one tree is never
@@ -260,6 +284,46 @@ fn file_identity(_meta: &fs::Metadata) -> Option<(u64, u64)> {
     None
 }
 
+/// A host entry's permission bits, owner and group.
+#[cfg(unix)]
+fn posix_of(meta: &fs::Metadata) -> Option<PosixAttrs> {
+    use std::os::unix::fs::MetadataExt;
+    Some(PosixAttrs {
+        mode: meta.mode() & crate::posix::PERMISSION_BITS,
+        uid: meta.uid(),
+        gid: meta.gid(),
+    })
+}
+
+#[cfg(not(unix))]
+fn posix_of(_meta: &fs::Metadata) -> Option<PosixAttrs> {
+    None
+}
+
+/// The kind and device number of a host device node, FIFO or socket.
+#[cfg(unix)]
+fn special_of(meta: &fs::Metadata) -> Option<(SpecialKind, u64)> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let ft = meta.file_type();
+    let kind = if ft.is_char_device() {
+        SpecialKind::CharDevice
+    } else if ft.is_block_device() {
+        SpecialKind::BlockDevice
+    } else if ft.is_fifo() {
+        SpecialKind::Fifo
+    } else if ft.is_socket() {
+        SpecialKind::Socket
+    } else {
+        return None;
+    };
+    Some((kind, meta.rdev()))
+}
+
+#[cfg(not(unix))]
+fn special_of(_meta: &fs::Metadata) -> Option<(SpecialKind, u64)> {
+    None
+}
+
 #[cfg(unix)]
 fn is_hard_linked(meta: &fs::Metadata) -> bool {
     use std::os::unix::fs::MetadataExt;
@@ -296,6 +360,7 @@ impl Tree {
             hasher: hashbrown::DefaultHashBuilder::default(),
             open_checkpoints: Vec::new(),
             journal: Vec::new(),
+            posix: PosixTable::default(),
         }
     }
 
@@ -374,7 +439,8 @@ impl Tree {
         (mtime != NO_MTIME).then_some(mtime)
     }
 
-    /// Where a file's bytes come from; `None` for a directory or an unknown node.
+    /// Where a file's bytes come from; `None` for a directory, a symbolic link, a special file
+    /// ([`Tree::node_type`]) or an unknown node.
     pub fn file_origin(&self, id: NodeId) -> Option<FileOrigin<'_>> {
         let content = self.content_key(id)?;
         Some(match self.contents.get(content as usize)? {
@@ -382,6 +448,7 @@ impl Tree {
             Content::Source(source) => FileOrigin::Source(&***source),
             Content::Imported { extent } => FileOrigin::Imported { extent: *extent },
             Content::Placed { block } => FileOrigin::Placed { block: *block },
+            Content::Symlink(_) | Content::Special { .. } => return None,
         })
     }
 
@@ -423,6 +490,7 @@ impl Tree {
             host_dirs: self.host_dirs.len(),
             odd_names: self.odd_names.len(),
             journal: self.journal.len(),
+            posix_journal: self.posix.mark(),
         }
     }
 
@@ -469,6 +537,7 @@ impl Tree {
         self.contents.truncate(cp.contents);
         self.host_dirs.truncate(cp.host_dirs);
         self.odd_names.truncate(cp.odd_names);
+        self.posix.rollback(cp.posix_journal, self.nodes.len());
         self.close_checkpoint(&cp);
     }
 
@@ -477,8 +546,14 @@ impl Tree {
             self.open_checkpoints.truncate(at);
             if self.open_checkpoints.is_empty() {
                 self.journal.clear();
+                self.posix.clear_journal();
             }
         }
+    }
+
+    /// Whether a checkpoint is open (changes in place are then journaled).
+    pub(crate) fn checkpoint_open(&self) -> bool {
+        !self.open_checkpoints.is_empty()
     }
 
     /// Journals the state of node `id` before a change in place, while a checkpoint is open.
@@ -595,7 +670,7 @@ impl Tree {
         Ok(cur)
     }
 
-    fn add_file_content(
+    pub(crate) fn add_file_content(
         &mut self,
         parent: NodeId,
         name: &str,
@@ -707,6 +782,9 @@ impl Tree {
         let meta = self.host_meta(host, opts.follow_links)?;
         if meta.is_dir() {
             let mut walk = Walk::new(opts);
+            if opts.posix && self.posix(parent).is_none() {
+                self.record_posix(parent, &meta);
+            }
             self.walk_dir(parent, host, &meta, &mut walk)?;
             return Ok(walk.warnings);
         }
@@ -758,6 +836,9 @@ impl Tree {
         if meta.is_dir() {
             let dir = self.add_dir(parent, name)?;
             self.set_mtime(dir, unix_mtime(meta));
+            if walk.opts.posix {
+                self.record_posix(dir, meta);
+            }
             self.walk_dir(dir, host, meta, walk)
         } else if meta.is_file() {
             let host_dir = host.parent().unwrap_or(Path::new("")).to_path_buf();
@@ -765,6 +846,9 @@ impl Tree {
             let dir = self.push_host_dir(host_dir);
             let odd = self.push_odd_name(file_name);
             self.add_host_file(parent, name, meta, dir, HostName::Odd(odd), walk)?;
+            Ok(())
+        } else if let Some((kind, rdev)) = special_of(meta).filter(|_| walk.opts.posix) {
+            self.add_host_special(parent, name, meta, kind, rdev, walk)?;
             Ok(())
         } else {
             walk.warnings.push(Warning::SpecialFileSkipped { path: host.to_path_buf() });
@@ -812,7 +896,60 @@ impl Tree {
             }
         };
         self.set_mtime(id, unix_mtime(meta));
+        if walk.opts.posix {
+            self.record_posix(id, meta);
+        }
         Ok(id)
+    }
+
+    /// Records the host entry's permission bits, owner and group for node `id`.
+    fn record_posix(&mut self, id: NodeId, meta: &fs::Metadata) {
+        if let Some(attrs) = posix_of(meta) {
+            self.set_posix(id, attrs);
+        }
+    }
+
+    fn add_host_special(
+        &mut self,
+        parent: NodeId,
+        name: &str,
+        meta: &fs::Metadata,
+        kind: SpecialKind,
+        rdev: u64,
+        walk: &mut Walk<'_>,
+    ) -> Result<NodeId, Error> {
+        let id = self.add_special(parent, name, kind, rdev, walk.opts.overwrite)?;
+        self.set_mtime(id, unix_mtime(meta));
+        self.record_posix(id, meta);
+        Ok(id)
+    }
+
+    /// Adds the host link at `host_path` as a link (Rock Ridge), with its own attributes.
+    fn add_host_symlink(
+        &mut self,
+        parent: NodeId,
+        name: &str,
+        host_path: &Path,
+        meta: &fs::Metadata,
+        walk: &mut Walk<'_>,
+    ) -> Result<(), Error> {
+        let target = fs::read_link(host_path)
+            .map_err(|e| Error::Host { path: host_path.to_path_buf(), source: e })?;
+        let (target, changed) = decode_host_name(target.as_os_str());
+        if changed {
+            walk.warnings.push(Warning::NonUtf8Name {
+                path: host_path.to_path_buf(),
+                name: target.to_string(),
+            });
+        }
+        if target.is_empty() {
+            walk.warnings.push(Warning::SymlinkBroken { path: host_path.to_path_buf() });
+            return Ok(());
+        }
+        let id = self.add_symlink(parent, name, &target, walk.opts.overwrite)?;
+        self.set_mtime(id, unix_mtime(meta));
+        self.record_posix(id, meta);
+        Ok(())
     }
 
     /// Adds the contents of host folder `host` into directory `into`, depth first with an
@@ -859,6 +996,10 @@ impl Tree {
                     entry.metadata().map_err(|e| Error::Host { path: host_path(), source: e })?;
                 let is_link = meta.file_type().is_symlink();
                 if is_link {
+                    if !walk.opts.follow_links && walk.opts.posix {
+                        self.add_host_symlink(dir_node, &name, &host_path(), &meta, walk)?;
+                        continue;
+                    }
                     if !walk.opts.follow_links {
                         walk.warnings.push(Warning::SymlinkSkipped { path: host_path() });
                         continue;
@@ -883,6 +1024,9 @@ impl Tree {
                     }
                     let child = self.add_dir(dir_node, &name)?;
                     self.set_mtime(child, unix_mtime(&meta));
+                    if walk.opts.posix {
+                        self.record_posix(child, &meta);
+                    }
                     walk.chain.push((key, link));
                     stack.push((child, host_path(), rel_path, walk.chain.len() - 1));
                 } else if meta.is_file() {
@@ -892,6 +1036,8 @@ impl Tree {
                         HostName::Node(NodeId(0))
                     };
                     self.add_host_file(dir_node, &name, &meta, host_dir, host_name, walk)?;
+                } else if let Some((kind, rdev)) = special_of(&meta).filter(|_| walk.opts.posix) {
+                    self.add_host_special(dir_node, &name, &meta, kind, rdev, walk)?;
                 } else {
                     walk.warnings.push(Warning::SpecialFileSkipped { path: host_path() });
                 }

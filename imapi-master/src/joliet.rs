@@ -410,6 +410,7 @@ impl<'m> JolietDiscMaster<'m> {
             follow_links: opts.follow_links,
             exclude: opts.exclude.clone(),
             overwrite: if opts.overwrite { Overwrite::Replace } else { Overwrite::Deny },
+            posix: false,
         };
         let warnings = match at {
             None => scratch.add_host(scratch.root(), host, &hopts)?,

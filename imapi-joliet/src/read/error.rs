@@ -273,6 +273,36 @@ pub enum ReadError {
     /// The Joliet tree was asked for, but the image has none.
     #[error("the image has no Joliet volume descriptor")]
     NoJoliet,
+    /// The Rock Ridge view was asked for, but the image has no Rock Ridge.
+    #[error("the image has no Rock Ridge entries")]
+    NoRockRidge,
+    /// A `CE` entry names a continuation area that cannot be read.
+    #[error(
+        "{path:?} (record at block {block} byte {offset}): continuation area at block \
+         {ce_block} {reason}"
+    )]
+    BadContinuation {
+        /// The entry whose record holds the `CE`.
+        path: String,
+        /// The block of the record.
+        block: u64,
+        /// The record's byte in its block.
+        offset: usize,
+        /// The continuation area's block.
+        ce_block: u32,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A `CL` entry that does not lead to a relocated directory.
+    #[error("{path:?}: relocated directory at block {target}: {reason}")]
+    BadRelocation {
+        /// The placeholder's name.
+        path: String,
+        /// The block the `CL` names.
+        target: u32,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// A file too large to read into memory at once.
     #[error("{path:?} holds {size} bytes, more than {limit} read into memory at once; stream it")]
     FileTooLarge {
@@ -304,6 +334,7 @@ impl ReadError {
             | Self::NotADirectory { .. }
             | Self::IsADirectory { .. }
             | Self::NoJoliet
+            | Self::NoRockRidge
             | Self::FileTooLarge { .. } => None,
             _ => Some(ImapiCode::InvalidImage),
         }

@@ -5,10 +5,18 @@
 //! from any `Read + Seek` ([`Image::from_reader`]); one parser serves both through
 //! [`ReadAt`]. From there:
 //!
-//! - [`Image::entries`] walks the default tree (Joliet when present) and [`Image::walk`]
-//!   either tree; [`Image::read_dir`] lists one directory, [`Image::records`] gives its raw
-//!   records;
-//! - [`Image::lookup`] finds a path, [`Image::open`] streams a file's bytes and
+//! - [`Image::entries`] walks the default view ([`Image::default_view`]: Rock Ridge when the
+//!   image has it, else Joliet, else ISO 9660), [`Image::walk_view`] any [`View`] and
+//!   [`Image::walk`] either tree as recorded; [`Image::read_dir`] lists one directory (in the
+//!   view it was read in), [`Image::records`] gives its raw records;
+//! - in the Rock Ridge view each [`Entry`] carries its [`RockRidge`] entries
+//!   ([`Entry::rock_ridge`], [`Entry::file_type`]): POSIX name, mode, owner, times, link
+//!   target, device number; directories relocated for depth (`CL`/`RE`) appear at their
+//!   original place, and entries marked `RE` are hidden, as Linux shows them.
+//!   [`RockRidgeVolume`] says how the image records Rock Ridge and how it was detected (an
+//!   `SP` in the root's `.` record and an `ER` naming RRIP, or RRIP entries there);
+//!   [`rock_ridge`] is the pure parser of system use areas;
+//! - [`Image::lookup`] finds a path ([`Image::lookup_view`] in a view), [`Image::open`] streams a file's bytes and
 //!   [`Image::read_path`] reads a small file at once;
 //! - [`Image::path_table`] reads the L or M path table of either tree;
 //! - [`Image::boot_record`] and [`Image::boot_catalog`] read El Torito's boot record and
@@ -25,7 +33,11 @@
 //! reader, and the work and memory it spends are bounded by [`Limits`] (nesting depth,
 //! directory records per call, path table size, bytes read into memory at once). Both-endian
 //! fields whose halves disagree are an error unless [`Options::lenient`] is set; then the
-//! little-endian half is taken, as Linux does.
+//! little-endian half is taken, as Linux does. Rock Ridge entries are read past their faults
+//! as Linux reads them (the verifier reports them), with bounded work: at most 32
+//! continuation areas per record, each inside one block of the volume (else
+//! [`ReadError::BadContinuation`]), names and link targets capped
+//! ([`rock_ridge::MAX_NAME_LEN`], [`rock_ridge::MAX_TARGET_LEN`]).
 //!
 //! ```
 //! use imapi_joliet::{BytesSource, Image, PlanOptions, Tree, TreeKind};
@@ -48,11 +60,14 @@ mod error;
 mod file;
 pub(crate) mod path_table;
 mod read_at;
+pub mod rock_ridge;
+pub(crate) mod rr_read;
 #[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
 pub(crate) mod text;
+mod view;
 mod volume;
 mod walk;
 
@@ -64,6 +79,9 @@ pub use error::ReadError;
 pub use file::FileReader;
 pub use path_table::{PathTableKind, PathTableRecord};
 pub use read_at::{ReadAt, SeekReader};
+pub use rock_ridge::{FileType, RockRidge};
+pub use rr_read::{ContinuationFault, RockRidgeVolume};
+pub use view::{UnknownView, View};
 pub use volume::{
     BootRecord, Descriptor, DescriptorKind, RecognitionEntry, Volume, MAX_DESCRIPTORS,
 };
@@ -252,6 +270,7 @@ pub struct Image<S> {
     descriptors: Vec<Descriptor>,
     terminated: bool,
     recognition: Vec<RecognitionEntry>,
+    rock_ridge: Option<RockRidgeVolume>,
 }
 
 impl<S> core::fmt::Debug for Image<S> {
@@ -296,8 +315,11 @@ impl<R: Read + Seek> Image<SeekReader<R>> {
 impl<S: ReadAt> Image<S> {
     /// Parses the volume descriptor set of the image in `src`.
     pub fn with_options(src: S, opts: Options) -> Result<Self, ReadError> {
-        let set = volume::read_descriptors(Ctx { src: &src, opts: &opts })?;
+        let ctx = Ctx { src: &src, opts: &opts };
+        let set = volume::read_descriptors(ctx)?;
+        let rock_ridge = rr_read::detect(ctx, &set.primary);
         Ok(Self {
+            rock_ridge,
             opts,
             primary: set.primary,
             joliet: set.joliet,
@@ -351,7 +373,54 @@ impl<S: ReadAt> Image<S> {
         }
     }
 
+    /// How Rock Ridge is recorded on the ISO 9660 tree, when the image has it (see
+    /// [`RockRidgeVolume`] for the detection rule).
+    pub fn rock_ridge(&self) -> Option<&RockRidgeVolume> {
+        self.rock_ridge.as_ref()
+    }
+
+    /// The view [`Image::entries`] and [`Image::read_path`] read: Rock Ridge when the image
+    /// has it, else Joliet when it has a Joliet tree, else ISO 9660 (what Linux mounts).
+    pub fn default_view(&self) -> View {
+        if self.rock_ridge.is_some() {
+            View::RockRidge
+        } else {
+            View::from(self.default_tree())
+        }
+    }
+
+    /// The root directory as `view` reads it; [`ReadError::NoRockRidge`] or
+    /// [`ReadError::NoJoliet`] when the image lacks the tree.
+    pub fn root_view(&self, view: View) -> Result<Entry<'static>, ReadError> {
+        let root = self.root(view.tree())?;
+        match view {
+            View::RockRidge => Ok(root.in_rock_ridge(self.rr()?)),
+            _ => Ok(root),
+        }
+    }
+
+    fn rr(&self) -> Result<RockRidgeVolume, ReadError> {
+        self.rock_ridge.ok_or(ReadError::NoRockRidge)
+    }
+
+    /// Walks `view`, depth first.
+    pub fn walk_view(&self, view: View) -> Result<Walk<'_>, ReadError> {
+        let root = self.volume(view.tree())?.root();
+        let rr = match view {
+            View::RockRidge => Some(self.rr()?),
+            _ => None,
+        };
+        Ok(Walk::new(self.ctx(), view.tree(), root, String::new(), rr))
+    }
+
+    /// The entry at `path` in `view`; `/` is the root. In the Rock Ridge view names match
+    /// exactly; in the others as [`Image::lookup`] says.
+    pub fn lookup_view(&self, view: View, path: &str) -> Result<Entry<'_>, ReadError> {
+        walk::lookup(self.ctx(), view.tree(), self.root_view(view)?, path)
+    }
+
     /// Joliet when the image has it, else ISO 9660: the tree a Windows reader shows.
+    /// [`Image::default_view`] prefers Rock Ridge.
     pub fn default_tree(&self) -> TreeKind {
         if self.joliet.is_some() {
             TreeKind::Joliet
@@ -401,10 +470,12 @@ impl<S: ReadAt> Image<S> {
         Records::new(self.ctx(), dir)
     }
 
-    /// The entries of directory `dir` of tree `tree`.
+    /// The entries of directory `dir`, in the view `dir` was read in.
     pub fn read_dir(&self, dir: &Entry<'_>) -> Result<Entries<'_>, ReadError> {
         match (dir.is_dir(), dir.sections().first()) {
-            (true, Some(&ext)) => Ok(Entries::new(self.ctx(), dir.tree(), ext)),
+            (true, Some(&ext)) => {
+                Ok(Entries::new(self.ctx(), dir.tree(), ext, dir.rock_ridge_volume()))
+            }
             _ => Err(ReadError::NotADirectory { path: dir.name().to_owned() }),
         }
     }
@@ -412,24 +483,30 @@ impl<S: ReadAt> Image<S> {
     /// Walks tree `tree`, depth first.
     pub fn walk(&self, tree: TreeKind) -> Result<Walk<'_>, ReadError> {
         let root = self.volume(tree)?.root();
-        Ok(Walk::new(self.ctx(), tree, root, String::new()))
+        Ok(Walk::new(self.ctx(), tree, root, String::new(), None))
     }
 
-    /// Walks the tree below directory `dir`, depth first; the paths it gives start with
-    /// `path` (the directory's own path, without leading or trailing `/`).
+    /// Walks the tree below directory `dir`, depth first, in the view `dir` was read in; the
+    /// paths it gives start with `path` (the directory's own path, without leading or
+    /// trailing `/`).
     pub fn walk_dir(&self, dir: &Entry<'_>, path: &str) -> Result<Walk<'_>, ReadError> {
         match (dir.is_dir(), dir.sections().first()) {
             (true, Some(&ext)) => {
-                Ok(Walk::new(self.ctx(), dir.tree(), ext, path.trim_matches('/').to_owned()))
+                let prefix = path.trim_matches('/').to_owned();
+                Ok(Walk::new(self.ctx(), dir.tree(), ext, prefix, dir.rock_ridge_volume()))
             }
             _ => Err(ReadError::NotADirectory { path: path.to_owned() }),
         }
     }
 
-    /// Walks the default tree (Joliet when present), depth first.
+    /// Walks the default view ([`Image::default_view`]: Rock Ridge, else Joliet, else ISO
+    /// 9660), depth first.
     pub fn entries(&self) -> Walk<'_> {
-        let vol = self.joliet.as_ref().unwrap_or(&self.primary);
-        Walk::new(self.ctx(), vol.tree(), vol.root(), String::new())
+        let vol = match self.default_view() {
+            View::Joliet => self.joliet.as_ref().unwrap_or(&self.primary),
+            _ => &self.primary,
+        };
+        Walk::new(self.ctx(), vol.tree(), vol.root(), String::new(), self.rock_ridge)
     }
 
     /// The entry at `path` in tree `tree`; `/` is the root. A name matches with or
@@ -443,10 +520,11 @@ impl<S: ReadAt> Image<S> {
         FileReader::new(self.ctx(), entry, entry.name())
     }
 
-    /// The whole content of the file at `path` in the default tree, for small files: larger
-    /// than [`Limits::max_read_len`] is an error (stream it with [`Image::open`]).
+    /// The whole content of the file at `path` in the default view ([`Image::default_view`]),
+    /// for small files: larger than [`Limits::max_read_len`] is an error (stream it with
+    /// [`Image::open`]).
     pub fn read_path(&self, path: &str) -> Result<Vec<u8>, ReadError> {
-        let entry = self.lookup(self.default_tree(), path)?;
+        let entry = self.lookup_view(self.default_view(), path)?;
         let limit = self.opts.limits.max_read_len;
         if entry.size() > limit {
             let size = entry.size();

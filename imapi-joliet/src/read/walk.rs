@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use super::dir::{Entry, EntryCursor, Extent};
+use super::rr_read::RockRidgeVolume;
 use super::{text, Ctx, ReadError, TreeKind};
 
 /// One entry met by a [`Walk`].
@@ -38,11 +39,19 @@ pub struct Walk<'a> {
     budget: u64,
     visited: HashSet<u64>,
     done: bool,
+    rr: Option<RockRidgeVolume>,
 }
 
 impl<'a> Walk<'a> {
-    /// A walk below the directory at `root`, whose paths start with `prefix`.
-    pub(crate) fn new(ctx: Ctx<'a>, tree: TreeKind, root: Extent, prefix: String) -> Self {
+    /// A walk below the directory at `root`, whose paths start with `prefix`; in the Rock
+    /// Ridge view of `rr` when given.
+    pub(crate) fn new(
+        ctx: Ctx<'a>,
+        tree: TreeKind,
+        root: Extent,
+        prefix: String,
+        rr: Option<RockRidgeVolume>,
+    ) -> Self {
         Self {
             ctx,
             tree,
@@ -52,13 +61,14 @@ impl<'a> Walk<'a> {
             budget: ctx.opts.limits.max_records,
             visited: HashSet::new(),
             done: false,
+            rr,
         }
     }
 
     fn step(&mut self) -> Option<Result<WalkEntry<'a>, ReadError>> {
         if let Some(root) = self.root.take() {
             self.visited.insert(root.data_block());
-            let cursor = EntryCursor::new(self.ctx, self.tree, root);
+            let cursor = EntryCursor::new(self.ctx, self.tree, root).rock_ridge(self.rr);
             self.stack.push(Frame { cursor, path_len: self.path.len(), depth: 0 });
         }
         loop {
@@ -88,7 +98,7 @@ impl<'a> Walk<'a> {
                         block: dir.block,
                     }));
                 }
-                let cursor = EntryCursor::new(self.ctx, self.tree, dir);
+                let cursor = EntryCursor::new(self.ctx, self.tree, dir).rock_ridge(self.rr);
                 self.stack.push(Frame { cursor, path_len: self.path.len(), depth });
             }
             return Some(Ok(WalkEntry { path: self.path.clone(), depth, entry }));
@@ -112,13 +122,15 @@ impl<'a> Iterator for Walk<'a> {
 
 /// Finds the entry at `path` (components split on `/`; empty and `.` components ignored).
 /// Names match as recorded, or without their version (`;1`), so `A.TXT` finds `A.TXT;1` and
-/// a Joliet `a.txt;1` is found as `a.txt` and the other way round.
+/// a Joliet `a.txt;1` is found as `a.txt` and the other way round. In the Rock Ridge view
+/// (`root` read through Rock Ridge) names match exactly.
 pub(crate) fn lookup<'a>(
     ctx: Ctx<'a>,
     tree: TreeKind,
     root: Entry<'a>,
     path: &str,
 ) -> Result<Entry<'a>, ReadError> {
+    let rr = root.rock_ridge_volume();
     let mut current = root;
     let mut walked = String::new();
     let mut budget = ctx.opts.limits.max_records;
@@ -132,11 +144,12 @@ pub(crate) fn lookup<'a>(
         }
         walked.push_str(comp);
         let key = text::lookup_key(tree, comp);
-        let mut cursor = EntryCursor::new(ctx, tree, dir);
+        let mut cursor = EntryCursor::new(ctx, tree, dir).rock_ridge(rr);
         let mut found = None;
         while let Some(entry) = cursor.next_entry(&mut budget) {
             let entry = entry?;
-            if entry.name() == comp || text::lookup_key(tree, entry.name()) == key {
+            let loose = rr.is_none() && text::lookup_key(tree, entry.name()) == key;
+            if entry.name() == comp || loose {
                 found = Some(entry);
                 break;
             }

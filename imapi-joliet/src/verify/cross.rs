@@ -34,17 +34,28 @@ pub(crate) fn check<S: ReadAt>(
     }
 }
 
-/// Files match by first block and size; what Joliet cannot hold (symbolic links, Rock
-/// Ridge relocation placeholders) is left out.
+/// Files match by first block and size. What Rock Ridge marks as ISO-only (symbolic links,
+/// devices, FIFOs, sockets, relocation placeholders) needs no Joliet counterpart; a Joliet
+/// file that matches one (writers that put links in Joliet as empty files) is accepted.
 fn same_files(iso: &Scan, joliet: &Scan, f: &mut Findings) {
     let key = |s: &super::scan::FileInfo| (s.sections.first().map_or(0, |e| e.block), s.size);
     let mut left: HashMap<(u32, u64), Vec<&str>> = HashMap::new();
-    for file in iso.files.iter().filter(|x| !x.iso_only) {
-        left.entry(key(file)).or_default().push(&file.path);
+    let mut iso_only: HashMap<(u32, u64), usize> = HashMap::new();
+    for file in &iso.files {
+        if file.iso_only {
+            *iso_only.entry(key(file)).or_default() += 1;
+        } else {
+            left.entry(key(file)).or_default().push(&file.path);
+        }
     }
     for file in &joliet.files {
         match left.get_mut(&key(file)).and_then(Vec::pop) {
             Some(_) => {}
+            None if iso_only.get(&key(file)).is_some_and(|&n| n > 0) => {
+                if let Some(n) = iso_only.get_mut(&key(file)) {
+                    *n -= 1;
+                }
+            }
             None => {
                 let msg = format!(
                     "{} (Joliet) has no ISO 9660 counterpart at block {} of {} bytes",

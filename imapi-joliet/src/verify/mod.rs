@@ -1,4 +1,4 @@
-//! Checking an image against ECMA-119 and Joliet.
+//! Checking an image against ECMA-119, Joliet, and SUSP/RRIP (Rock Ridge).
 //!
 //! [`verify`] reads every structure of an image — descriptors, both trees record by record,
 //! the four path tables, an El Torito boot record and catalog — and returns a [`Report`]: a
@@ -27,9 +27,9 @@ mod descriptors;
 mod eltorito;
 mod ident;
 mod path_tables;
+mod rock_ridge;
 mod rules;
 mod scan;
-mod susp;
 #[cfg(test)]
 mod tests;
 
@@ -152,10 +152,14 @@ pub fn verify<S: ReadAt>(image: &Image<S>, strict: bool) -> Report {
     let mut f = Findings::default();
     descriptors::check(image, &mut f);
     eltorito::check(image, &mut f);
-    let iso = scan::scan(ctx, image.primary(), &mut f);
+    let rr_skip = image.rock_ridge().map_or(0, |rr| usize::from(rr.skip));
+    let iso = scan::scan(ctx, image.primary(), rr_skip, &mut f);
     path_tables::check(ctx, image.primary(), &iso, &mut f);
+    let session = u64::from(image.options().session_start);
+    let volume_end = session + u64::from(image.primary().volume_space_size());
+    rock_ridge::check(ctx, &iso, volume_end, &mut f);
     let joliet = image.joliet().map(|vol| {
-        let s = scan::scan(ctx, vol, &mut f);
+        let s = scan::scan(ctx, vol, 0, &mut f);
         path_tables::check(ctx, vol, &s, &mut f);
         s
     });

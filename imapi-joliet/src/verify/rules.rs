@@ -143,6 +143,30 @@ rules! {
     UdfBridge = "udf.bridge", Warning, false;
     /// A file is recorded interleaved.
     Interleaved = "file.interleaved", Warning, false;
+    /// SUSP entries are used, but the root's `.` record does not start with a valid `SP`
+    /// (7 bytes, check bytes `BE EF`), or an `SP` stands elsewhere (SUSP 1.12 §5.3).
+    RrSp = "rr.sp", Violation, false;
+    /// A SUSP entry's length is below 4 or runs past its area, or an entry of fixed length
+    /// (`CE`, `PN`, `CL`, `PL`, `RE`) has another, or one is too short for its content.
+    RrEntryLength = "rr.entry-length", Violation, false;
+    /// A `CE` names a continuation area outside the volume, running past its block, already
+    /// read for the same record (a loop), or one too many.
+    RrContinuation = "rr.continuation", Violation, true;
+    /// RRIP entries are used without an `ER` entry naming RRIP in the root's `.` record.
+    RrEr = "rr.er", Violation, false;
+    /// A `PX` entry is neither 36 (RRIP 1.10) nor 44 bytes (RRIP 1.12).
+    RrPx = "rr.px", Violation, false;
+    /// An `NM` entry has reserved or conflicting flags, is left unterminated, or the name is
+    /// too long.
+    RrNm = "rr.nm", Violation, false;
+    /// An `SL` entry or component has reserved or conflicting flags, a component runs past
+    /// its entry, or the link is left unterminated.
+    RrSl = "rr.sl", Violation, false;
+    /// A `TF` entry's length does not match the time stamps its flags announce.
+    RrTf = "rr.tf", Violation, false;
+    /// A `CL` or `PL` names a block that does not start a directory, or a `CL` stands on a
+    /// directory record.
+    RrRelocation = "rr.relocation", Violation, false;
 }
 
 impl fmt::Display for Rule {

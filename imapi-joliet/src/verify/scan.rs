@@ -4,11 +4,11 @@
 use std::collections::{HashSet, VecDeque};
 
 use super::ident::{check_iso, check_joliet, LevelStats};
-use super::susp::rock_ridge;
 use super::{Findings, Rule};
 use crate::order::{iso_cmp, joliet_bytes_cmp};
 use crate::raw::{BLOCK, BLOCK_U64, DIR_RECORD_HEADER_LEN};
 use crate::read::dir::DirCursor;
+use crate::read::rock_ridge::{parse_area, FileType, RockRidge};
 use crate::read::{text, Ctx, Extent, ReadError, Record, TreeKind, Volume};
 
 /// ISO 9660 directories may nest eight levels, the root being the first (§6.8.2.1).
@@ -32,8 +32,8 @@ pub(crate) struct FileInfo {
     pub path: String,
     pub sections: Vec<Extent>,
     pub size: u64,
-    /// Rock Ridge says it is a symbolic link or a relocation placeholder: Joliet has no
-    /// counterpart.
+    /// Rock Ridge says it is a symbolic link, a device, FIFO or socket, or a relocation
+    /// placeholder: Joliet may have no counterpart.
     pub iso_only: bool,
 }
 
@@ -65,6 +65,8 @@ struct Scanner<'a, 'f> {
     queue: VecDeque<usize>,
     visited: HashSet<u64>,
     budget: u64,
+    /// `SP`'s `LEN_SKP` on the ISO 9660 tree of a Rock Ridge volume.
+    rr_skip: usize,
 }
 
 fn shown(path: &str) -> &str {
@@ -75,8 +77,8 @@ fn shown(path: &str) -> &str {
     }
 }
 
-/// Reads `vol`'s tree, reporting into `f`.
-pub(crate) fn scan(ctx: Ctx<'_>, vol: &Volume, f: &mut Findings) -> Scan {
+/// Reads `vol`'s tree, reporting into `f`; `rr_skip` is the Rock Ridge `SP`'s `LEN_SKP`.
+pub(crate) fn scan(ctx: Ctx<'_>, vol: &Volume, rr_skip: usize, f: &mut Findings) -> Scan {
     let root = vol.root();
     let scan = Scan {
         tree: vol.tree(),
@@ -93,6 +95,7 @@ pub(crate) fn scan(ctx: Ctx<'_>, vol: &Volume, f: &mut Findings) -> Scan {
         queue: VecDeque::from([0]),
         visited: HashSet::from([root.data_block()]),
         budget: ctx.opts.limits.max_records,
+        rr_skip,
     };
     while let Some(idx) = s.queue.pop_front() {
         if !s.dir(idx) {
@@ -258,9 +261,17 @@ impl Scanner<'_, '_> {
             self.f.push(Rule::Read, msg);
             self.scan.files.push(file);
         }
-        self.order(path, st.prev.as_deref(), ident);
-        st.prev = Some(ident.to_vec());
-        self.entry(path, r, level, idx, st);
+        let rr = match self.scan.tree {
+            TreeKind::Iso => parse_area(r.system_use(), self.rr_skip, false).0,
+            TreeKind::Joliet => RockRidge::default(),
+        };
+        // A relocation placeholder (`CL`) and a relocated directory (`RE`) are placed by
+        // their writer apart from the order of the entries around them.
+        if rr.child_link.is_none() && !rr.relocated {
+            self.order(path, st.prev.as_deref(), ident);
+            st.prev = Some(ident.to_vec());
+        }
+        self.entry(path, r, &rr, level, idx, st);
     }
 
     fn order(&mut self, path: &str, prev: Option<&[u8]>, ident: &[u8]) {
@@ -283,13 +294,22 @@ impl Scanner<'_, '_> {
         }
     }
 
-    fn entry(&mut self, path: &str, r: &Record<'_>, level: u32, idx: usize, st: &mut DirState) {
+    fn entry(
+        &mut self,
+        path: &str,
+        r: &Record<'_>,
+        rr: &RockRidge,
+        level: u32,
+        idx: usize,
+        st: &mut DirState,
+    ) {
         let ns = self.scan.tree;
         let ident = r.identifier();
         let child = format!("{path}/{}", text::decode(ns, ident));
         match ns {
             TreeKind::Iso => {
-                check_iso(ident, r.is_dir(), &child, &mut self.scan.stats, self.f);
+                let as_dir = r.is_dir() || rr.child_link.is_some();
+                check_iso(ident, as_dir, &child, &mut self.scan.stats, self.f);
                 if child.len() - 1 > 255 {
                     let msg = format!("{child}: path of {} bytes, more than 255", child.len() - 1);
                     self.f.push(Rule::PathLength, msg);
@@ -324,8 +344,17 @@ impl Scanner<'_, '_> {
         if r.header().unit_size != 0 || r.header().gap_size != 0 {
             self.f.push(Rule::Interleaved, format!("{child}: recorded interleaved"));
         }
-        let rr = if ns == TreeKind::Iso { rock_ridge(r.system_use()) } else { Default::default() };
-        let iso_only = rr.symlink || rr.child_link;
+        let special = matches!(
+            rr.file_type(),
+            Some(
+                FileType::Symlink
+                    | FileType::CharDevice
+                    | FileType::BlockDevice
+                    | FileType::Fifo
+                    | FileType::Socket
+            )
+        );
+        let iso_only = rr.symlink.is_some() || rr.child_link.is_some() || special;
         let file =
             FileInfo { path: child, sections: vec![got], size: u64::from(got.len), iso_only };
         if r.is_multi_extent() {

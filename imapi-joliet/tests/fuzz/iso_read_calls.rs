@@ -5,7 +5,7 @@
 
 use std::io::Read;
 
-use imapi_joliet::read::{Limits, Options, PathTableKind};
+use imapi_joliet::read::{Limits, Options, PathTableKind, View};
 use imapi_joliet::verify::verify;
 use imapi_joliet::{Image, TreeKind};
 
@@ -14,8 +14,9 @@ const READ_BUDGET: u64 = 8 << 20;
 /// Entries looked up again by their path, per tree.
 const LOOKUPS: usize = 64;
 
-/// Parses `data` strictly and leniently, walks both trees, reads every file (within a
-/// budget), looks entries up by path, reads the path tables and verifies the image.
+/// Parses `data` strictly and leniently, walks both trees and the Rock Ridge view, reads
+/// every file (within a budget), looks entries up by path, reads the path tables and verifies
+/// the image.
 pub fn run(data: &[u8]) {
     for lenient in [false, true] {
         let limits = Limits::default().max_read_len(1 << 20);
@@ -52,6 +53,19 @@ pub fn run(data: &[u8]) {
             }
             for kind in [PathTableKind::L, PathTableKind::M] {
                 let _ = image.path_table(ns, kind);
+            }
+        }
+        if let Ok(walk) = image.walk_view(View::RockRidge) {
+            let mut paths = Vec::new();
+            for entry in walk {
+                let Ok(e) = entry else { break };
+                let _ = e.entry.rock_ridge().map(|rr| rr.file_type());
+                if paths.len() < LOOKUPS {
+                    paths.push(e.path);
+                }
+            }
+            for p in &paths {
+                let _ = image.lookup_view(View::RockRidge, p);
             }
         }
         let _ = image.read_path("/");
