@@ -782,8 +782,14 @@ impl Tree {
         let meta = self.host_meta(host, opts.follow_links)?;
         if meta.is_dir() {
             let mut walk = Walk::new(opts);
+            // The folder whose contents merge into `parent` gives it its attributes and time
+            // when it has none yet (the root of a Rock Ridge image shows the source folder's,
+            // as xorriso's does).
             if opts.posix && self.posix(parent).is_none() {
                 self.record_posix(parent, &meta);
+                if self.mtime(parent).is_none() {
+                    self.set_mtime(parent, unix_mtime(&meta));
+                }
             }
             self.walk_dir(parent, host, &meta, &mut walk)?;
             return Ok(walk.warnings);

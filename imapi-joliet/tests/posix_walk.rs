@@ -43,6 +43,9 @@ fn posix_walk_keeps_modes_links_and_fifos() {
     assert_eq!(t.posix(t.lookup("/sub").unwrap()).unwrap().mode, 0o750);
     let root_mode = fs::metadata(&src).unwrap().mode() & 0o7777;
     assert_eq!(t.posix(t.root()).unwrap().mode, root_mode);
+    // The root takes the source folder's time too (Rock Ridge's TF of `/`).
+    let root_mtime = fs::metadata(&src).unwrap().mtime();
+    assert_eq!(t.mtime(t.root()), Some(root_mtime));
 
     let up = t.lookup("/sub/up").unwrap();
     assert_eq!(t.node_type(up), Some(NodeType::Symlink("../a")));

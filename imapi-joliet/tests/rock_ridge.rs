@@ -456,8 +456,8 @@ fn deep_trees_are_relocated_on_request() {
 
     if have("xorriso") {
         let listing = xorriso_listing(&iso);
-        let mut want = expected(&tree);
-        want.insert("/rr_moved".into(), (0o040555, 0, 0, None));
+        // rr_moved carries RE itself: xorriso hides it, and lists the source tree alone.
+        let want = expected(&tree);
         assert_eq!(listing.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>());
         for (path, (mode, uid, gid, _)) in &want {
             assert_eq!(listing[path].mode, mode_string(*mode), "{path}");

@@ -8,10 +8,11 @@
 //! (directory) identifier and `CL` pointing at the moved directory's extent; the moved directory's record in
 //! `rr_moved` carries `RE` (Linux then hides it there), and its `..` record points at
 //! `rr_moved` with `PL` naming the original parent. Path tables follow the ISO 9660 tree as
-//! recorded; the Joliet tree keeps the real shape. `rr_moved` itself is a plain directory
-//! (mode `0o040555`, `NM` `rr_moved`), visible on Linux and empty there, as mkisofs and
-//! xorriso leave it; its name takes a number (`rr_moved_1`, ...) if the root already holds
-//! the name.
+//! recorded; the Joliet tree keeps the real shape. `rr_moved` itself (mode `0o040555`, `NM`
+//! `rr_moved`) carries `RE` in its own record too, as libisofs marks its relocation
+//! directory: a Rock Ridge reader (Linux isofs, bsdtar, ours) then hides it, and the mounted
+//! tree is the source tree, with nothing added; ISO 9660-only readers still see it. Its name
+//! takes a number (`rr_moved_1`, ...) if the root already holds the name.
 
 use crate::error::Error;
 use crate::kind::TreeKind;
@@ -135,11 +136,12 @@ impl Plan<'_> {
         }
     }
 
-    /// The system use of the relocation directory's record in the root.
+    /// The system use of the relocation directory's record in the root: `RE`, so Rock Ridge
+    /// readers hide it.
     pub(crate) fn rr_moved_record(&self, modified: [u8; 7]) -> RecordSua<'_> {
         let name = self.rr_moved.as_ref().map_or(&b""[..], |m| m.name.as_bytes());
         RecordSua {
-            role: Role::Child { name, node: NodeType::Dir, relocated_to: None, relocated: false },
+            role: Role::Child { name, node: NodeType::Dir, relocated_to: None, relocated: true },
             px: self.moved_px(),
             modified,
         }
