@@ -88,10 +88,7 @@ poweroff -f
 /// Differences of our image from the source that are known and not resolved yet: a text the
 /// difference's line contains, and why. Each is printed, and must still be seen; any other
 /// difference fails the test.
-const KNOWN: &[(&str, &str)] = &[(
-    "trailing-slash",
-    "a link target's trailing slash is not recorded (no empty last component)",
-)];
+const KNOWN: &[(&str, &str)] = &[];
 
 /// One entry as `stat` shows it: mode (type and permission bits), links, owner, group, size,
 /// modification time (seconds), device major and minor.

@@ -171,16 +171,21 @@ enum Component<'a> {
 }
 
 /// The components of a link target: a leading `/` is the root, `.` and `..` the current and
-/// parent directories; empty components (`a//b`, a trailing `/`) are dropped.
+/// parent directories; empty components inside (`a//b`) are dropped, as POSIX reads them
+/// alike, but a trailing `/` after a name is an empty last component, so readers (Linux,
+/// libarchive, pycdlib) give the target back with its slash (`dir/` only names a directory).
 fn components(target: &[u8]) -> impl Iterator<Item = Component<'_>> {
     let root = target.first() == Some(&b'/');
-    root.then_some(Component::Root).into_iter().chain(
-        target.split(|&b| b == b'/').filter(|p| !p.is_empty()).map(|p| match p {
+    let trailing =
+        target.iter().rposition(|&b| b != b'/').is_some_and(|last| last + 1 < target.len());
+    root.then_some(Component::Root)
+        .into_iter()
+        .chain(target.split(|&b| b == b'/').filter(|p| !p.is_empty()).map(|p| match p {
             b"." => Component::Current,
             b".." => Component::Parent,
             text => Component::Text(text),
-        }),
-    )
+        }))
+        .chain(trailing.then_some(Component::Text(b"")))
 }
 
 /// Packs component records into `SL` entries. Every entry but the last ends with a component
@@ -434,12 +439,13 @@ mod tests {
 
     #[test]
     fn sl_components() {
-        for target in ["a", "/", "/usr/lib/x", "../a/./b", ".", "..", "a//b/", "/.."] {
+        for target in ["a", "/", "/usr/lib/x", "../a/./b", ".", "..", "a//b/", "/..", "../", "//"] {
             let mut v = Vec::new();
             let n = sl(&mut v, target.as_bytes());
             assert_eq!(n, 1);
             let want = match target {
-                "a//b/" => "a/b",
+                "a//b/" => "a/b/",
+                "//" => "/",
                 t => t,
             };
             assert_eq!(read_sl(&v), want, "{target}");
