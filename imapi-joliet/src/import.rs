@@ -6,9 +6,11 @@
 
 use crate::error::Error;
 use crate::kind::TreeKind;
+use crate::posix::{PosixAttrs, SpecialKind};
 use crate::raw::{BLOCK_U64, MAX_SECTION};
-use crate::read::{Extent, Image, ReadAt};
-use crate::tree::{NodeId, Tree};
+use crate::read::rock_ridge::FileType;
+use crate::read::{Entry, Extent, Image, ReadAt, View};
+use crate::tree::{NodeId, Overwrite, Tree};
 
 /// The name of an entry as a tree holds it: an ISO 9660 name loses its version (`;1`) and the
 /// dot of an empty extension (`README.`).
@@ -57,8 +59,24 @@ impl Tree {
         image: &Image<S>,
         tree: TreeKind,
     ) -> Result<usize, Error> {
+        let view = match tree {
+            TreeKind::Iso => View::Iso9660,
+            TreeKind::Joliet => View::Joliet,
+        };
+        self.import_image_view(image, view)
+    }
+
+    /// As [`Tree::import_image`], through any view of the image: with [`View::RockRidge`]
+    /// the POSIX names are kept, and so are modes, owners and groups ([`Tree::set_posix`]),
+    /// symbolic links ([`Tree::add_symlink`]) and device files, FIFOs and sockets
+    /// ([`Tree::add_special`]), so a new session written with Rock Ridge carries them on.
+    pub fn import_image_view<S: ReadAt>(
+        &mut self,
+        image: &Image<S>,
+        view: View,
+    ) -> Result<usize, Error> {
         let cp = self.checkpoint();
-        match self.import_walk(image, tree) {
+        match self.import_walk(image, view) {
             Ok(n) => {
                 self.commit(cp);
                 Ok(n)
@@ -70,12 +88,14 @@ impl Tree {
         }
     }
 
-    fn import_walk<S: ReadAt>(&mut self, image: &Image<S>, tree: TreeKind) -> Result<usize, Error> {
+    fn import_walk<S: ReadAt>(&mut self, image: &Image<S>, view: View) -> Result<usize, Error> {
         // The directory at each depth of the walk: the parent of an entry at depth d is at
         // index d - 1.
         let mut dirs: Vec<NodeId> = vec![self.root()];
         let mut added = 0usize;
-        for item in image.walk(tree).map_err(Error::ImportRead)? {
+        // Names of the Rock Ridge view are POSIX names, kept as they are.
+        let tree = if view == View::Iso9660 { TreeKind::Iso } else { TreeKind::Joliet };
+        for item in image.walk_view(view).map_err(Error::ImportRead)? {
             let item = item.map_err(Error::ImportRead)?;
             let depth = usize::try_from(item.depth).unwrap_or(usize::MAX);
             dirs.truncate(depth.max(1));
@@ -85,6 +105,8 @@ impl Tree {
             let id = if entry.is_dir() {
                 let id = self.add_dir(parent, name)?;
                 dirs.push(id);
+                id
+            } else if let Some(id) = self.import_rock_ridge_only(parent, name, entry)? {
                 id
             } else {
                 let extent = if entry.size() == 0 {
@@ -99,9 +121,41 @@ impl Tree {
             if let Some(mtime) = entry.mtime() {
                 self.set_mtime(id, mtime);
             }
+            if let Some(rr) = entry.rock_ridge() {
+                if let (Some(mode), Some(uid), Some(gid)) = (rr.mode, rr.uid, rr.gid) {
+                    self.set_posix(id, PosixAttrs { mode, uid, gid });
+                }
+            }
             added += 1;
         }
         Ok(added)
+    }
+
+    /// A symbolic link or special file of the Rock Ridge view, added as one; `None` for a
+    /// regular file (or outside that view).
+    fn import_rock_ridge_only(
+        &mut self,
+        parent: NodeId,
+        name: &str,
+        entry: &Entry<'_>,
+    ) -> Result<Option<NodeId>, Error> {
+        let Some(rr) = entry.rock_ridge() else { return Ok(None) };
+        let rdev = rr.rdev.map_or(0, |d| (u64::from(d.high) << 32) | u64::from(d.low));
+        let kind = match entry.file_type() {
+            // A link without a target (no `SL`) comes in as the empty file it is recorded as.
+            FileType::Symlink => {
+                let Some(target) = rr.symlink.as_deref().filter(|t| !t.is_empty()) else {
+                    return Ok(None);
+                };
+                return self.add_symlink(parent, name, target, Overwrite::Replace).map(Some);
+            }
+            FileType::CharDevice => SpecialKind::CharDevice,
+            FileType::BlockDevice => SpecialKind::BlockDevice,
+            FileType::Fifo => SpecialKind::Fifo,
+            FileType::Socket => SpecialKind::Socket,
+            _ => return Ok(None),
+        };
+        self.add_special(parent, name, kind, rdev, Overwrite::Replace).map(Some)
     }
 }
 
