@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset};
 use globset::{Glob, GlobSetBuilder};
 use imapi_codes::ImapiCode;
-use imapi_master::properties::{AUDIO_GAP_SIZE, VOLUME_NAME, WRITE_SPEED};
+use imapi_master::properties::{AUDIO_GAP_SIZE, ROCK_RIDGE, VOLUME_NAME, WRITE_SPEED};
 use imapi_master::{
     AddOptions, AudioTrackInfo, DiscMaster, Format, MasterOptions, ProgressEvents, PropertyBag,
     PropertyValue, RecordOptions, RecorderSources,
@@ -69,6 +69,10 @@ pub struct Args {
     /// Follow symbolic links (loops are detected).
     #[arg(long)]
     follow_links: bool,
+    /// Data: write Rock Ridge too (modes, owners, times, symbolic links, special files, long
+    /// names), as `mkiso --rock-ridge`; the Joliet property `RockRidge`.
+    #[arg(long)]
+    rock_ridge: bool,
     /// The album title (audio CD-Text).
     #[arg(long, value_name = "T")]
     title: Option<String>,
@@ -239,9 +243,14 @@ fn stage_data(m: &mut DiscMaster, args: &Args) -> anyhow::Result<()> {
         exclude: if args.exclude.is_empty() { None } else { Some(exclude.build()?) },
     };
     let mut j = m.joliet().map_err(imapi_error)?;
+    let mut bag = PropertyBag::new();
     if let Some(v) = &args.volume {
-        let mut bag = PropertyBag::new();
         bag.insert(VOLUME_NAME.into(), PropertyValue::Str(v.clone()));
+    }
+    if args.rock_ridge {
+        bag.insert(ROCK_RIDGE.into(), PropertyValue::Bool(true));
+    }
+    if !bag.is_empty() {
         j.set_joliet_properties(&bag).map_err(imapi_error)?;
     }
     for arg in &args.data {

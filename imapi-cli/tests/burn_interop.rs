@@ -605,3 +605,36 @@ fn cd_info_shows_the_cd_text_of_an_audio_image() {
     assert!(cue.contains("CDTEXTFILE \"disc.cdt\""), "{cue}");
     check_cd_text(&b, &cue);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_rock_ridge_burn_keeps_modes_and_links() {
+    use std::os::unix::fs::PermissionsExt;
+    let b = Bench::new();
+    let src = b.path("rr");
+    fs::create_dir_all(src.join("bin")).unwrap();
+    fs::write(src.join("bin/tool"), b"#!/bin/sh\n").unwrap();
+    fs::set_permissions(src.join("bin/tool"), fs::Permissions::from_mode(0o750)).unwrap();
+    std::os::unix::fs::symlink("bin/tool", src.join("run")).unwrap();
+    let rec = b.recorder("drive");
+    b.ok(&["burn", "-r", &rec, "--rock-ridge", "--data", src.to_str().unwrap()]);
+
+    // Our reader, through the recorder: Rock Ridge is the default tree of such a disc.
+    let long = b.ok(&["ls", "-l", &rec]);
+    let line = |name: &str| {
+        long.lines().find(|l| l.ends_with(name) || l.contains(&format!("{name} -> "))).unwrap()
+    };
+    assert!(line("bin/tool").starts_with("-rwxr-x---"), "{long}");
+    assert!(line("run").starts_with('l') && line("run").ends_with("run -> bin/tool"), "{long}");
+    if available("bsdtar") {
+        let (_, bin) = b.export("drive");
+        let out = b.path("out");
+        fs::create_dir_all(&out).unwrap();
+        let mut c = std::process::Command::new("bsdtar");
+        c.arg("-xpf").arg(&bin).arg("-C").arg(&out);
+        assert!(run(&mut c).status.success());
+        let mode = fs::metadata(out.join("bin/tool")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o7777, 0o750);
+        assert_eq!(fs::read_link(out.join("run")).unwrap(), Path::new("bin/tool"));
+    }
+}

@@ -27,7 +27,7 @@ use std::path::Path;
 use imapi_codes::ImapiCode;
 use imapi_joliet::tree::FileOrigin;
 use imapi_joliet::{BootEntry, BootOptions, Emulation, Platform};
-use imapi_joliet::{HostOptions, NodeId, Overwrite, PlanOptions, Source, Tree, Warning};
+use imapi_joliet::{HostOptions, NodeId, NodeType, Overwrite, PlanOptions, Source, Tree, Warning};
 use imapi_stash::{DiscInfo, DiscKind, SessionClose, StashWriter, TrackInfo};
 use imapi_transport::Transport;
 
@@ -142,7 +142,7 @@ impl JolietState {
             _ => Err("the last session holds no data track".to_string()),
         };
         let count = match session {
-            Ok(image) => imported.import_image(&image, image.default_tree()).map_err(|e| {
+            Ok(image) => imported.import_image_view(&image, image.default_view()).map_err(|e| {
                 ImapiError::new(
                     ImapiCode::DiscInfo,
                     format!("{device}: the last session's file system cannot be imported: {e}"),
@@ -202,6 +202,7 @@ impl JolietState {
             date,
             first_block: self.base.as_ref().map_or(0, |b| b.first_block),
             placed_area_blocks: self.area_blocks,
+            rock_ridge: self.props.rock_ridge,
             ..PlanOptions::default()
         }
     }
@@ -279,18 +280,29 @@ impl Source for SharedSource {
 /// no source, so a copy is made by walking it.
 fn clone_imported(t: &Tree) -> Tree {
     let mut out = Tree::new();
+    let root = out.root();
+    carry_posix(t, t.root(), &mut out, root);
     for (id, path) in t.walk() {
-        if t.is_dir(id) {
-            let _ = out.add_dirs(&path);
-        } else if let Some(FileOrigin::Imported { extent }) = t.file_origin(id) {
-            let (dir, name) = split(&path);
-            if let Ok(parent) = out.add_dirs(dir) {
-                if let Ok(n) = out.add_imported_file(parent, name, extent, t.file_size(id)) {
-                    if let Some(m) = t.mtime(id) {
-                        out.set_mtime(n, m);
-                    }
+        let (dir, name) = split(&path);
+        let node = if t.is_dir(id) {
+            out.add_dirs(&path).ok()
+        } else {
+            let Ok(parent) = out.add_dirs(dir) else { continue };
+            match (t.node_type(id), t.file_origin(id)) {
+                (Some(NodeType::Symlink(target)), _) => {
+                    out.add_symlink(parent, name, target, Overwrite::Replace).ok()
                 }
+                (Some(NodeType::Special { kind, rdev }), _) => {
+                    out.add_special(parent, name, kind, rdev, Overwrite::Replace).ok()
+                }
+                (_, Some(FileOrigin::Imported { extent })) => {
+                    out.add_imported_file(parent, name, extent, t.file_size(id)).ok()
+                }
+                _ => None,
             }
+        };
+        if let Some(n) = node {
+            carry_posix(t, id, &mut out, n);
         }
     }
     out
@@ -410,7 +422,7 @@ impl<'m> JolietDiscMaster<'m> {
             follow_links: opts.follow_links,
             exclude: opts.exclude.clone(),
             overwrite: if opts.overwrite { Overwrite::Replace } else { Overwrite::Deny },
-            posix: false,
+            posix: self.m.joliet.props.rock_ridge,
         };
         let warnings = match at {
             None => scratch.add_host(scratch.root(), host, &hopts)?,
@@ -535,9 +547,25 @@ fn merge(
     sinks.each(|s| s.notify_add_progress(0, long(total)));
     for (id, path) in scratch.walk() {
         if scratch.is_dir(id) {
-            if !path.is_empty() {
-                tree.add_dirs(&path)?;
+            let dir = if path.is_empty() { tree.root() } else { tree.add_dirs(&path)? };
+            carry_posix(scratch, id, tree, dir);
+            continue;
+        }
+        let (dir, name) = split(&path);
+        // Links and special files (walked with Rock Ridge on) have no bytes to capture.
+        let special = match scratch.node_type(id) {
+            Some(NodeType::Symlink(target)) => {
+                let parent = tree.add_dirs(dir)?;
+                Some(tree.add_symlink(parent, name, target, overwrite)?)
             }
+            Some(NodeType::Special { kind, rdev }) => {
+                let parent = tree.add_dirs(dir)?;
+                Some(tree.add_special(parent, name, kind, rdev, overwrite)?)
+            }
+            _ => None,
+        };
+        if let Some(node) = special {
+            carry_posix(scratch, id, tree, node);
             continue;
         }
         if sinks.query_cancel() {
@@ -567,15 +595,23 @@ fn merge(
                 block
             }
         };
-        let (dir, name) = split(&path);
         let parent = tree.add_dirs(dir)?;
         let node = tree.add_placed_file(parent, name, block, size, overwrite)?;
-        if let Some(mtime) = scratch.mtime(id) {
-            tree.set_mtime(node, mtime);
-        }
+        carry_posix(scratch, id, tree, node);
     }
     sinks.each(|s| s.notify_add_progress(long(total), long(total)));
     Ok(())
+}
+
+/// Gives `node` of the staged tree the time and POSIX attributes `id` has in `scratch`
+/// (attributes exist only for what was added with Rock Ridge on).
+fn carry_posix(scratch: &Tree, id: NodeId, tree: &mut Tree, node: NodeId) {
+    if let Some(mtime) = scratch.mtime(id) {
+        tree.set_mtime(node, mtime);
+    }
+    if let Some(attrs) = scratch.posix(id) {
+        tree.set_posix(node, attrs);
+    }
 }
 
 fn cancelled() -> ImapiError {

@@ -194,6 +194,9 @@ pub const BOOT_IMAGE_PLATFORM: &str = "BootImagePlatform";
 pub const BOOT_IMAGE_EMULATION_TYPE: &str = "BootImageEmulationType";
 /// `BootImage`: the boot image's content.
 pub const BOOT_IMAGE: &str = "BootImage";
+/// `RockRidge` (beyond IMAPI v1): write Rock Ridge (RRIP 1.12) beside ISO 9660 and Joliet, and
+/// record the POSIX attributes, symbolic links and special files of what is added from then on.
+pub const ROCK_RIDGE: &str = "RockRidge";
 
 /// The Joliet format's properties (IJolietDiscMaster::Get/SetJolietProperties).
 ///
@@ -215,6 +218,10 @@ pub struct JolietProperties {
     pub boot_image_emulation_type: u8,
     /// The boot image.
     pub boot_image: Option<PropertyValue>,
+    /// Write Rock Ridge (beyond IMAPI v1, off by default): files added while it is on keep
+    /// their modes, owners, symbolic links and special files; files added before it was set
+    /// get Rock Ridge's defaults (directories 0555, files 0444, owner 0).
+    pub rock_ridge: bool,
 }
 
 impl JolietProperties {
@@ -239,6 +246,7 @@ impl JolietProperties {
         if let Some(img) = &self.boot_image {
             b.insert(BOOT_IMAGE.into(), img.clone());
         }
+        b.insert(ROCK_RIDGE.into(), PropertyValue::Bool(self.rock_ridge));
         b
     }
 
@@ -283,13 +291,16 @@ impl JolietProperties {
                     next.boot_image_emulation_type = *v;
                 }
                 (BOOT_IMAGE, v @ PropertyValue::Stream(_)) => next.boot_image = Some(v.clone()),
+                (ROCK_RIDGE, PropertyValue::Bool(v)) => next.rock_ridge = *v,
+                (ROCK_RIDGE, PropertyValue::I4(v)) => next.rock_ridge = *v != 0,
                 (
                     VOLUME_NAME
                     | PLACE_BOOT_IMAGE_ON_DISC
                     | BOOT_IMAGE_MANUFACTURER_ID
                     | BOOT_IMAGE_PLATFORM
                     | BOOT_IMAGE_EMULATION_TYPE
-                    | BOOT_IMAGE,
+                    | BOOT_IMAGE
+                    | ROCK_RIDGE,
                     other,
                 ) => return Err(bad(name, &format!("{other:?} has the wrong type"))),
                 _ => out.ignored.push(name.clone()),
