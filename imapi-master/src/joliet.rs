@@ -545,6 +545,9 @@ fn merge(
     let mut done = 0u64;
     let mut placed: HashMap<u32, u64> = HashMap::new();
     sinks.each(|s| s.notify_add_progress(0, long(total)));
+    // The walk leaves the root out: the folder added at the root gives it its attributes.
+    let root = tree.root();
+    carry_posix(scratch, scratch.root(), tree, root);
     for (id, path) in scratch.walk() {
         if scratch.is_dir(id) {
             let dir = if path.is_empty() { tree.root() } else { tree.add_dirs(&path)? };

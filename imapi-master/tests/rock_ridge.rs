@@ -46,6 +46,14 @@ fn the_rock_ridge_property_keeps_modes_and_links() {
     assert_eq!(attrs.mode, Some(0o100750));
     assert_eq!((attrs.uid, attrs.gid), (Some(owner.uid()), Some(owner.gid())));
     assert_eq!(rr("/bin").rock_ridge().unwrap().mode, Some(0o040700));
+    // The root takes the added folder's mode: the PX of its `.` record.
+    let root = image.root(TreeKind::Iso).unwrap();
+    let dot = image.records(root.sections()[0]).next().unwrap().unwrap();
+    assert_eq!(dot.identifier(), [0]);
+    let (root_rr, problems) = imapi_joliet::read::rock_ridge::parse_area(dot.system_use(), 0, true);
+    assert!(problems.is_empty(), "{problems:?}");
+    let root_mode = std::fs::metadata(&src).unwrap().mode() & 0o7777;
+    assert_eq!(root_rr.mode, Some(0o040000 | root_mode));
     let run = rr("/run");
     assert_eq!(run.rock_ridge().unwrap().symlink.as_deref(), Some("bin/tool"));
     assert_eq!(image.read_path("/bin/tool").unwrap(), b"#!/bin/sh\n");
