@@ -96,8 +96,19 @@ pub const RRIP_112_DESCRIPTOR: &[u8] =
 /// The `ER` source of RRIP 1.12.
 pub const RRIP_112_SOURCE: &[u8] =
     b"PLEASE CONTACT THE IEEE STANDARDS DEPARTMENT, PISCATAWAY, NJ, USA FOR THE 1282 SPECIFICATION.";
-/// `ER` identifiers of earlier RRIP versions, which readers accept.
-pub const RRIP_OLDER_IDS: [&[u8]; 2] = [b"RRIP_1991A", b"IEEE_P1282"];
+/// The `ER` identifier of RRIP 1.09 and 1.10, which readers accept.
+pub const RRIP_1991A_ID: &[u8] = b"RRIP_1991A";
+/// The `ER` identifier of the draft of RRIP 1.12, which readers accept.
+pub const RRIP_P1282_ID: &[u8] = b"IEEE_P1282";
+
+/// `ES`: extension selector.
+pub const ES: [u8; 2] = *b"ES";
+/// `SF`: sparse file (RRIP 1.12, read past).
+pub const SF: [u8; 2] = *b"SF";
+/// Signatures of SUSP's own entries.
+pub const SUSP_SIGNATURES: [[u8; 2]; 6] = [CE, PD, SP, ST, ER, ES];
+/// Signatures of RRIP entries: an area holding one uses Rock Ridge.
+pub const RRIP_SIGNATURES: [[u8; 2]; 10] = [RR, PX, PN, SL, NM, CL, PL, RE, TF, SF];
 
 /// POSIX file type bits of a `PX` mode (`S_IFMT`) and the types.
 pub const S_IFMT: u32 = 0o170000;

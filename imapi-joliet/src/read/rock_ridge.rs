@@ -207,8 +207,8 @@ impl RripVersion {
     /// The version named by an `ER` identifier, if it is an RRIP one.
     pub fn from_id(id: &[u8]) -> Option<Self> {
         match id {
-            b"RRIP_1991A" => Some(Self::Rrip1991A),
-            b"IEEE_P1282" => Some(Self::IeeeP1282),
+            _ if id == susp::RRIP_1991A_ID => Some(Self::Rrip1991A),
+            _ if id == susp::RRIP_P1282_ID => Some(Self::IeeeP1282),
             _ if id == susp::RRIP_112_ID => Some(Self::Ieee1282),
             _ => None,
         }
@@ -400,13 +400,10 @@ impl RockRidgeParser {
 
     fn entry(&mut self, e: &SuspEntry<'_>, root_dot_area: bool) {
         let d = e.data;
-        let rrip = matches!(
-            &e.signature,
-            b"RR" | b"PX" | b"PN" | b"SL" | b"NM" | b"CL" | b"PL" | b"RE" | b"TF" | b"SF"
-        );
+        let rrip = susp::RRIP_SIGNATURES.contains(&e.signature);
         self.rr.has_rrip_entries |= rrip;
-        match &e.signature {
-            b"SP" => {
+        match e.signature {
+            susp::SP => {
                 if !(root_dot_area && e.offset == 0) {
                     self.problems.push(Problem::SpMisplaced);
                 }
@@ -418,19 +415,19 @@ impl RockRidgeParser {
                     }
                 }
             }
-            b"CE" => self.ce(e),
-            b"ER" => self.er(e),
-            b"PX" => self.px(e),
-            b"PN" => self.pn(e),
-            b"CL" => self.rr.child_link = self.link(e).or(self.rr.child_link),
-            b"PL" => self.rr.parent_link = self.link(e).or(self.rr.parent_link),
-            b"RE" => {
+            susp::CE => self.ce(e),
+            susp::ER => self.er(e),
+            susp::PX => self.px(e),
+            susp::PN => self.pn(e),
+            susp::CL => self.rr.child_link = self.link(e).or(self.rr.child_link),
+            susp::PL => self.rr.parent_link = self.link(e).or(self.rr.parent_link),
+            susp::RE => {
                 self.fixed(e, susp::RE_LEN);
                 self.rr.relocated = true;
             }
-            b"NM" => self.nm(e),
-            b"SL" => self.sl(e),
-            b"TF" => self.tf(e),
+            susp::NM => self.nm(e),
+            susp::SL => self.sl(e),
+            susp::TF => self.tf(e),
             _ => {}
         }
     }

@@ -277,29 +277,18 @@ impl SlPacker<'_> {
 /// `/`, CURRENT and PARENT for `.` and `..`), split over entries linked by the CONTINUE flag
 /// (long components are split over records flagged CONTINUE). Returns the number of entries.
 pub fn sl(out: &mut Vec<u8>, target: &[u8]) -> usize {
-    let mut p = SlPacker {
-        out: Some(out),
-        records: Vec::new(),
-        lens: Vec::new(),
-        used: 0,
-        last_continued: false,
-    };
-    for c in components(target) {
-        p.push(c);
-    }
-    p.close(false);
-    p.lens.len()
+    pack_sl(Some(out), target).len()
 }
 
 /// The length of each `SL` entry [`sl`] writes for `target`, without building them.
 pub fn sl_lens(target: &[u8]) -> Vec<usize> {
-    let mut p = SlPacker {
-        out: None,
-        records: Vec::new(),
-        lens: Vec::new(),
-        used: 0,
-        last_continued: false,
-    };
+    pack_sl(None, target)
+}
+
+/// Packs `target` into `SL` entries (written to `out` when given); the length of each.
+fn pack_sl(out: Option<&mut Vec<u8>>, target: &[u8]) -> Vec<usize> {
+    let mut p =
+        SlPacker { out, records: Vec::new(), lens: Vec::new(), used: 0, last_continued: false };
     for c in components(target) {
         p.push(c);
     }

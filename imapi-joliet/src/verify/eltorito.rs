@@ -2,7 +2,9 @@
 //! entries point, and the boot-info table of a no-emulation image that carries one.
 
 use super::{Findings, Rule};
-use crate::eltorito::{validation_sum, Catalog, Emulation, MAX_INFO_TABLE_FILE};
+use crate::eltorito::{
+    boot_info_checksum, validation_sum, Catalog, Emulation, MAX_INFO_TABLE_FILE,
+};
 use crate::raw::{BLOCK_U64, FIRST_VD_BLOCK};
 use crate::read::{Image, ReadAt};
 
@@ -114,20 +116,11 @@ fn check_info_table<S: ReadAt>(
         f.push(Rule::ElToritoInfoTable, msg);
         return;
     }
-    let mut got = 0u32;
-    let mut offset = 0u64;
-    while offset < len {
-        let Ok(block) = image.block(u64::from(lba) + offset / BLOCK_U64) else { return };
-        let take = usize::try_from((len - offset).min(BLOCK_U64)).unwrap_or(0);
-        let bytes = block.get(..take).unwrap_or(&[]);
-        let from = if offset == 0 { 64 } else { 0 };
-        for w in bytes.get(from..).unwrap_or(&[]).chunks(4) {
-            let mut word = [0u8; 4];
-            word[..w.len()].copy_from_slice(w);
-            got = got.wrapping_add(u32::from_le_bytes(word));
-        }
-        offset += BLOCK_U64;
-    }
+    let Ok(len) = usize::try_from(len) else { return };
+    let Ok(file) = image.ctx().bytes(u64::from(lba) * BLOCK_U64, len, "boot image") else {
+        return;
+    };
+    let got = boot_info_checksum(&file);
     if got != sum {
         let msg = format!(
             "catalog: {what}: the boot-info table at block {lba} records checksum {sum:#010x}; \

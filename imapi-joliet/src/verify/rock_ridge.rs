@@ -14,12 +14,6 @@ use crate::read::rr_read::read_entries;
 use crate::read::{Ctx, Extent, Record};
 use crate::susp;
 
-/// Signatures of SUSP and RRIP entries: an area holding one uses SUSP.
-const KNOWN: [&[u8; 2]; 16] = [
-    b"CE", b"PD", b"SP", b"ST", b"ER", b"ES", b"RR", b"PX", b"PN", b"SL", b"NM", b"CL", b"PL",
-    b"RE", b"TF", b"SF",
-];
-
 /// What the pass saw over the whole tree.
 #[derive(Default)]
 struct Seen {
@@ -89,7 +83,9 @@ fn record(
     f: &mut Findings,
 ) {
     let area = r.system_use();
-    let uses = SuspEntries::new(area, skip).any(|e| KNOWN.contains(&&e.signature));
+    let uses = SuspEntries::new(area, skip).any(|e| {
+        susp::SUSP_SIGNATURES.contains(&e.signature) || susp::RRIP_SIGNATURES.contains(&e.signature)
+    });
     if !uses {
         return;
     }
