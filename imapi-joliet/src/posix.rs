@@ -255,6 +255,25 @@ mod tests {
     }
 
     #[test]
+    fn a_hard_link_shares_its_targets_content_and_nothing_else_can_be_linked() {
+        let mut t = Tree::new();
+        let a = t.add_file(t.root(), "a", BytesSource::new(&b"abc"[..])).unwrap();
+        let d = t.add_dir(t.root(), "d").unwrap();
+        let b = t.add_hard_link(d, "b", a, Overwrite::Deny).unwrap();
+        assert_eq!(t.content_key(b), t.content_key(a));
+        assert_eq!(t.file_size(b), 3);
+        assert_eq!(t.path(b), "/d/b");
+        assert!(t.add_hard_link(d, "b", a, Overwrite::Deny).is_err(), "b is there");
+        let l = t.add_symlink(t.root(), "l", "a", Overwrite::Deny).unwrap();
+        for not_a_file in [d, l, t.root()] {
+            let err = t.add_hard_link(t.root(), "x", not_a_file, Overwrite::Deny).unwrap_err();
+            assert!(matches!(err, Error::InvalidPath { .. }), "{err:?}");
+        }
+        assert!(t.add_hard_link(a, "x", a, Overwrite::Deny).is_err(), "a file is no parent");
+        assert_eq!(t.child(t.root(), "x"), None);
+    }
+
+    #[test]
     fn rollback_undoes_attributes_and_links() {
         let mut t = Tree::new();
         let a = t.add_dir(t.root(), "a").unwrap();

@@ -770,6 +770,34 @@ impl Tree {
         self.add_file_content(parent, name, size, Content::Placed { block }, overwrite)
     }
 
+    /// Adds `name` in `parent` as a hard link to the regular file `target`: both names share
+    /// one content, recorded with one extent, and Rock Ridge counts the links in `PX`. A
+    /// file already there is replaced only with [`Overwrite::Replace`]; a `target` that is
+    /// not a regular file of this tree (a directory, a symbolic link, a special file) is
+    /// [`Error::InvalidPath`].
+    pub fn add_hard_link(
+        &mut self,
+        parent: NodeId,
+        name: &str,
+        target: NodeId,
+        overwrite: Overwrite,
+    ) -> Result<NodeId, Error> {
+        self.check_parent(parent)?;
+        let content = match self.nodes.get(target.index()).map(|n| n.kind) {
+            Some(Kind::File { content, .. })
+                if matches!(self.node_type(target), Some(crate::posix::NodeType::File)) =>
+            {
+                content
+            }
+            _ => return Err(bad_path(&self.child_path(parent, name))),
+        };
+        if !valid_name(name) {
+            return Err(bad_path(&self.child_path(parent, name)));
+        }
+        let size = self.file_size(target);
+        self.add_file_shared(parent, name, size, content, overwrite)
+    }
+
     /// Adds a host file or folder under `parent`. A folder adds its *contents* to `parent`
     /// (merged with what is there), as IMAPI's `AddData` does; a file is added under its own
     /// name. Returns the warnings of the walk (links skipped, names changed).

@@ -543,7 +543,7 @@ fn merge(
 ) -> Result<()> {
     let bs = u64::from(DATA_BLOCK_SIZE);
     let mut done = 0u64;
-    let mut placed: HashMap<u32, u64> = HashMap::new();
+    let mut placed: HashMap<u32, NodeId> = HashMap::new();
     sinks.each(|s| s.notify_add_progress(0, long(total)));
     // The walk leaves the root out: the folder added at the root gives it its attributes.
     let root = tree.root();
@@ -576,8 +576,10 @@ fn merge(
         }
         let size = scratch.file_size(id);
         let key = scratch.content_key(id);
-        let block = match key.and_then(|k| placed.get(&k).copied()) {
-            Some(b) => b,
+        let parent = tree.add_dirs(dir)?;
+        // A further name of a content already captured (a hard link) links to the first one.
+        let node = match key.and_then(|k| placed.get(&k).copied()) {
+            Some(first) => tree.add_hard_link(parent, name, first, overwrite)?,
             None => {
                 let block = *area_blocks;
                 if size > 0 {
@@ -592,14 +594,13 @@ fn merge(
                     *area_blocks += blocks;
                     done += blocks;
                 }
+                let node = tree.add_placed_file(parent, name, block, size, overwrite)?;
                 if let Some(k) = key {
-                    placed.insert(k, block);
+                    placed.insert(k, node);
                 }
-                block
+                node
             }
         };
-        let parent = tree.add_dirs(dir)?;
-        let node = tree.add_placed_file(parent, name, block, size, overwrite)?;
         carry_posix(scratch, id, tree, node);
     }
     sinks.each(|s| s.notify_add_progress(long(total), long(total)));

@@ -120,3 +120,41 @@ fn a_rock_ridge_session_carries_the_earlier_ones_attributes() {
     assert_eq!(image.read_path("/old/tool").unwrap(), b"#!/bin/sh\n");
     assert_eq!(image.read_path("/new.txt").unwrap(), b"two");
 }
+
+/// Blocks an add of `src` with Rock Ridge on takes, and the sealed image.
+fn add_with_rock_ridge(b: &Bench, src: &std::path::Path) -> (u64, Vec<u8>) {
+    let mut m = b.master();
+    let mut j = m.joliet().unwrap();
+    j.set_joliet_properties(&rock_ridge_bag(true)).unwrap();
+    let before = j.used_data_blocks().unwrap();
+    j.add_data(src, false).unwrap();
+    let grown = j.used_data_blocks().unwrap() - before;
+    let staged = m.seal().unwrap();
+    (grown, stash_image(&staged.stash))
+}
+
+#[test]
+fn hard_links_added_together_share_one_extent_and_count_their_links() {
+    let b = Bench::new(Media::CdR80);
+    let files: &[(&str, &[u8])] = &[("a.bin", &[7u8; 5000]), ("solo.txt", b"solo")];
+    let src = b.folder("src", files);
+    std::fs::create_dir(src.join("sub")).unwrap();
+    std::fs::hard_link(src.join("a.bin"), src.join("sub/b.bin")).unwrap();
+    let copied = b.folder("copied", files);
+    std::fs::create_dir(copied.join("sub")).unwrap();
+    std::fs::copy(copied.join("a.bin"), copied.join("sub/b.bin")).unwrap();
+
+    let (grown, data) = add_with_rock_ridge(&b, &src);
+    let (grown_copied, _) = add_with_rock_ridge(&Bench::new(Media::CdR80), &copied);
+    assert_eq!(grown_copied - grown, 3, "the linked bytes are captured once");
+    let image = Image::parse(&data).unwrap();
+    let rr = |path: &str| image.lookup_view(View::RockRidge, path).unwrap();
+    let (a, linked) = (rr("/a.bin"), rr("/sub/b.bin"));
+    assert_eq!(a.sections(), linked.sections(), "both names point at one extent");
+    assert_eq!(a.rock_ridge().unwrap().nlink, Some(2));
+    assert_eq!(linked.rock_ridge().unwrap().nlink, Some(2));
+    assert_eq!(rr("/solo.txt").rock_ridge().unwrap().nlink, Some(1));
+    assert_eq!(image.read_path("/sub/b.bin").unwrap(), vec![7u8; 5000]);
+    let report = imapi_joliet::verify::verify(&image, true);
+    assert!(report.passed(), "{:?}", report.findings);
+}
