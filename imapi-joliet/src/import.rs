@@ -4,6 +4,8 @@
 //! sessions keep their data where it is, and the new directories point at it
 //! ([`Tree::add_imported_file`]).
 
+use std::collections::HashMap;
+
 use crate::error::Error;
 use crate::kind::TreeKind;
 use crate::posix::{PosixAttrs, SpecialKind};
@@ -93,6 +95,9 @@ impl Tree {
         // index d - 1.
         let mut dirs: Vec<NodeId> = vec![self.root()];
         let mut added = 0usize;
+        // Names of one content (hard links, seen as one extent): the first one added.
+        let mut linked: HashMap<(u32, u64), NodeId> = HashMap::new();
+        self.import_root_attributes(image, view)?;
         // Names of the Rock Ridge view are POSIX names, kept as they are.
         let tree = if view == View::Iso9660 { TreeKind::Iso } else { TreeKind::Joliet };
         for item in image.walk_view(view).map_err(Error::ImportRead)? {
@@ -116,7 +121,17 @@ impl Tree {
                 };
                 let extent =
                     extent.ok_or_else(|| Error::ImportSections { path: item.path.clone() })?;
-                self.add_imported_file(parent, name, extent, entry.size())?
+                let key = (extent, entry.size());
+                match linked.get(&key) {
+                    Some(&first) if entry.size() > 0 => {
+                        self.add_hard_link(parent, name, first, Overwrite::Replace)?
+                    }
+                    _ => {
+                        let id = self.add_imported_file(parent, name, extent, entry.size())?;
+                        linked.insert(key, id);
+                        id
+                    }
+                }
             };
             if let Some(mtime) = entry.mtime() {
                 self.set_mtime(id, mtime);
@@ -129,6 +144,27 @@ impl Tree {
             added += 1;
         }
         Ok(added)
+    }
+
+    /// Gives this tree's root the mode, owner and time the root of the Rock Ridge view has,
+    /// unless it has attributes already (directories merge; the first attributes stay).
+    fn import_root_attributes<S: ReadAt>(
+        &mut self,
+        image: &Image<S>,
+        view: View,
+    ) -> Result<(), Error> {
+        if view != View::RockRidge || self.posix(self.root()).is_some() {
+            return Ok(());
+        }
+        let root = image.root_view(view).map_err(Error::ImportRead)?;
+        let Some(rr) = root.rock_ridge() else { return Ok(()) };
+        if let (Some(mode), Some(uid), Some(gid)) = (rr.mode, rr.uid, rr.gid) {
+            self.set_posix(self.root(), PosixAttrs { mode, uid, gid });
+        }
+        if let Some(mtime) = rr.mtime_unix() {
+            self.set_mtime(self.root(), mtime);
+        }
+        Ok(())
     }
 
     /// A symbolic link or special file of the Rock Ridge view, added as one; `None` for a

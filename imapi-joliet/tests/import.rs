@@ -126,3 +126,44 @@ fn a_failed_import_leaves_the_tree_as_it_was() {
     assert_eq!(err.imapi_code(), Some(ImapiCode::InvalidImage));
     assert!(t.is_empty());
 }
+
+#[test]
+fn a_rock_ridge_import_keeps_the_roots_attributes_and_hard_links() {
+    use imapi_joliet::read::View;
+    use imapi_joliet::PosixAttrs;
+    let mut t = Tree::new();
+    let root_attrs = PosixAttrs { mode: 0o750, uid: 1000, gid: 100 };
+    t.set_posix(t.root(), root_attrs);
+    t.set_mtime(t.root(), 1_400_000_000);
+    let a = t.add_file(t.root(), "a.bin", BytesSource::new(common::bytes(3, 5000))).unwrap();
+    let dir = t.add_dir(t.root(), "d").unwrap();
+    t.add_hard_link(dir, "b.bin", a, Overwrite::Deny).unwrap();
+    t.add_file(t.root(), "same.bin", BytesSource::new(common::bytes(3, 5000))).unwrap();
+    let plan = t.plan(&PlanOptions { date: None, rock_ridge: true, ..opts() }).unwrap();
+    let mut disc = Vec::new();
+    plan.emit(&mut disc).unwrap();
+    let old = Image::parse(&disc).unwrap();
+    let root = old.root_view(View::RockRidge).unwrap();
+    assert_eq!(root.rock_ridge().and_then(|rr| rr.mode), Some(0o040750));
+
+    let mut t = Tree::new();
+    t.import_image_view(&old, View::RockRidge).unwrap();
+    assert_eq!(t.posix(t.root()), Some(root_attrs));
+    assert_eq!(t.mtime(t.root()), Some(1_400_000_000));
+    let (a, b) = (t.lookup("/a.bin").unwrap(), t.lookup("/d/b.bin").unwrap());
+    assert_eq!(t.content_key(a), t.content_key(b), "the link is one content again");
+    let same = t.lookup("/same.bin").unwrap();
+    assert_ne!(t.content_key(same), t.content_key(a), "equal bytes are not a link");
+
+    let start = (disc.len() / 2048) as u32;
+    let plan = t.plan(&PlanOptions { first_block: start, rock_ridge: true, ..opts() }).unwrap();
+    plan.emit(&mut disc).unwrap();
+    let image = Image::parse_with(&disc, Options::new().session_start(start)).unwrap();
+    let rr = |p: &str| image.lookup_view(View::RockRidge, p).unwrap();
+    assert_eq!(rr("/d/b.bin").rock_ridge().unwrap().nlink, Some(2));
+    assert_eq!(rr("/same.bin").rock_ridge().unwrap().nlink, Some(1));
+    let root = image.root_view(View::RockRidge).unwrap();
+    assert_eq!(root.rock_ridge().and_then(|rr| rr.mode), Some(0o040750));
+    assert_eq!(root.rock_ridge().and_then(|rr| rr.uid), Some(1000));
+    assert_eq!(verify(&image, true).findings, []);
+}

@@ -349,6 +349,25 @@ impl<'a> Entry<'a> {
         self
     }
 
+    /// The root of the Rock Ridge view: its attributes are those of the `.` record of the
+    /// root directory (the descriptor's copy of the root record has no system use). When
+    /// that record cannot be read the root has none; the verifier names the fault.
+    pub(crate) fn root_in_rock_ridge(mut self, ctx: Ctx<'_>, vol: RockRidgeVolume) -> Self {
+        let mut budget = 1u64;
+        let dot = self.sections.first().and_then(|&root| {
+            DirCursor::new(ctx, root).next_record(&mut budget)?.ok().filter(|r| r.is_dot())
+        });
+        if let Some(dot) = dot {
+            let read = read_entries(ctx, dot.system_use(), 0, true, vol.volume_end);
+            if read.fault.is_none() {
+                let mut rr = read.rr;
+                rr.name = None;
+                self.rr = Some(Box::new(rr));
+            }
+        }
+        self.in_rock_ridge(vol)
+    }
+
     /// The Rock Ridge volume this entry was read through, in the Rock Ridge view.
     pub(crate) fn rock_ridge_volume(&self) -> Option<RockRidgeVolume> {
         self.rr_volume

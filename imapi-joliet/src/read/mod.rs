@@ -389,12 +389,13 @@ impl<S: ReadAt> Image<S> {
         }
     }
 
-    /// The root directory as `view` reads it; [`ReadError::NoRockRidge`] or
+    /// The root directory as `view` reads it (in the Rock Ridge view with the attributes of
+    /// its `.` record); [`ReadError::NoRockRidge`] or
     /// [`ReadError::NoJoliet`] when the image lacks the tree.
     pub fn root_view(&self, view: View) -> Result<Entry<'static>, ReadError> {
         let root = self.root(view.tree())?;
         match view {
-            View::RockRidge => Ok(root.in_rock_ridge(self.rr()?)),
+            View::RockRidge => Ok(root.root_in_rock_ridge(self.ctx(), self.rr()?)),
             _ => Ok(root),
         }
     }
