@@ -22,8 +22,8 @@ pub struct Args {
     image: PathBuf,
     #[command(flatten)]
     tree: TreeArgs,
-    /// Long listing: mode, link count, owner, group, size, modification time (UTC), path,
-    /// and `-> target` for a symbolic link.
+    /// Long listing: mode, link count, owner, group, size (a symbolic link's: its target's
+    /// length, as `ls -l`), modification time (UTC), path, and `-> target` for a link.
     #[arg(short, long, conflicts_with = "json")]
     long: bool,
     /// Print one JSON array of {"type","size","path","lba"}, with "mode", "uid", "gid",
@@ -88,13 +88,16 @@ impl<W: Write> Lister<W> {
                     .mtime()
                     .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
                     .map_or_else(|| "-".repeat(16), |t| t.format("%Y-%m-%d %H:%M").to_string());
+                // As `ls -l`: a link's size is its target's length (its recorded data
+                // length, which the other forms show, is 0).
+                let target = rr.and_then(|r| r.symlink.as_deref());
+                let size = target.map_or(entry.size(), |t| t.len() as u64);
                 write!(
                     self.out,
-                    "{mode} {nlink:>3} {uid:>5} {gid:>5} {:>12} {time} {}",
-                    entry.size(),
+                    "{mode} {nlink:>3} {uid:>5} {gid:>5} {size:>12} {time} {}",
                     printable(path)
                 )?;
-                if let Some(target) = rr.and_then(|r| r.symlink.as_deref()) {
+                if let Some(target) = target {
                     write!(self.out, " -> {}", printable(target))?;
                 }
                 writeln!(self.out)?;

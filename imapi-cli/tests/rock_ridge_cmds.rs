@@ -138,7 +138,9 @@ fn ls_shows_rock_ridge_types_modes_and_targets() {
         assert!(find(" tool").starts_with("-rwsr-xr-x "), "{tool}");
         assert!(find(" shared").starts_with("drwxr-x--- "), "{tool}");
         assert!(find(" pipe").starts_with("prw-"), "{tool}");
-        assert!(find(" link -> private.txt").starts_with("lrwxrwxrwx "), "{tool}");
+        let link = find(" link -> private.txt");
+        assert!(link.starts_with("lrwxrwxrwx "), "{tool}");
+        assert!(link.contains(" 11 "), "{tool}: a link's size is its target's length: {link}");
         assert!(find(" shared/outside -> /etc/hostname").starts_with('l'), "{tool}");
         assert!(find(" private.txt").contains(" 2021-02-03 04:05 "), "{tool}: {long}");
 
