@@ -17,6 +17,7 @@ use crate::values;
 
 /// Arguments of `imapi mkiso`.
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("bootable").multiple(true).args(["boot", "efi_boot"])))]
 pub struct Args {
     /// Output image (`-` for standard output).
     #[arg(short = 'o', long = "output", value_name = "OUT.iso")]
@@ -86,6 +87,14 @@ pub struct Args {
     /// Add an EFI boot entry (platform 0xEF, no emulation) for the image file at this path.
     #[arg(long, value_name = "IMG")]
     efi_boot: Option<String>,
+    /// Show the boot catalog as a file of one block at this image path (as `mkisofs -c`;
+    /// ISOLINUX setups expect `boot.cat` beside the boot image). Hidden by default.
+    #[arg(long, value_name = "PATH", requires = "bootable")]
+    boot_catalog: Option<String>,
+    /// The manufacturer id of the catalog's validation entry (ASCII, at most 24 bytes; IMAPI's
+    /// BootImageManufacturerIDString). Empty by default.
+    #[arg(long, value_name = "TEXT", requires = "bootable")]
+    boot_id: Option<String>,
     /// `HOSTPATH` (a folder adds its contents at the root) or `IMAGEPATH=HOSTPATH`.
     #[arg(required = true, value_name = "SOURCE")]
     sources: Vec<String>,
@@ -136,7 +145,25 @@ fn boot_options(args: &Args, tree: &Tree) -> anyhow::Result<Option<BootOptions>>
         let image = find(path, "--efi-boot")?;
         entries.push(BootEntry { platform: Platform::EFI, ..BootEntry::new(image) });
     }
-    Ok((!entries.is_empty()).then(|| BootOptions { manufacturer: String::new(), entries }))
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let manufacturer = args.boot_id.clone().unwrap_or_default();
+    Ok(Some(BootOptions { manufacturer, entries }))
+}
+
+/// Adds the visible boot catalog of `--boot-catalog PATH` to `tree`.
+fn add_boot_catalog(tree: &mut Tree, path: &str) -> anyhow::Result<()> {
+    let trimmed = path.trim_matches('/');
+    let (dirs, name) = trimmed.rsplit_once('/').unwrap_or(("", trimmed));
+    let parent = tree.add_dirs(dirs).map_err(joliet_error)?;
+    tree.add_boot_catalog(parent, name, Overwrite::Deny).map_err(|e| match e {
+        imapi_joliet::Error::FileExists { .. } => {
+            anyhow::anyhow!("--boot-catalog {path:?}: a source already puts a file or folder there")
+        }
+        e => joliet_error(e),
+    })?;
+    Ok(())
 }
 
 /// One SOURCE argument: where in the image, and which host path.
@@ -259,6 +286,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 
     let boot = boot_options(&args, &tree)?;
+    if let Some(path) = &args.boot_catalog {
+        add_boot_catalog(&mut tree, path)?;
+    }
     let mut opts = PlanOptions {
         boot,
         level,

@@ -83,6 +83,37 @@ fn load_size_and_missing_images() {
 }
 
 #[test]
+fn the_catalog_is_shown_where_asked_with_the_manufacturer_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, iso) = mkiso(
+        dir.path(),
+        &["--boot", "boot/boot.bin", "--boot-catalog", "/isolinux/boot.cat", "--boot-id", "ACME"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let data = fs::read(&iso).unwrap();
+    let image = imapi_joliet::Image::parse(&data).unwrap();
+    let cat = image.boot_catalog().unwrap().unwrap();
+    assert_eq!(cat.manufacturer_id(), "ACME");
+    let block = image.boot_record().unwrap().catalog;
+    let entry = image.lookup_view(image.default_view(), "/isolinux/boot.cat").unwrap();
+    assert_eq!((entry.sections()[0].block, entry.size()), (block, 2048));
+    let listed = imapi([OsStr::new("ls"), iso.as_os_str(), OsStr::new("/isolinux")]);
+    assert_eq!(String::from_utf8_lossy(&listed.stdout), "f\t2048\tisolinux/boot.cat\n");
+
+    // Where a source already puts a file, or with an id too long, nothing is written.
+    for extra in [
+        &["--boot", "boot/boot.bin", "--boot-catalog", "boot/boot.bin"][..],
+        &["--boot", "boot/boot.bin", "--boot-id", "an id longer than 24 bytes"],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (out, iso) = mkiso(dir.path(), extra);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", text(&out));
+        assert!(text(&out).contains(extra[3]), "{extra:?}: {}", text(&out));
+        assert!(!iso.exists());
+    }
+}
+
+#[test]
 fn a_floppy_of_the_wrong_size_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (out, iso) = mkiso(dir.path(), &["--boot", "f.img", "--boot-emulation", "floppy"]);
@@ -98,6 +129,8 @@ fn boot_flags_without_boot_are_usage_errors() {
         &["--boot-load-size", "4"],
         &["--boot", "boot/boot.bin", "--boot-load-size", "0"],
         &["--boot", "boot/boot.bin", "--boot-emulation", "cdrom"],
+        &["--boot-catalog", "boot/boot.cat"],
+        &["--boot-id", "ACME"],
     ] {
         let dir = tempfile::tempdir().unwrap();
         let (out, _) = mkiso(dir.path(), extra);

@@ -211,6 +211,13 @@ pub enum BootError {
         /// Its image path.
         path: String,
     },
+    /// The tree shows the boot catalog as a file ([`crate::Tree::add_boot_catalog`]) but the
+    /// image is not bootable.
+    #[error("boot catalog {path:?} in an image without a boot image")]
+    CatalogWithoutBoot {
+        /// Its image path.
+        path: String,
+    },
     /// The boot image is empty.
     #[error("boot image {path:?} is empty")]
     Empty {

@@ -497,6 +497,7 @@ impl Plan<'_> {
             Some(
                 Content::Imported { .. }
                 | Content::Placed { .. }
+                | Content::BootCatalog
                 | Content::Symlink(_)
                 | Content::Special { .. },
             )

@@ -11,7 +11,8 @@
 //! followed by the blocks of its continuation areas, if any), then every Joliet directory in
 //! pre-order: all
 //! directory extents come before the first file extent, which streaming readers (libarchive)
-//! need. Then the El Torito boot catalog (one block) of a bootable image. Then one zero
+//! need. Then the El Torito boot catalog (one block) of a bootable image, which a file added
+//! with [`Tree::add_boot_catalog`] shows in both trees (hidden otherwise). Then one zero
 //! block shared by every empty file (as libisofs does), then the
 //! placed-data area ([`PlanOptions::placed_area_blocks`], none by default): data captured
 //! before planning, where each file added with [`Tree::add_placed_file`] lies at its block
@@ -791,6 +792,9 @@ impl<'t> Planner<'t> {
                     }
                     let extent = match tree.contents.get(slot) {
                         Some(Content::Imported { extent }) => *extent,
+                        Some(Content::BootCatalog) => layout
+                            .catalog
+                            .ok_or_else(|| BootError::CatalogWithoutBoot { path: tree.path(c) })?,
                         _ if size == 0 => layout.zero_block.unwrap_or(0),
                         Some(Content::Placed { block }) => {
                             let end = block.checked_add(blocks_for(size));

@@ -76,6 +76,9 @@ pub(crate) enum Content {
     Symlink(Box<Box<str>>),
     /// A device node, FIFO or socket: no data.
     Special { kind: SpecialKind, rdev: u64 },
+    /// The El Torito boot catalog, made visible as a file: the plan points it at the catalog's
+    /// block, which the metadata holds.
+    BootCatalog,
 }
 
 impl Content {
@@ -190,6 +193,8 @@ pub enum FileOrigin<'a> {
         /// The block, counted from the start of the placed-data area.
         block: u64,
     },
+    /// The El Torito boot catalog the plan writes ([`Tree::add_boot_catalog`]).
+    BootCatalog,
 }
 
 /// A pre-order walk of a [`Tree`] (see [`Tree::walk`]).
@@ -448,6 +453,7 @@ impl Tree {
             Content::Source(source) => FileOrigin::Source(&***source),
             Content::Imported { extent } => FileOrigin::Imported { extent: *extent },
             Content::Placed { block } => FileOrigin::Placed { block: *block },
+            Content::BootCatalog => FileOrigin::BootCatalog,
             Content::Symlink(_) | Content::Special { .. } => return None,
         })
     }
@@ -768,6 +774,39 @@ impl Tree {
         overwrite: Overwrite,
     ) -> Result<NodeId, Error> {
         self.add_file_content(parent, name, size, Content::Placed { block }, overwrite)
+    }
+
+    /// Adds `name` in `parent` as the El Torito boot catalog, a file of one block (2048
+    /// bytes) at the catalog the plan writes, as `mkisofs -c` shows it; a bootable image
+    /// hides its catalog otherwise. Planning a tree holding one without
+    /// [`crate::PlanOptions::boot`] is [`crate::eltorito::BootError::CatalogWithoutBoot`]. A file
+    /// already there is replaced only with [`Overwrite::Replace`].
+    ///
+    /// ```
+    /// use imapi_joliet::{BootEntry, BootOptions, BytesSource, Overwrite, PlanOptions, Tree};
+    /// use imapi_joliet::read::Image;
+    ///
+    /// let mut tree = Tree::new();
+    /// let root = tree.root();
+    /// let boot = tree.add_file(root, "boot.img", BytesSource::new(vec![0xEB; 2048]))?;
+    /// tree.add_boot_catalog(root, "boot.cat", Overwrite::Deny)?;
+    /// let boot = BootOptions { entries: vec![BootEntry::new(boot)], ..Default::default() };
+    /// let plan = tree.plan(&PlanOptions { boot: Some(boot), ..Default::default() })?;
+    /// let mut iso = Vec::new();
+    /// plan.emit(&mut iso)?;
+    /// let image = Image::parse(&iso)?;
+    /// let catalog = image.boot_catalog()?.expect("a bootable image");
+    /// assert_eq!(image.read_path("/boot.cat")?, catalog.to_bytes().unwrap());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_boot_catalog(
+        &mut self,
+        parent: NodeId,
+        name: &str,
+        overwrite: Overwrite,
+    ) -> Result<NodeId, Error> {
+        let size = crate::eltorito::CATALOG_LEN as u64;
+        self.add_file_content(parent, name, size, Content::BootCatalog, overwrite)
     }
 
     /// Adds `name` in `parent` as a hard link to the regular file `target`: both names share

@@ -10,7 +10,9 @@ use imapi_joliet::eltorito::{
     Catalog, CatalogEntry, CatalogError, Emulation, Platform, Section, BOOT_SYSTEM_ID,
 };
 use imapi_joliet::verify::{verify, Rule};
-use imapi_joliet::{BootEntry, BootOptions, BytesSource, Error, Image, PlanOptions, Tree};
+use imapi_joliet::{
+    BootEntry, BootOptions, BytesSource, Error, Image, Overwrite, PlanOptions, Tree,
+};
 use proptest::prelude::*;
 
 fn fixed() -> PlanOptions {
@@ -205,6 +207,53 @@ fn bad_options_are_errors() {
     assert!(plan(BootOptions { entries: many, ..Default::default() }).is_err());
 }
 
+#[test]
+fn a_visible_boot_catalog_is_the_catalog_block_in_both_trees() {
+    let (mut tree, opts) = bios_and_efi(3000, false);
+    let hidden = emit(&tree, &opts);
+    let image = Image::parse(&hidden).unwrap();
+    let catalog = image.boot_record().unwrap().catalog;
+    let walk = image.walk(imapi_joliet::TreeKind::Iso).unwrap();
+    let mut blocks = walk.filter_map(|e| e.unwrap().entry.sections().first().map(|s| s.block));
+    assert!(!blocks.any(|b| b == catalog), "hidden unless asked for");
+
+    let boot = tree.lookup("/boot").unwrap();
+    tree.add_boot_catalog(boot, "boot.cat", Overwrite::Deny).unwrap();
+    let iso = emit(&tree, &opts);
+    let image = Image::parse(&iso).unwrap();
+    let catalog = image.boot_record().unwrap().catalog;
+    let block = image.block(u64::from(catalog)).unwrap().into_owned();
+    assert_eq!(Catalog::parse(&block).unwrap(), image.boot_catalog().unwrap().unwrap());
+    let trees = [
+        (imapi_joliet::TreeKind::Iso, "/BOOT/BOOT.CAT"),
+        (imapi_joliet::TreeKind::Joliet, "/boot/boot.cat"),
+    ];
+    for (kind, path) in trees {
+        let e = image.lookup(kind, path).unwrap();
+        assert_eq!((e.sections()[0].block, e.size()), (catalog, 2048), "{kind:?}");
+    }
+    assert_eq!(image.read_path("/boot/boot.cat").unwrap(), block);
+    assert!(rules(&iso).is_empty(), "{:?}", rules(&iso));
+    // The catalog still lies before every file's data, and adds no block of its own.
+    assert_eq!(iso.len(), hidden.len());
+    let bin = image.lookup(image.default_tree(), "/boot/boot.bin").unwrap();
+    assert!(catalog < bin.sections()[0].block);
+
+    let unbootable = tree.plan(&fixed());
+    assert!(
+        matches!(
+            unbootable,
+            Err(Error::Boot(imapi_joliet::eltorito::BootError::CatalogWithoutBoot { ref path }))
+                if path == "/boot/boot.cat"
+        ),
+        "{unbootable:?}"
+    );
+    // The catalog is no boot image.
+    let cat = tree.lookup("/boot/boot.cat").unwrap();
+    let boot = BootOptions { entries: vec![BootEntry::new(cat)], ..Default::default() };
+    assert!(tree.plan(&PlanOptions { boot: Some(boot), ..fixed() }).is_err());
+}
+
 /// The image's catalog block, and a copy of `iso` with `f` applied to it.
 fn broken(iso: &[u8], f: impl FnOnce(&mut [u8])) -> Vec<u8> {
     let image = Image::parse(iso).unwrap();
@@ -302,9 +351,12 @@ proptest! {
     }
 }
 
-/// Writes the BIOS + EFI image with a boot-info table to a file for the readers below.
+/// Writes the BIOS + EFI image with a boot-info table and a visible catalog
+/// (`/boot/boot.cat`) to a file for the readers below.
 fn interop_image(dir: &std::path::Path) -> std::path::PathBuf {
-    let (tree, opts) = bios_and_efi(6000, true);
+    let (mut tree, opts) = bios_and_efi(6000, true);
+    let boot = tree.lookup("/boot").unwrap();
+    tree.add_boot_catalog(boot, "boot.cat", Overwrite::Deny).unwrap();
     let path = dir.join("boot.iso");
     std::fs::write(&path, emit(&tree, &opts)).unwrap();
     path
@@ -341,6 +393,7 @@ fn xorriso_reports_our_boot_entries() {
     // xorriso recognizes the boot-info table it finds in the image.
     assert!(text.contains("El Torito img opts :   1  boot-info-table"), "{text}");
     assert!(text.contains("El Torito img path :   2  /efi.img"), "{text}");
+    assert!(text.contains("El Torito cat path : /boot/boot.cat"), "{text}");
 }
 
 #[test]
@@ -362,6 +415,13 @@ fn isoinfo_finds_the_boot_catalog() {
     assert!(text.contains("Bootid 88 (bootable)"), "{text}");
     assert!(text.contains("Boot media 0 (No Emulation Boot)"), "{text}");
     assert!(text.contains("Nsect 4"), "{text}");
+    // The visible catalog is listed at the catalog's block.
+    let out = run(Command::new("isoinfo").args(["-l", "-J", "-i"]).arg(&iso));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.trim_end().ends_with(" boot.cat"));
+    let line = line.unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains(&format!("[{catalog:7} 00]")), "{line}");
+    assert!(line.contains(" 2048 "), "{line}");
 }
 
 #[test]
@@ -384,6 +444,8 @@ for s in cat.sections:
     print('section', s.platform_id, len(s.section_entries))
     for e in s.section_entries:
         print('entry', e.boot_indicator, e.boot_media_type, e.sector_count, e.load_rba)
+rec = iso.get_record(joliet_path='/boot/boot.cat')
+print('catalog file', rec.extent_location(), rec.get_data_length())
 iso.close()
 "#;
     let out = run(Command::new("python3").args(["-c", script]).arg(&iso));
@@ -392,8 +454,11 @@ iso.close()
     let image = std::fs::read(&iso).unwrap();
     let cat = Image::parse(&image).unwrap().boot_catalog().unwrap().unwrap();
     let want = format!(
-        "validation 0 IMAPI-RS\ninitial 136 0 0 4 {}\nsection 239 1\nentry 136 0 10 {}\n",
-        cat.default.lba, cat.sections[0].entries[0].lba
+        "validation 0 IMAPI-RS\ninitial 136 0 0 4 {}\nsection 239 1\nentry 136 0 10 {}\n\
+         catalog file {} 2048\n",
+        cat.default.lba,
+        cat.sections[0].entries[0].lba,
+        Image::parse(&image).unwrap().boot_record().unwrap().catalog,
     );
     assert_eq!(text, want);
 }
