@@ -63,6 +63,11 @@ pub struct Args {
     /// trees are kept as they are, with a warning.
     #[arg(long, requires = "rock_ridge")]
     rr_relocate: bool,
+    /// With --rock-ridge, record the attributes `mkisofs -r` does: owner and group 0, files
+    /// readable by all and writable by none, executable by all when by anyone, no set-id or
+    /// sticky bits. For discs meant for other machines.
+    #[arg(long, requires = "rock_ridge")]
+    rr_rationalize: bool,
     /// Print the image size in 2048-byte blocks and write nothing.
     #[arg(long)]
     print_size: bool,
@@ -297,6 +302,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         date: fixed_date(args.date)?,
         rock_ridge: args.rock_ridge,
         relocate_deep: args.rr_relocate,
+        rationalize: args.rr_rationalize,
         ..PlanOptions::default()
     };
     if let Some(p) = args.publisher {

@@ -94,3 +94,69 @@ fn relocation_needs_rock_ridge() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--rock-ridge"));
 }
+
+/// Mode, owner, group and path of every entry `imapi ls -l` shows of `iso`.
+fn modes(iso: &std::path::Path) -> Vec<String> {
+    let out = run_ok(common::imapi().arg("ls").arg("-l").arg(iso));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let l = l.split(" -> ").next().unwrap_or(l);
+            let f: Vec<&str> = l.split_whitespace().collect();
+            format!("{} {} {} {}", f[0], f[2], f[3], f[f.len() - 1])
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn rationalized_rock_ridge_records_what_mkisofs_r_does() {
+    let s = Scratch::new();
+    tree(&s);
+    let modes_in =
+        [("src/bin/tool", 0o4750), ("src/private", 0o600), ("src/bin", 0o700), ("src/d1", 0o2755)];
+    for (rel, mode) in modes_in {
+        fs::set_permissions(s.path(rel), fs::Permissions::from_mode(mode)).unwrap();
+    }
+    s.write("src/sticky/f", b"f");
+    fs::set_permissions(s.path("src/sticky"), fs::Permissions::from_mode(0o1777)).unwrap();
+    // Owners other than root, where the test may give them.
+    let _ = std::os::unix::fs::lchown(s.path("src/private"), Some(1000), Some(50));
+    let iso = s.path("r.iso");
+    let args = ["--rock-ridge", "--rr-rationalize", "--date", DATE, "-o"];
+    mkiso_ok(args.iter().map(|a| a.as_ref()).chain([iso.as_os_str(), s.path("src").as_os_str()]));
+    let ours = modes(&iso);
+    let want_of = |path: &str| ours.iter().find(|l| l.ends_with(&format!(" {path}"))).cloned();
+    assert_eq!(want_of("private").unwrap(), "-r--r--r-- 0 0 private");
+    assert_eq!(want_of("bin/tool").unwrap(), "-r-xr-xr-x 0 0 bin/tool");
+    assert_eq!(want_of("bin").unwrap(), "dr-xr-xr-x 0 0 bin");
+    assert_eq!(want_of("sticky").unwrap(), "dr-xr-xr-x 0 0 sticky");
+    assert_eq!(want_of("abs").unwrap(), "lr-xr-xr-x 0 0 abs");
+    // Without the flag the tree's own attributes stay.
+    let plain = s.path("p.iso");
+    let args = ["--rock-ridge", "--rr-relocate", "--date", DATE, "-o"];
+    mkiso_ok(args.iter().map(|a| a.as_ref()).chain([plain.as_os_str(), s.path("src").as_os_str()]));
+    let kept = modes(&plain);
+    assert!(
+        kept.iter().any(|l| l.starts_with("-rwsr-x--- ") && l.ends_with(" bin/tool")),
+        "{kept:?}"
+    );
+
+    // The peers' -r gives the same modes and owners, path for path.
+    let peers = [
+        ("genisoimage", &["-quiet", "-r", "-o"][..]),
+        ("xorriso", &["-as", "mkisofs", "-quiet", "-r", "-o"][..]),
+    ];
+    for (tool, args) in peers {
+        if !available(tool) {
+            continue;
+        }
+        let theirs = s.path(&format!("{tool}.iso"));
+        run_ok(command(tool).args(args).arg(&theirs).arg(s.path("src")));
+        let relocated = |l: &&String| !l.contains("rr_moved");
+        let theirs: Vec<String> = modes(&theirs).into_iter().filter(|l| relocated(&l)).collect();
+        assert_eq!(ours, theirs, "{tool}");
+    }
+}

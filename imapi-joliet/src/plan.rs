@@ -127,6 +127,12 @@ pub struct PlanOptions {
     /// tree keeps the real shape. Default false: deep trees are kept as they are and reported
     /// as [`Warning::DeepDirectory`].
     pub relocate_deep: bool,
+    /// With [`PlanOptions::rock_ridge`], record the attributes `mkisofs -r` does
+    /// (rationalized Rock Ridge, [`crate::rock_ridge::record::rationalized`]) rather than
+    /// those of the tree: owner and group 0, every file readable by all and writable by none,
+    /// executable by all when by anyone, no set-id or sticky bits. For discs meant for other
+    /// machines, where the author's owners mean nothing. Default false.
+    pub rationalize: bool,
 }
 
 impl Default for PlanOptions {
@@ -149,6 +155,7 @@ impl Default for PlanOptions {
             boot: None,
             rock_ridge: false,
             relocate_deep: false,
+            rationalize: false,
         }
     }
 }

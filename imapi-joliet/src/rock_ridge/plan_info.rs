@@ -14,7 +14,7 @@ use crate::posix::NodeType;
 use crate::tree::{Kind, NodeId, Tree};
 
 use super::entries::Px;
-use super::record::{mode_of, RecordSua, Role};
+use super::record::{mode_of, rationalized, RecordSua, Role};
 
 /// Per content and per directory counts, made once per plan when Rock Ridge is on.
 #[derive(Debug, Default)]
@@ -66,7 +66,11 @@ impl Plan<'_> {
         let tree = self.tree;
         let info = self.rr.as_ref();
         let ty = tree.node_type(node).unwrap_or(NodeType::File);
-        let (mode, uid, gid) = mode_of(ty, tree.posix(node));
+        let attrs = match self.opts.rationalize {
+            true => Some(rationalized(ty, tree.posix(node))),
+            false => tree.posix(node),
+        };
+        let (mode, uid, gid) = mode_of(ty, attrs);
         let dirs = u32::try_from(self.dirs.len()).unwrap_or(u32::MAX);
         let (links, serial) = match tree.node(node).kind {
             Kind::Dir(d) => {

@@ -37,6 +37,19 @@ pub fn mode_of(node: NodeType<'_>, attrs: Option<PosixAttrs>) -> (u32, u32, u32)
     }
 }
 
+/// The attributes `mkisofs -r` records for `attrs` (rationalized Rock Ridge,
+/// [`crate::PlanOptions::rationalize`]): owner and group 0, every read bit set, every write
+/// bit and the set-id and sticky bits cleared, and every execute (search) bit set when any
+/// is; links too (`r-xr-xr-x`), as genisoimage and xorriso record them.
+pub fn rationalized(node: NodeType<'_>, attrs: Option<PosixAttrs>) -> PosixAttrs {
+    let (mode, _, _) = mode_of(node, attrs);
+    let mut perm = (mode & 0o777 | 0o444) & !0o222;
+    if perm & 0o111 != 0 {
+        perm |= 0o111;
+    }
+    PosixAttrs { mode: perm, uid: 0, gid: 0 }
+}
+
 /// The part a record plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role<'a> {
@@ -280,5 +293,20 @@ mod tests {
         assert_eq!(mode_of(NodeType::File, Some(attrs)), (0o104755, 7, 8));
         let fifo = NodeType::Special { kind: SpecialKind::Fifo, rdev: 0 };
         assert_eq!(mode_of(fifo, Some(attrs)).0, 0o014755);
+    }
+
+    #[test]
+    fn rationalized_modes_are_what_mkisofs_r_records() {
+        let r = |node, mode, uid| rationalized(node, Some(PosixAttrs { mode, uid, gid: uid }));
+        let root = PosixAttrs { mode: 0, uid: 0, gid: 0 };
+        assert_eq!(r(NodeType::File, 0o4750, 1000), PosixAttrs { mode: 0o555, ..root });
+        assert_eq!(r(NodeType::File, 0o600, 1000), PosixAttrs { mode: 0o444, ..root });
+        assert_eq!(r(NodeType::File, 0o1777, 5), PosixAttrs { mode: 0o555, ..root });
+        assert_eq!(r(NodeType::Dir, 0o2700, 5), PosixAttrs { mode: 0o555, ..root });
+        assert_eq!(r(NodeType::Dir, 0o640, 5), PosixAttrs { mode: 0o444, ..root });
+        assert_eq!(r(NodeType::Symlink("x"), 0o777, 5), PosixAttrs { mode: 0o555, ..root });
+        assert_eq!(rationalized(NodeType::File, None), PosixAttrs { mode: 0o444, ..root });
+        let fifo = NodeType::Special { kind: SpecialKind::Fifo, rdev: 0 };
+        assert_eq!(r(fifo, 0o620, 5), PosixAttrs { mode: 0o444, ..root });
     }
 }
