@@ -3,14 +3,19 @@
 
 use std::fs::File;
 use std::io::{BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use globset::{Glob, GlobSetBuilder};
 use imapi_codes::ImapiCode;
+use imapi_joliet::PathSource;
 use imapi_master::properties::{AUDIO_GAP_SIZE, ROCK_RIDGE, VOLUME_NAME, WRITE_SPEED};
+use imapi_master::properties::{
+    BOOT_IMAGE, BOOT_IMAGE_EMULATION_TYPE, BOOT_IMAGE_MANUFACTURER_ID, BOOT_IMAGE_PLATFORM,
+    PLACE_BOOT_IMAGE_ON_DISC,
+};
 use imapi_master::{
     AddOptions, AudioTrackInfo, DiscMaster, Format, MasterOptions, ProgressEvents, PropertyBag,
     PropertyValue, RecordOptions, RecorderSources,
@@ -20,7 +25,7 @@ use imapi_redbook::wav::WavReader;
 use imapi_redbook::{Mcn, TrackInput};
 use indicatif::ProgressBar;
 
-use crate::cmd_mkiso::{fixed_date, parse_source};
+use crate::cmd_mkiso::{fixed_date, parse_source, BootEmulation};
 use crate::error::coded;
 use crate::recorder_arg::{self, imapi_error};
 use crate::values;
@@ -73,6 +78,21 @@ pub struct Args {
     /// names), as `mkiso --rock-ridge`; the Joliet property `RockRidge`.
     #[arg(long)]
     rock_ridge: bool,
+    /// Data: make the disc bootable (El Torito) with this host file as the boot image,
+    /// recorded as the root file `boot.img`: IMAPI's PlaceBootImageOnDisc and BootImage. A
+    /// blank disc only (IMAPI_E_BOOTIMAGE_AND_NONBLANK_DISC otherwise).
+    #[arg(long, value_name = "IMG", conflicts_with = "audio")]
+    boot: Option<PathBuf>,
+    /// What the `--boot` image emulates (BootImageEmulationType); `floppy` picks 1.2, 1.44 or
+    /// 2.88 MB from its size.
+    #[arg(long, value_enum, default_value_t = BootEmulation::None, requires = "boot")]
+    boot_emulation: BootEmulation,
+    /// The platform of the `--boot` image (BootImagePlatform).
+    #[arg(long, value_enum, default_value_t = BootPlatform::X86, requires = "boot")]
+    boot_platform: BootPlatform,
+    /// The boot catalog's manufacturer id (BootImageManufacturerIDString, at most 24 bytes).
+    #[arg(long, value_name = "TEXT", requires = "boot")]
+    boot_id: Option<String>,
     /// The album title (audio CD-Text).
     #[arg(long, value_name = "T")]
     title: Option<String>,
@@ -103,6 +123,63 @@ pub struct Args {
     /// Audio: `FILE.wav`, optionally with `:isrc=...`, `:title=...`, `:performer=...`.
     #[arg(long, value_name = "TRACK", num_args = 1.., value_parser = values::track)]
     audio: Vec<TrackInput>,
+}
+
+/// The platform of a `--boot` image, as IMAPI's BootImagePlatform numbers it.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BootPlatform {
+    /// 80x86 BIOS (0).
+    X86,
+    /// PowerPC (1).
+    Powerpc,
+    /// Mac (2).
+    Mac,
+    /// UEFI (0xEF, beyond IMAPI v1).
+    Efi,
+}
+
+impl BootPlatform {
+    fn id(self) -> u8 {
+        match self {
+            Self::X86 => 0,
+            Self::Powerpc => 1,
+            Self::Mac => 2,
+            Self::Efi => 0xEF,
+        }
+    }
+}
+
+/// The boot properties of `--boot IMG`: PlaceBootImageOnDisc, BootImage (the file, checked
+/// now so that a missing one is named before anything is staged), the emulation, platform and
+/// manufacturer id.
+fn boot_properties(args: &Args, bag: &mut PropertyBag) -> anyhow::Result<()> {
+    let Some(path) = &args.boot else { return Ok(()) };
+    let size = std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len())
+        .ok_or_else(|| {
+            coded(ImapiCode::FileAccess, format!("--boot {}: no readable file", path.display()))
+        })?;
+    let emulation: u8 = match args.boot_emulation {
+        BootEmulation::None => 0,
+        BootEmulation::HardDisk => 4,
+        BootEmulation::Floppy => match size {
+            1_228_800 => 1,
+            2_949_120 => 3,
+            // Any other size: the seal names it and the size a 1.44 MB image needs.
+            _ => 2,
+        },
+    };
+    let source: Arc<dyn imapi_joliet::Source> = Arc::new(PathSource::new(path));
+    bag.insert(PLACE_BOOT_IMAGE_ON_DISC.into(), PropertyValue::Bool(true));
+    bag.insert(BOOT_IMAGE.into(), PropertyValue::Stream(source));
+    bag.insert(BOOT_IMAGE_EMULATION_TYPE.into(), PropertyValue::Byte(emulation));
+    bag.insert(BOOT_IMAGE_PLATFORM.into(), PropertyValue::Byte(args.boot_platform.id()));
+    if let Some(id) = &args.boot_id {
+        bag.insert(BOOT_IMAGE_MANUFACTURER_ID.into(), PropertyValue::Str(id.clone()));
+    }
+    Ok(())
 }
 
 /// The progress bar and the Ctrl-C flag, as IMAPI's progress sink.
@@ -250,6 +327,7 @@ fn stage_data(m: &mut DiscMaster, args: &Args) -> anyhow::Result<()> {
     if args.rock_ridge {
         bag.insert(ROCK_RIDGE.into(), PropertyValue::Bool(true));
     }
+    boot_properties(args, &mut bag)?;
     if !bag.is_empty() {
         j.set_joliet_properties(&bag).map_err(imapi_error)?;
     }

@@ -181,6 +181,58 @@ fn a_data_burn_reads_back_in_the_real_readers() {
     assert_eq!(listing_diff(&b.ls(&rec), &want.listing), None);
 }
 
+#[test]
+fn a_bootable_burn_gives_xorriso_its_boot_entry_on_a_blank_disc_only() {
+    let b = Bench::new();
+    let src = first_tree(&b, "src");
+    let boot = common::pattern(4096, 5);
+    let boot_path = b.s.write("boot.bin", &boot);
+    let rec = b.recorder("drive");
+    let missing = b.path("missing.bin");
+    let err = b.fails(
+        &["burn", "-r", &rec, "--boot", missing.to_str().unwrap(), "--data", src.to_str().unwrap()],
+        "IMAPI_E_FILEACCESS",
+    );
+    assert!(err.contains("missing.bin"), "{err}");
+    assert_eq!(b.media(&rec)["sessions"], 0, "nothing written");
+
+    let boot_arg = boot_path.to_str().unwrap();
+    let args = ["burn", "-r", &rec, "--boot", boot_arg, "--boot-id", "ACME", "--data"];
+    b.ok(&[&args[..], &[src.to_str().unwrap()]].concat());
+    let (_, bin) = b.export("drive");
+    let data = fs::read(&bin).unwrap();
+    let image = imapi_joliet::Image::parse(&data).unwrap();
+    let catalog = image.boot_catalog().unwrap().expect("a boot catalog");
+    assert_eq!(catalog.manufacturer_id(), "ACME");
+    let entry = image.lookup_view(image.default_view(), "/boot.img").unwrap();
+    assert_eq!(catalog.default.lba, entry.sections()[0].block);
+    assert_eq!(image.read_path("/boot.img").unwrap(), boot);
+    assert_eq!(catalog.default.sector_count, 4);
+    // The rest of the tree is there as staged.
+    let mut want = Expected::from_host(&src);
+    want.listing.insert("boot.img".into(), common::Entry::file(4096));
+    assert_eq!(listing_diff(&b.ls(&rec), &want.listing), None);
+    if available("xorriso") {
+        let out =
+            run(command("xorriso").arg("-indev").arg(&bin).args(["-report_el_torito", "plain"]));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("El Torito img path :   1  /boot.img"), "{text}");
+        let line = text.lines().find(|l| l.starts_with("El Torito boot img :")).unwrap_or("");
+        let fields: Vec<&str> = line.split_whitespace().skip(5).collect();
+        assert_eq!(fields[..4], ["1", "BIOS", "y", "none"], "{text}");
+        assert_eq!(fields[7], catalog.default.lba.to_string(), "{text}");
+    }
+
+    // A second session cannot boot: the disc is not blank.
+    let more = b.s.file("more/next.txt").parent().unwrap().to_path_buf();
+    let err = b.fails(
+        &["burn", "-r", &rec, "--boot", boot_arg, "--data", more.to_str().unwrap()],
+        "IMAPI_E_BOOTIMAGE_AND_NONBLANK_DISC",
+    );
+    assert!(err.contains("blank"), "{err}");
+    assert_eq!(b.media(&rec)["sessions"], 1, "the disc as it was");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Audio
 

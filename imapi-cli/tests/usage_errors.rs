@@ -48,6 +48,23 @@ const ROWS: &[Row] = &[
     row(&["burn", "-r", "sim:{d}/rec", "--catalog", "ABC", "--audio", "{d}/a.wav"], 2, "MCN"),
     row(&["burn", "-r", "sim:{d}/rec", "--audio", "{d}/a.wav:isrc=X"], 2, "ISRC"),
     row(&["burn", "-r", "sim:{d}/rec"], 2, "--data"),
+    row(&["burn", "-r", "sim:{d}/rec", "--boot-id", "X", "--data", "{d}/src"], 2, "--boot"),
+    row(&["burn", "-r", "sim:{d}/rec", "--boot", "{d}/b", "--audio", "{d}/a.wav"], 2, "--audio"),
+    row(
+        &[
+            "burn",
+            "-r",
+            "sim:{d}/rec",
+            "--boot",
+            "{d}/b",
+            "--boot-platform",
+            "arm",
+            "--data",
+            "{d}/src",
+        ],
+        2,
+        "arm",
+    ),
     // sim
     row(&["sim", "create", "{d}/rec", "--media", "floppy"], 2, "--media"),
     row(&["sim", "create", "{d}/rec"], 2, "--media"),
