@@ -6,12 +6,6 @@
 //! makes the image's bytes on demand. Every source's size is checked against the plan: a file
 //! that grew or shrank is [`Error::SourceChanged`], never truncated or padded in silence.
 //!
-//! # Many small files
-//! With two cores or more and hundreds of small host files, a helper thread reads batches
-//! of them ahead of the pass while the pass writes (see the `prefetch` module): the image
-//! is the same byte for byte, errors name the same file, and the memory taken is a few
-//! fixed buffers.
-//!
 //! # Boot files with a boot-info table
 //! A boot file that takes an El Torito boot-info table ([`crate::BootEntry::boot_info_table`])
 //! is not written as its source holds it: bytes 8–63 carry the primary descriptor's block,
@@ -26,7 +20,6 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender};
 
 use imapi_codes::atomic::{AtomicFile, Durability};
 
@@ -34,7 +27,6 @@ use crate::error::Error;
 use crate::host_open::HostOpener;
 use crate::meta::{Region, Span};
 use crate::plan::Plan;
-use crate::prefetch::{Claims, Filled, BATCH_BYTES, BUFFERS};
 use crate::raw::{BLOCK, BLOCK_U64};
 use crate::tree::{Content, Kind, NodeId};
 
@@ -106,14 +98,6 @@ impl Sink<'_, '_> {
             self.flush()?;
         }
         Ok(())
-    }
-
-    /// Writes what is buffered, then `bytes` straight to the output.
-    fn put_direct(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        self.flush()?;
-        self.out.write_all(bytes).map_err(Error::Write)?;
-        self.flushed += bytes.len() as u64;
-        self.tick()
     }
 
     fn zeros(&mut self, mut n: u64) -> Result<(), Error> {
@@ -438,68 +422,7 @@ impl Plan<'_> {
     }
 
     fn emit_files(&self, sink: &mut Sink<'_, '_>) -> Result<(), Error> {
-        let Some(claims) = self.claims() else {
-            return self.emit_file_range(sink, 0..self.file_order.len());
-        };
-        std::thread::scope(|scope| {
-            let (free, free_rx) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
-            let (filled_tx, filled) = mpsc::sync_channel::<Filled>(BUFFERS);
-            for _ in 0..BUFFERS {
-                let _ = free.send(Vec::with_capacity(BATCH_BYTES as usize + BLOCK));
-            }
-            let claims = &claims;
-            scope.spawn(move || self.read_ahead(claims, free_rx, filled_tx));
-            // `free` and `filled` end with this call, which lets the helper end too.
-            self.emit_batches(sink, claims, free, filled)
-        })
-    }
-
-    /// Writes the batches in order: those the helper claimed from its buffers, the others
-    /// read here.
-    fn emit_batches(
-        &self,
-        sink: &mut Sink<'_, '_>,
-        claims: &Claims,
-        free: SyncSender<Vec<u8>>,
-        filled: Receiver<Filled>,
-    ) -> Result<(), Error> {
-        for (k, batch) in claims.batches.iter().enumerate() {
-            if claims.claim(k) {
-                self.emit_file_range(sink, batch.start..batch.end)?;
-                continue;
-            }
-            let msg = filled
-                .recv()
-                .map_err(|_| Error::Write(io::Error::other("the read-ahead thread stopped")))?;
-            let bytes = match msg {
-                Filled::Failed(e) => return Err(e),
-                Filled::Skipped(bytes) => {
-                    self.emit_file_range(sink, batch.start..batch.end)?;
-                    bytes
-                }
-                Filled::Read(bytes) => {
-                    if let Some(&node) = self.file_order.get(batch.start) {
-                        if let Kind::File { content, .. } = self.tree.node(node).kind {
-                            let at = u64::from(self.extents[content as usize] - self.layout.first);
-                            sink.zeros((at * BLOCK_U64).saturating_sub(sink.written()))?;
-                        }
-                    }
-                    sink.put_direct(&bytes)?;
-                    bytes
-                }
-            };
-            let _ = free.send(bytes);
-        }
-        Ok(())
-    }
-
-    /// Writes the files `range` of the file order, each where the plan put it.
-    fn emit_file_range(
-        &self,
-        sink: &mut Sink<'_, '_>,
-        range: std::ops::Range<usize>,
-    ) -> Result<(), Error> {
-        for &node in &self.file_order[range] {
+        for &node in &self.file_order {
             sink.tick()?;
             let Kind::File { size, content } = self.tree.node(node).kind else { continue };
             let at = u64::from(self.extents[content as usize] - self.layout.first) * BLOCK_U64;

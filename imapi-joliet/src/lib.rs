@@ -58,7 +58,6 @@ pub mod names;
 pub mod order;
 pub mod plan;
 pub mod posix;
-mod prefetch;
 pub mod raw;
 pub mod read;
 pub mod rock_ridge;
