@@ -1,12 +1,13 @@
-//! Plan and emit of ISO 9660 + Joliet images on a synthetic 50 000-entry tree, and collision
-//! numbering of 50 000 names in one folder at level 1.
+//! Plan and emit of ISO 9660 + Joliet images on a synthetic 50 000-entry tree, the emit of
+//! the same tree written as host files (open, read and close per file, with the read-ahead
+//! thread), and collision numbering of 50 000 names in one folder at level 1.
 
 // criterion_group! and criterion_main! generate items without doc comments.
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use imapi_benches::{bench_files, colliding_tree, synthetic_tree};
-use imapi_joliet::{IsoLevel, PlanOptions};
+use imapi_benches::{bench_files, colliding_tree, synthetic_tree, write_host_tree};
+use imapi_joliet::{HostOptions, IsoLevel, PlanOptions, Tree};
 
 fn plan_and_emit(c: &mut Criterion) {
     let files = bench_files(50_000);
@@ -19,6 +20,15 @@ fn plan_and_emit(c: &mut Criterion) {
     let plan = tree.plan(&opts).expect("plan");
     group.throughput(Throughput::Bytes(plan.image_len()));
     group.bench_function(format!("emit/{files}"), |b| {
+        b.iter(|| plan.emit(std::io::sink()).expect("emit"))
+    });
+    let host = tempfile::tempdir().expect("temp dir");
+    write_host_tree(host.path(), files).expect("host tree");
+    let mut walked = Tree::new();
+    walked.add_host(walked.root(), host.path(), &HostOptions::default()).expect("walk");
+    let plan = walked.plan(&opts).expect("plan");
+    group.throughput(Throughput::Bytes(plan.image_len()));
+    group.bench_function(format!("emit_host/{files}"), |b| {
         b.iter(|| plan.emit(std::io::sink()).expect("emit"))
     });
     let collide = colliding_tree(files);

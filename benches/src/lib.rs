@@ -41,6 +41,21 @@ pub fn synthetic_tree(files: usize) -> Tree {
     tree
 }
 
+/// Writes the files of [`synthetic_tree`] under `root` on disk (folders of 500, 1–4 KiB
+/// each), for the benches that read host files.
+pub fn write_host_tree(root: &std::path::Path, files: usize) -> std::io::Result<()> {
+    let pool = pseudo_random_bytes(42, 4096);
+    for i in 0..files {
+        let dir = root.join(format!("dir{:03}", i / 500));
+        if i % 500 == 0 {
+            std::fs::create_dir_all(&dir)?;
+        }
+        let len = 1024 + (i * 7919) % 3073;
+        std::fs::write(dir.join(format!("file-{:04}.dat", i % 500)), &pool[..len])?;
+    }
+    Ok(())
+}
+
 /// A tree of `files` files in one folder whose names all map to the same ISO 9660 level-1
 /// name stem: the worst case of collision numbering.
 pub fn colliding_tree(files: usize) -> Tree {
