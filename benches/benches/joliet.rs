@@ -1,6 +1,5 @@
 //! Plan and emit of ISO 9660 + Joliet images on a synthetic 50 000-entry tree, the emit of
-//! the same tree written as host files (open, read and close per file, with the read-ahead
-//! thread), and collision numbering of 50 000 names in one folder at level 1.
+//! the same tree written as host files (open, read and close per file), and collision numbering of 50 000 names in one folder at level 1.
 
 // criterion_group! and criterion_main! generate items without doc comments.
 #![allow(missing_docs)]

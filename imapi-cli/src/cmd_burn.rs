@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset};
 use globset::{Glob, GlobSetBuilder};
 use imapi_codes::ImapiCode;
-use imapi_joliet::PathSource;
+use imapi_joliet::{PathSource, Platform};
 use imapi_master::properties::{AUDIO_GAP_SIZE, ROCK_RIDGE, VOLUME_NAME, WRITE_SPEED};
 use imapi_master::properties::{
     BOOT_IMAGE, BOOT_IMAGE_EMULATION_TYPE, BOOT_IMAGE_MANUFACTURER_ID, BOOT_IMAGE_PLATFORM,
@@ -139,12 +139,12 @@ pub enum BootPlatform {
 }
 
 impl BootPlatform {
-    fn id(self) -> u8 {
+    fn platform(self) -> Platform {
         match self {
-            Self::X86 => 0,
-            Self::Powerpc => 1,
-            Self::Mac => 2,
-            Self::Efi => 0xEF,
+            Self::X86 => Platform::X86,
+            Self::Powerpc => Platform::POWERPC,
+            Self::Mac => Platform::MAC,
+            Self::Efi => Platform::EFI,
         }
     }
 }
@@ -161,21 +161,13 @@ fn boot_properties(args: &Args, bag: &mut PropertyBag) -> anyhow::Result<()> {
         .ok_or_else(|| {
             coded(ImapiCode::FileAccess, format!("--boot {}: no readable file", path.display()))
         })?;
-    let emulation: u8 = match args.boot_emulation {
-        BootEmulation::None => 0,
-        BootEmulation::HardDisk => 4,
-        BootEmulation::Floppy => match size {
-            1_228_800 => 1,
-            2_949_120 => 3,
-            // Any other size: the seal names it and the size a 1.44 MB image needs.
-            _ => 2,
-        },
-    };
+    // IMAPI numbers BootImageEmulationType as El Torito numbers its media types.
+    let emulation = args.boot_emulation.for_image(size).media_type();
     let source: Arc<dyn imapi_joliet::Source> = Arc::new(PathSource::new(path));
     bag.insert(PLACE_BOOT_IMAGE_ON_DISC.into(), PropertyValue::Bool(true));
     bag.insert(BOOT_IMAGE.into(), PropertyValue::Stream(source));
     bag.insert(BOOT_IMAGE_EMULATION_TYPE.into(), PropertyValue::Byte(emulation));
-    bag.insert(BOOT_IMAGE_PLATFORM.into(), PropertyValue::Byte(args.boot_platform.id()));
+    bag.insert(BOOT_IMAGE_PLATFORM.into(), PropertyValue::Byte(args.boot_platform.platform().0));
     if let Some(id) = &args.boot_id {
         bag.insert(BOOT_IMAGE_MANUFACTURER_ID.into(), PropertyValue::Str(id.clone()));
     }

@@ -116,6 +116,29 @@ pub enum BootEmulation {
     HardDisk,
 }
 
+impl BootEmulation {
+    /// The El Torito emulation for a boot image of `size` bytes: `Floppy` picks 1.2 or
+    /// 2.88 MB by size, and 1.44 MB for any other (the plan then names the size it needs).
+    pub fn for_image(self, size: u64) -> Emulation {
+        match self {
+            Self::None => Emulation::NoEmulation,
+            Self::HardDisk => Emulation::HardDisk,
+            Self::Floppy => match size {
+                1_228_800 => Emulation::Floppy12,
+                2_949_120 => Emulation::Floppy288,
+                _ => Emulation::Floppy144,
+            },
+        }
+    }
+}
+
+/// An image path split into its folders and its last name, without leading or trailing `/`
+/// (`("", "")` for the root).
+pub fn split_image_path(path: &str) -> (&str, &str) {
+    let trimmed = path.trim_matches('/');
+    trimmed.rsplit_once('/').unwrap_or(("", trimmed))
+}
+
 /// The El Torito options of `args`, with the boot images looked up in `tree`.
 fn boot_options(args: &Args, tree: &Tree) -> anyhow::Result<Option<BootOptions>> {
     let find = |path: &str, flag: &str| {
@@ -126,16 +149,7 @@ fn boot_options(args: &Args, tree: &Tree) -> anyhow::Result<Option<BootOptions>>
     let mut entries = Vec::new();
     if let Some(path) = &args.boot {
         let image = find(path, "--boot")?;
-        let emulation = match args.boot_emulation {
-            BootEmulation::None => Emulation::NoEmulation,
-            BootEmulation::HardDisk => Emulation::HardDisk,
-            BootEmulation::Floppy => match tree.file_size(image) {
-                1_228_800 => Emulation::Floppy12,
-                2_949_120 => Emulation::Floppy288,
-                // Any other size: the plan names it and the size a 1.44 MB image needs.
-                _ => Emulation::Floppy144,
-            },
-        };
+        let emulation = args.boot_emulation.for_image(tree.file_size(image));
         if args.boot_load_size.is_some() && emulation != Emulation::NoEmulation {
             anyhow::bail!("--boot-load-size applies to a no-emulation image only");
         }
@@ -159,8 +173,7 @@ fn boot_options(args: &Args, tree: &Tree) -> anyhow::Result<Option<BootOptions>>
 
 /// Adds the visible boot catalog of `--boot-catalog PATH` to `tree`.
 fn add_boot_catalog(tree: &mut Tree, path: &str) -> anyhow::Result<()> {
-    let trimmed = path.trim_matches('/');
-    let (dirs, name) = trimmed.rsplit_once('/').unwrap_or(("", trimmed));
+    let (dirs, name) = split_image_path(path);
     let parent = tree.add_dirs(dirs).map_err(joliet_error)?;
     tree.add_boot_catalog(parent, name, Overwrite::Deny).map_err(|e| match e {
         imapi_joliet::Error::FileExists { .. } => {
@@ -276,16 +289,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let src = parse_source(arg);
         let added = match &src.image_path {
             None => tree.add_host(tree.root(), &src.host, &host_opts),
-            Some(image_path) => {
-                let trimmed = image_path.trim_matches('/');
-                match trimmed.rsplit_once('/') {
-                    _ if trimmed.is_empty() => tree.add_host(tree.root(), &src.host, &host_opts),
-                    Some((dirs, name)) => tree
-                        .add_dirs(dirs)
-                        .and_then(|parent| tree.add_host_as(parent, name, &src.host, &host_opts)),
-                    None => tree.add_host_as(tree.root(), trimmed, &src.host, &host_opts),
-                }
-            }
+            Some(image_path) => match split_image_path(image_path) {
+                (_, "") => tree.add_host(tree.root(), &src.host, &host_opts),
+                (dirs, name) => tree
+                    .add_dirs(dirs)
+                    .and_then(|parent| tree.add_host_as(parent, name, &src.host, &host_opts)),
+            },
         };
         warnings.extend(added.map_err(joliet_error)?);
     }
