@@ -115,7 +115,13 @@ impl JolietState {
         });
     }
 
-    /// Reads the disc's last session when it can take another one, and imports its tree.
+    /// Sets the image's base from the disc `media` in the active recorder: an appendable
+    /// disc continues its last session (multisession mode: that session's tree is imported
+    /// and the new session starts at the next writable address); any other disc starts a
+    /// single-session image. The files staged so far stay staged, each with its own bytes,
+    /// laid over the new base: a staged entry whose path the imported session already holds
+    /// is IMAPI_E_FILEEXISTS, and then nothing changes. (Staged data the disc cannot hold
+    /// is found by the burn, IMAPI_E_DISCFULL, as for a disc made active first.)
     pub(crate) fn set_base(
         &mut self,
         t: &mut dyn Transport,
@@ -126,40 +132,26 @@ impl JolietState {
         if self.base.as_ref().is_some_and(|b| b.fingerprint == fingerprint) {
             return Ok(());
         }
-        // Another disc than the multisession one: what was staged for its layout goes.
-        if self.base.is_some() {
-            self.drop_base();
-        }
-        if !(media.is_appendable() && media.is_writable()) {
+        let appendable = media.is_appendable() && media.is_writable();
+        if self.base.is_none() && !appendable {
+            // Single-session before and after: the staged image does not move.
             return Ok(());
         }
-        // Multisession mode starts: it is set up before the first add data (as IMAPI asks),
-        // so anything staged before goes.
-        self.drop_base();
-        let mut imported = Tree::new();
-        let session = match media.last_session_start {
-            Some(start) if media.last_session_is_data => read_session(t, start),
-            _ => Err("the last session holds no data track".to_string()),
+        let (imported, base) = if appendable {
+            let (tree, count) = import_last_session(t, device, media)?;
+            let base = SessionBase {
+                first_block: media.info.next_writable,
+                first_track: media.next_track,
+                imported: count,
+                fingerprint,
+            };
+            (Some(tree), Some(base))
+        } else {
+            (None, None)
         };
-        let count = match session {
-            Ok(image) => imported.import_image_view(&image, image.default_view()).map_err(|e| {
-                ImapiError::new(
-                    ImapiCode::DiscInfo,
-                    format!("{device}: the last session's file system cannot be imported: {e}"),
-                )
-            })?,
-            // Not ISO 9660: nothing to carry over; the new session stands alone.
-            Err(_) => 0,
-        };
-        self.imported_tree = Some(imported);
-        self.tree = self.imported_tree.as_ref().map_or_else(Tree::new, clone_imported);
-        self.area_blocks = 0;
-        self.base = Some(SessionBase {
-            first_block: media.info.next_writable,
-            first_track: media.next_track,
-            imported: count,
-            fingerprint,
-        });
+        self.tree = rebase(&self.tree, self.imported_tree.as_ref(), imported.as_ref(), device)?;
+        self.imported_tree = imported;
+        self.base = base;
         Ok(())
     }
 
@@ -308,23 +300,180 @@ fn clone_imported(t: &Tree) -> Tree {
     out
 }
 
+/// Why the last session of a disc could not be read as ISO 9660.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SessionReadError {
+    /// The session would start before the disc's first block.
+    #[error("the last session starts at block {0}, before the disc")]
+    NegativeStart(i32),
+    /// The drive did not tell its capacity.
+    #[error("the drive's capacity cannot be read")]
+    Capacity(#[source] imapi_transport::ops::QueryError),
+    /// The session's volume descriptors or directories cannot be read.
+    #[error("the last session's file system cannot be read")]
+    Read(#[source] imapi_joliet::read::ReadError),
+}
+
+type SessionImage<'t> = imapi_joliet::Image<
+    imapi_joliet::read::SeekReader<imapi_transport::BlockReader<&'t mut dyn Transport>>,
+>;
+
 /// Reads the ISO 9660 session starting at `start` through the drive's READ(10).
 fn read_session(
     t: &mut dyn Transport,
     start: i32,
-) -> std::result::Result<
-    imapi_joliet::Image<
-        imapi_joliet::read::SeekReader<imapi_transport::BlockReader<&mut dyn Transport>>,
-    >,
-    String,
-> {
-    let start = u32::try_from(start).map_err(|_| "negative session start".to_string())?;
-    let reader = imapi_transport::BlockReader::new(t).map_err(|e| e.to_string())?;
+) -> std::result::Result<SessionImage<'_>, SessionReadError> {
+    let start = u32::try_from(start).map_err(|_| SessionReadError::NegativeStart(start))?;
+    let reader = imapi_transport::BlockReader::new(t).map_err(SessionReadError::Capacity)?;
     imapi_joliet::Image::from_reader_with(
         reader,
         imapi_joliet::read::Options::new().session_start(start),
     )
-    .map_err(|e| e.to_string())
+    .map_err(SessionReadError::Read)
+}
+
+/// The tree of the disc's last session and how many entries it holds. A last session that
+/// holds no data track, or no ISO 9660 volume, brings nothing (the new session stands
+/// alone); one that cannot be read, or is damaged, is IMAPI_E_DISCINFO: a new session
+/// without the earlier files would hide them.
+fn import_last_session(
+    t: &mut dyn Transport,
+    device: &str,
+    media: &Media,
+) -> Result<(Tree, usize)> {
+    let mut imported = Tree::new();
+    let start = match media.last_session_start {
+        Some(start) if media.last_session_is_data => start,
+        _ => return Ok((imported, 0)),
+    };
+    let image = match read_session(t, start) {
+        Ok(image) => image,
+        Err(SessionReadError::Read(imapi_joliet::read::ReadError::NotIso { .. })) => {
+            return Ok((imported, 0))
+        }
+        Err(e) => {
+            return Err(ImapiError::new(
+                ImapiCode::DiscInfo,
+                format!("{device}: the last session (block {start}) cannot be imported"),
+            )
+            .with_source(e))
+        }
+    };
+    let count = imported.import_image_view(&image, image.default_view()).map_err(|e| {
+        ImapiError::new(
+            ImapiCode::DiscInfo,
+            format!("{device}: the last session's file system cannot be imported"),
+        )
+        .with_source(e)
+    })?;
+    Ok((imported, count))
+}
+
+/// What was staged in `tree` (all but what `old_base`, the session it continued, brought)
+/// laid over `new_base`, the session the image continues now (none: a single-session
+/// image). Staged files keep their blocks in the placed-data area, so their bytes in the
+/// stash are theirs still; hard links stay links. A staged entry at a path `new_base`
+/// holds is IMAPI_E_FILEEXISTS, naming the path.
+fn rebase(
+    tree: &Tree,
+    old_base: Option<&Tree>,
+    new_base: Option<&Tree>,
+    device: &str,
+) -> Result<Tree> {
+    let mut out = new_base.map_or_else(Tree::new, clone_imported);
+    if old_base.is_none() {
+        // The root's attributes came from what was added at the root.
+        let root = out.root();
+        carry_posix(tree, tree.root(), &mut out, root);
+    }
+    let clash = |path: &str| {
+        ImapiError::new(
+            ImapiCode::FileExists,
+            format!(
+                "{path}: staged before the recorder was made active, and the last session of \
+                 the disc in {device} holds it too (clear the staged content, or burn to \
+                 another disc)"
+            ),
+        )
+    };
+    let mut links: HashMap<u32, NodeId> = HashMap::new();
+    for (id, path) in tree.walk() {
+        if from_base(tree, id, &path, old_base) {
+            continue;
+        }
+        let existing = out.lookup(&path);
+        if tree.is_dir(id) {
+            let dir = match existing {
+                Some(n) if out.is_dir(n) => n,
+                Some(_) => return Err(clash(&path)),
+                None => out.add_dirs(&path).map_err(|_| clash(&path))?,
+            };
+            carry_posix(tree, id, &mut out, dir);
+            continue;
+        }
+        if existing.is_some() {
+            return Err(clash(&path));
+        }
+        let (dir, name) = split(&path);
+        let parent = out.add_dirs(dir).map_err(|_| clash(dir))?;
+        let node = match (tree.node_type(id), tree.file_origin(id)) {
+            (Some(NodeType::Symlink(target)), _) => {
+                out.add_symlink(parent, name, target, Overwrite::Deny)?
+            }
+            (Some(NodeType::Special { kind, rdev }), _) => {
+                out.add_special(parent, name, kind, rdev, Overwrite::Deny)?
+            }
+            (_, Some(FileOrigin::Placed { block })) => {
+                let first = tree.content_key(id).and_then(|k| links.get(&k).copied());
+                match first {
+                    Some(first) => out.add_hard_link(parent, name, first, Overwrite::Deny)?,
+                    None => {
+                        let node = out.add_placed_file(
+                            parent,
+                            name,
+                            block,
+                            tree.file_size(id),
+                            Overwrite::Deny,
+                        )?;
+                        if let Some(k) = tree.content_key(id) {
+                            links.insert(k, node);
+                        }
+                        node
+                    }
+                }
+            }
+            _ => {
+                return Err(ImapiError::new(
+                    ImapiCode::Generic,
+                    format!("{path}: a staged file whose bytes are not in the stash"),
+                ))
+            }
+        };
+        carry_posix(tree, id, &mut out, node);
+    }
+    Ok(out)
+}
+
+/// Whether entry `id` at `path` of the staged tree came with the session it continues
+/// (`base`), rather than from an add: files imported from it, and its directories, links
+/// and special files still as it holds them.
+fn from_base(tree: &Tree, id: NodeId, path: &str, base: Option<&Tree>) -> bool {
+    if matches!(tree.file_origin(id), Some(FileOrigin::Imported { .. })) {
+        return true;
+    }
+    let Some(b) = base.and_then(|b| b.lookup(path).map(|n| (b, n))) else { return false };
+    let (base, n) = b;
+    if tree.is_dir(id) {
+        return base.is_dir(n);
+    }
+    match (tree.node_type(id), base.node_type(n)) {
+        (Some(NodeType::Symlink(a)), Some(NodeType::Symlink(b))) => a == b,
+        (
+            Some(NodeType::Special { kind: ka, rdev: ra }),
+            Some(NodeType::Special { kind: kb, rdev: rb }),
+        ) => ka == kb && ra == rb,
+        _ => false,
+    }
 }
 
 /// `a/b/c` → (`a/b`, `c`); a name alone → (``, name).
@@ -491,6 +640,7 @@ impl<'m> JolietDiscMaster<'m> {
         if !writer.is_track_open() {
             writer.begin_track(TrackInfo::data())?;
         }
+        in_step(m.joliet.area_blocks, writer)?;
         let stash_cp = writer.checkpoint();
         let j = &mut m.joliet;
         let tree_cp = j.tree.checkpoint();
@@ -521,6 +671,24 @@ impl<'m> JolietDiscMaster<'m> {
             }
         }
     }
+}
+
+/// The staged data area's length in blocks, checked against the stash's open data track:
+/// every placed file names a block of that track, so the two must never part (a file would
+/// be burned with another file's bytes). Parted, staging stops with IMAPI_E_GENERIC before
+/// anything is placed.
+fn in_step(area_blocks: u64, writer: &StashWriter) -> Result<u64> {
+    let in_stash = writer.open_track_blocks().unwrap_or(0);
+    if in_stash != area_blocks {
+        return Err(ImapiError::new(
+            ImapiCode::Generic,
+            format!(
+                "the staged image counts {area_blocks} data blocks, the stash's data track \
+                 {in_stash}: clear the staged content (ClearFormatContent) and add again"
+            ),
+        ));
+    }
+    Ok(area_blocks)
 }
 
 fn disc_full(needed: u64, capacity: u64) -> ImapiError {
@@ -581,7 +749,8 @@ fn merge(
         let node = match key.and_then(|k| placed.get(&k).copied()) {
             Some(first) => tree.add_hard_link(parent, name, first, overwrite)?,
             None => {
-                let block = *area_blocks;
+                // The file's bytes go where the stash's data track ends now.
+                let block = in_step(*area_blocks, writer)?;
                 if size > 0 {
                     let base = done;
                     let mut progress = |bytes: u64, _total: u64| -> bool {
@@ -747,6 +916,7 @@ pub(crate) fn seal(m: &mut DiscMaster) -> Result<StagedDisc> {
         if !writer.is_track_open() {
             writer.begin_track(TrackInfo::data())?;
         }
+        in_step(area, writer)?;
         writer.prepend_blocks(&meta)?;
         let pad = session_blocks.saturating_sub(metadata_blocks + area);
         if let Some(tail) = &tail {

@@ -329,7 +329,12 @@ impl DiscMaster {
     /// recorder object of this process; IMAPI_E_MEDIUM_NOTPRESENT without a disc) and takes
     /// the stash (IMAPI_E_STASHINUSE). In Joliet format, an appendable disc whose last session
     /// is ISO 9660 switches to multisession: that session's tree is imported and the new
-    /// session starts at the next writable address. Call it before the first add data.
+    /// session starts at the next writable address. IMAPI asks for this call before the
+    /// first AddData; made later (or again, with another disc), every file staged so far
+    /// stays staged with its own bytes, over the new disc's last session or alone on a
+    /// blank disc. A staged path that the imported session holds too is IMAPI_E_FILEEXISTS,
+    /// and leaves the master as it was (the recorder not made active, the staged image
+    /// unchanged). Staged data the disc cannot hold is IMAPI_E_DISCFULL at the burn.
     pub fn set_active_disc_recorder(&mut self, recorder: &DiscRecorder) -> Result<()> {
         self.require_open()?;
         let path = recorder.recorder_path().clone();

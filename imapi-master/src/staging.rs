@@ -40,8 +40,12 @@ impl Staging {
             self.drop_writer();
         }
         if let Some(sealed) = self.sealed.take() {
-            if let (Some(w), Some(cp)) = (self.writer.as_mut(), sealed.checkpoint) {
-                w.reopen(cp)?;
+            match (self.writer.as_mut(), sealed.checkpoint) {
+                // Sealed here: staging goes on from before the seal.
+                (Some(w), Some(cp)) => w.reopen(cp)?,
+                // Adopted: staging more starts a new image, which replaces the adopted one.
+                (Some(w), None) => w.clear()?,
+                (None, _) => {}
             }
         }
         if self.writer.is_none() {
@@ -79,9 +83,19 @@ impl Staging {
     }
 
     /// Takes the folder's lock and the finished stash in it, as sealed, to burn it again.
+    /// What was staged and not sealed goes with its partial stash: the adopted stash is the
+    /// image now, and nothing staged later may land after blocks no tree names. A stash
+    /// this master sealed itself is adopted as it is.
     pub(crate) fn adopt(&mut self, kind: DiscKind) -> Result<PathBuf> {
-        self.writer(kind)?;
         let path = self.dir.join(imapi_stash::STASH_FILE_NAME);
+        match self.sealed.as_mut() {
+            Some(sealed) => sealed.checkpoint = None,
+            None => {
+                // An unfinished writer removes only its partial stash when dropped.
+                self.writer = None;
+                self.writer(kind)?;
+            }
+        }
         imapi_stash::Stash::open(&path)?.verify()?;
         self.sealed = Some(Sealed { path: path.clone(), checkpoint: None });
         Ok(path)

@@ -386,6 +386,19 @@ impl StashWriter {
         self.open
     }
 
+    /// Blocks appended (and reserved) to the open track so far, prepended ones left out
+    /// (`None` with no track open): the block, counted from the first appended one, where
+    /// the next appended block lands.
+    pub fn open_track_blocks(&self) -> Option<u64> {
+        match self.tracks.last() {
+            Some(t) if self.open => {
+                let head: u64 = t.head.iter().map(|s| u64::from(s.blocks)).sum();
+                Some(t.blocks - head)
+            }
+            _ => None,
+        }
+    }
+
     fn live(&self) -> Result<(), StashError> {
         if self.finished {
             Err(StashError::Finished)

@@ -1,0 +1,155 @@
+//! Files staged before the base of the image changes keep their own bytes: a recorder made
+//! active after AddData (its disc appendable, blank or another one), and a stash adopted
+//! after AddData. Each disc is read back through the recorder, file by file.
+
+mod common;
+
+use common::Bench;
+use imapi_joliet::{read, BytesSource, Image};
+use imapi_master::{DiscMaster, Format, ImapiCode};
+use imapi_transport::sim::{Media, SimRecorder};
+use imapi_transport::BlockReader;
+
+/// The last session of the disc in `drive`: each file's path and its bytes as runs
+/// (`10000×A`), short enough to read in a failure.
+fn last_session(drive: &std::path::Path, start: u32) -> Vec<(String, String)> {
+    let sim = SimRecorder::open(drive).unwrap();
+    let image = Image::from_reader_with(
+        BlockReader::new(sim).unwrap(),
+        read::Options::new().session_start(start),
+    )
+    .unwrap();
+    let mut files = Vec::new();
+    for item in image.walk_view(image.default_view()).unwrap() {
+        let item = item.unwrap();
+        if !item.entry.is_dir() {
+            files.push((item.path.clone(), runs(&image.read_path(&item.path).unwrap())));
+        }
+    }
+    files.sort();
+    files
+}
+
+fn filled(byte: u8) -> Vec<u8> {
+    vec![byte; 10_000]
+}
+
+/// `bytes` as runs of one byte: `10000×A`, or `2×A 1×B`.
+fn runs(bytes: &[u8]) -> String {
+    let mut out = Vec::new();
+    for chunk in bytes.chunk_by(|a, b| a == b) {
+        out.push(format!("{}×{}", chunk.len(), chunk[0] as char));
+    }
+    out.join(" ")
+}
+
+fn file(path: &str, byte: u8) -> (String, String) {
+    (path.to_string(), format!("10000×{}", byte as char))
+}
+
+/// Burns `a.txt` (10 000 × 'A') as session 1, the documented way.
+fn first_session(b: &Bench) {
+    let s1 = b.folder("s1", &[("a.txt", &filled(b'A'))]);
+    let mut m = b.master();
+    m.joliet().unwrap().add_data(&s1, false).unwrap();
+    m.record_disc(false, false).unwrap();
+    m.close();
+}
+
+/// An open master in Joliet format with no recorder active.
+fn master_without_recorder(b: &Bench) -> DiscMaster {
+    let mut m = DiscMaster::new(b.options());
+    m.open().unwrap();
+    m.set_active_disc_master_format(Format::Joliet).unwrap();
+    m
+}
+
+fn activate(m: &mut DiscMaster) -> imapi_master::Result<()> {
+    let rec = m.enum_disc_recorders().unwrap().remove(0);
+    m.set_active_disc_recorder(&rec)
+}
+
+#[test]
+fn a_file_added_before_an_appendable_disc_is_made_active_keeps_its_bytes() {
+    let b = Bench::new(Media::CdR80);
+    first_session(&b);
+    let s2 = b.folder("s2", &[("b.txt", &filled(b'B'))]);
+    let s3 = b.folder("s3", &[("c.txt", &filled(b'C'))]);
+    let mut m = master_without_recorder(&b);
+    m.joliet().unwrap().add_data(&s2, false).unwrap();
+    activate(&mut m).unwrap();
+    let (_, imported) = m.joliet().unwrap().multisession().expect("multisession mode");
+    assert_eq!(imported, 1, "a.txt comes from session 1");
+    m.joliet().unwrap().add_data(&s3, false).unwrap();
+    m.record_disc(false, false).unwrap();
+    let start = m.active_media().unwrap().last_session_start.unwrap() as u32;
+    m.close();
+    assert_eq!(
+        last_session(&b.drive, start),
+        vec![file("a.txt", b'A'), file("b.txt", b'B'), file("c.txt", b'C')]
+    );
+}
+
+#[test]
+fn a_staged_name_that_the_disc_already_holds_refuses_the_recorder_and_changes_nothing() {
+    let b = Bench::new(Media::CdR80);
+    first_session(&b);
+    let mut m = master_without_recorder(&b);
+    m.joliet().unwrap().add_source("a.txt", BytesSource::new(filled(b'Z')), false).unwrap();
+    let err = activate(&mut m).unwrap_err();
+    assert_eq!(err.code(), ImapiCode::FileExists, "{err}");
+    assert!(err.to_string().contains("a.txt"), "the clash is named: {err}");
+    assert_eq!(m.active_disc_recorder().unwrap_err().code(), ImapiCode::NoActiveRecorder);
+    assert_eq!(m.joliet().unwrap().multisession(), None);
+    let tree = m.staged_tree();
+    let a = tree.lookup("a.txt").expect("the staged file stays");
+    assert_eq!(tree.file_size(a), 10_000);
+    // The staged image still burns as staged: to a blank disc in another drive.
+    let other = b.work.path().join("other");
+    SimRecorder::create(&other, Media::CdR80, 0).unwrap();
+    let rec = m.recorder(imapi_master::RecorderPath::Simulated(other.clone())).unwrap();
+    m.set_active_disc_recorder(&rec).unwrap();
+    m.record_disc(false, false).unwrap();
+    let start = m.active_media().unwrap().last_session_start.unwrap() as u32;
+    m.close();
+    assert_eq!(last_session(&other, start), vec![file("a.txt", b'Z')]);
+}
+
+#[test]
+fn switching_from_an_appendable_disc_to_a_blank_one_keeps_the_staged_files() {
+    let b = Bench::new(Media::CdR80);
+    first_session(&b);
+    let mut m = b.master();
+    assert!(m.joliet().unwrap().multisession().is_some());
+    m.joliet().unwrap().add_source("b.txt", BytesSource::new(filled(b'B')), false).unwrap();
+    // A blank disc in a second drive: session 1's files go, b.txt stays.
+    let blank = b.work.path().join("blank");
+    SimRecorder::create(&blank, Media::CdR80, 0).unwrap();
+    let rec = m.recorder(imapi_master::RecorderPath::Simulated(blank.clone())).unwrap();
+    m.set_active_disc_recorder(&rec).unwrap();
+    assert_eq!(m.joliet().unwrap().multisession(), None);
+    m.joliet().unwrap().add_source("c.txt", BytesSource::new(filled(b'C')), false).unwrap();
+    m.record_disc(false, false).unwrap();
+    let start = m.active_media().unwrap().last_session_start.unwrap() as u32;
+    m.close();
+    assert_eq!(last_session(&blank, start), vec![file("b.txt", b'B'), file("c.txt", b'C')]);
+}
+
+#[test]
+fn adopting_a_stash_after_adding_data_starts_the_next_add_afresh() {
+    let b = Bench::new(Media::CdR80);
+    // An earlier run seals a stash and keeps it.
+    let mut m = b.master();
+    m.joliet().unwrap().add_source("kept.txt", BytesSource::new(filled(b'K')), false).unwrap();
+    m.seal().unwrap();
+    m.close_keeping_stash();
+    // This run stages, adopts the kept stash (what was staged goes), then stages anew.
+    let mut m = b.master();
+    m.joliet().unwrap().add_source("b.txt", BytesSource::new(filled(b'B')), false).unwrap();
+    m.adopt_stash().unwrap();
+    m.joliet().unwrap().add_source("c.txt", BytesSource::new(filled(b'C')), false).unwrap();
+    m.record_disc(false, false).unwrap();
+    let start = m.active_media().unwrap().last_session_start.unwrap() as u32;
+    m.close();
+    assert_eq!(last_session(&b.drive, start), vec![file("c.txt", b'C')]);
+}
