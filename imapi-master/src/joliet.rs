@@ -31,6 +31,7 @@ use imapi_joliet::{HostOptions, NodeId, NodeType, Overwrite, PlanOptions, Source
 use imapi_stash::{DiscInfo, DiscKind, SessionClose, StashWriter, TrackInfo};
 use imapi_transport::Transport;
 
+use crate::burn::verify::FileCheck;
 use crate::error::{ImapiError, Result};
 use crate::master::{DiscMaster, Format, StagedDisc};
 use crate::media::Media;
@@ -71,6 +72,11 @@ pub(crate) struct JolietState {
     writable: Option<bool>,
     /// Files imported from an earlier session, re-added after a clear.
     imported_tree: Option<Tree>,
+    /// CRC-32C of each captured content's bytes, by its block in the data area.
+    sums: HashMap<u64, u32>,
+    /// What the read-back after a burn checks file by file, made at the seal (`None`: not
+    /// sealed here, or adopted).
+    checks: Option<Vec<FileCheck>>,
 }
 
 impl JolietState {
@@ -83,6 +89,8 @@ impl JolietState {
             capacity: None,
             writable: None,
             imported_tree: None,
+            sums: HashMap::new(),
+            checks: None,
         }
     }
 
@@ -93,6 +101,8 @@ impl JolietState {
     /// Forgets the staged files (the imported ones come back).
     pub(crate) fn clear_content(&mut self) {
         self.area_blocks = 0;
+        self.sums.clear();
+        self.checks = None;
         self.tree = self.imported_tree.as_ref().map_or_else(Tree::new, clone_imported);
     }
 
@@ -102,6 +112,14 @@ impl JolietState {
         self.imported_tree = None;
         self.tree = Tree::new();
         self.area_blocks = 0;
+        self.sums.clear();
+        self.checks = None;
+    }
+
+    /// The files the read-back after a burn checks against their sources (see
+    /// [`crate::burn`]'s verify), when this master sealed the staged image.
+    pub(crate) fn file_checks(&self) -> Option<Vec<FileCheck>> {
+        self.checks.clone()
     }
 
     pub(crate) fn set_capacity(&mut self, media: Option<&Media>) {
@@ -207,6 +225,7 @@ struct Planned {
     session_blocks: u64,
     metadata_blocks: u64,
     tail: Option<Vec<u8>>,
+    checks: Vec<FileCheck>,
 }
 
 /// Name of the file the `BootImage` stream is recorded as, at the root (a number is added
@@ -645,19 +664,19 @@ impl<'m> JolietDiscMaster<'m> {
         let j = &mut m.joliet;
         let tree_cp = j.tree.checkpoint();
         let area_before = j.area_blocks;
-        let result =
-            merge(scratch, &mut j.tree, writer, &mut j.area_blocks, overwrite, new_blocks, &sinks)
-                .and_then(|()| match j.capacity {
-                    Some(cap) => {
-                        let used = j.tree.plan(&j.plan_options(date))?.session_blocks();
-                        if used > cap {
-                            Err(disc_full(used, cap))
-                        } else {
-                            Ok(())
-                        }
+        let mut area = Area { blocks: &mut j.area_blocks, sums: &mut j.sums };
+        let result = merge(scratch, &mut j.tree, writer, &mut area, overwrite, new_blocks, &sinks)
+            .and_then(|()| match j.capacity {
+                Some(cap) => {
+                    let used = j.tree.plan(&j.plan_options(date))?.session_blocks();
+                    if used > cap {
+                        Err(disc_full(used, cap))
+                    } else {
+                        Ok(())
                     }
-                    None => Ok(()),
-                });
+                }
+                None => Ok(()),
+            });
         match result {
             Ok(()) => {
                 j.tree.commit(tree_cp);
@@ -666,6 +685,7 @@ impl<'m> JolietDiscMaster<'m> {
             Err(e) => {
                 j.tree.rollback(tree_cp);
                 j.area_blocks = area_before;
+                j.sums.retain(|&block, _| block < area_before);
                 writer.rollback(stash_cp)?;
                 Err(e)
             }
@@ -691,6 +711,25 @@ fn in_step(area_blocks: u64, writer: &StashWriter) -> Result<u64> {
     Ok(area_blocks)
 }
 
+/// Each placed file of the plan with the sum taken when its bytes were captured.
+fn file_checks(plan: &imapi_joliet::Plan<'_>, sums: &HashMap<u64, u32>) -> Vec<FileCheck> {
+    let tree = plan.tree();
+    let mut checks = Vec::new();
+    for (id, _) in tree.walk() {
+        if let Some(FileOrigin::Placed { block }) = tree.file_origin(id) {
+            let size = tree.file_size(id);
+            let crc = sums.get(&block).copied().unwrap_or(0);
+            checks.push(FileCheck {
+                iso_path: plan.iso_path(id),
+                extent: plan.extent(id),
+                size,
+                crc,
+            });
+        }
+    }
+    checks
+}
+
 fn disc_full(needed: u64, capacity: u64) -> ImapiError {
     ImapiError::new(
         ImapiCode::DiscFull,
@@ -704,7 +743,7 @@ fn merge(
     scratch: &Tree,
     tree: &mut Tree,
     writer: &mut StashWriter,
-    area_blocks: &mut u64,
+    area: &mut Area<'_>,
     overwrite: Overwrite,
     total: u64,
     sinks: &Sinks,
@@ -750,7 +789,7 @@ fn merge(
             Some(first) => tree.add_hard_link(parent, name, first, overwrite)?,
             None => {
                 // The file's bytes go where the stash's data track ends now.
-                let block = in_step(*area_blocks, writer)?;
+                let block = in_step(*area.blocks, writer)?;
                 if size > 0 {
                     let base = done;
                     let mut progress = |bytes: u64, _total: u64| -> bool {
@@ -759,8 +798,9 @@ fn merge(
                         !sinks.query_cancel()
                     };
                     copy_file(scratch, id, &path, size, writer, &mut progress)?;
+                    area.sums.insert(block, writer.last_append_crc());
                     let blocks = size.div_ceil(bs);
-                    *area_blocks += blocks;
+                    *area.blocks += blocks;
                     done += blocks;
                 }
                 let node = tree.add_placed_file(parent, name, block, size, overwrite)?;
@@ -774,6 +814,12 @@ fn merge(
     }
     sinks.each(|s| s.notify_add_progress(long(total), long(total)));
     Ok(())
+}
+
+/// The placed-data area as an add grows it: its length in blocks and each content's sum.
+struct Area<'a> {
+    blocks: &'a mut u64,
+    sums: &'a mut HashMap<u64, u32>,
 }
 
 /// Gives `node` of the staged tree the time and POSIX attributes `id` has in `scratch`
@@ -903,10 +949,11 @@ pub(crate) fn seal(m: &mut DiscMaster) -> Result<StagedDisc> {
         } else {
             None
         };
-        Ok(Planned { meta, session_blocks: session, metadata_blocks: metadata, tail })
+        let checks = file_checks(&plan, &j.sums);
+        Ok(Planned { meta, session_blocks: session, metadata_blocks: metadata, tail, checks })
     })();
     j.tree.rollback(cp);
-    let Planned { meta, session_blocks, metadata_blocks, tail } = planned?;
+    let Planned { meta, session_blocks, metadata_blocks, tail, checks } = planned?;
     let j = &m.joliet;
     let base = j.base.clone();
     let area = j.area_blocks;
@@ -946,6 +993,7 @@ pub(crate) fn seal(m: &mut DiscMaster) -> Result<StagedDisc> {
     match result {
         Ok(path) => {
             m.staging.set_sealed(Sealed { path: path.clone(), checkpoint: Some(checkpoint) });
+            m.joliet.checks = Some(checks);
             Ok(StagedDisc { stash: path, blocks: session_blocks, format: Format::Joliet })
         }
         Err(e) => {

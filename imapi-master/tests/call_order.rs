@@ -6,7 +6,7 @@ mod common;
 
 use common::Bench;
 use imapi_joliet::{read, BytesSource, Image};
-use imapi_master::{DiscMaster, Format, ImapiCode};
+use imapi_master::{DiscMaster, Format, ImapiCode, RecordOptions};
 use imapi_transport::sim::{Media, SimRecorder};
 use imapi_transport::BlockReader;
 
@@ -152,4 +152,68 @@ fn adopting_a_stash_after_adding_data_starts_the_next_add_afresh() {
     let start = m.active_media().unwrap().last_session_start.unwrap() as u32;
     m.close();
     assert_eq!(last_session(&b.drive, start), vec![file("c.txt", b'C')]);
+}
+
+/// Swaps the data of two equally long runs of bytes in a finished stash and makes its
+/// checksums agree again (segment, table, header): a stash that reads as valid, but holds
+/// each file's bytes under the other's name, as a staging defect would leave it.
+fn swap_runs_in_stash(stash: &std::path::Path, x: u8, y: u8, len: usize) {
+    let mut bytes = std::fs::read(stash).unwrap();
+    let find = |b: &[u8], byte: u8| b.windows(len).position(|w| w.iter().all(|&c| c == byte));
+    let (i, j) = (find(&bytes, x).unwrap(), find(&bytes, y).unwrap());
+    let (first, second) = (bytes[i..i + len].to_vec(), bytes[j..j + len].to_vec());
+    bytes[i..i + len].copy_from_slice(&second);
+    bytes[j..j + len].copy_from_slice(&first);
+    let opened = imapi_stash::Stash::open(stash).unwrap();
+    for track in opened.tracks() {
+        for seg in &track.segments {
+            let from = seg.offset as usize;
+            let to = from + seg.blocks as usize * 2048;
+            let crc = crc32c::crc32c(&bytes[from..to]);
+            if crc != seg.crc32c {
+                let old = seg.crc32c.to_le_bytes();
+                // The track table follows the payload: the old sum is found there.
+                let k = to + bytes[to..].windows(4).position(|w| w == old).unwrap();
+                bytes[k..k + 4].copy_from_slice(&crc.to_le_bytes());
+            }
+        }
+    }
+    imapi_stash::fuzzing::fix_checksums(&mut bytes);
+    std::fs::write(stash, &bytes).unwrap();
+    let mut reopened = imapi_stash::Stash::open(stash).unwrap();
+    reopened.verify().expect("the forged stash passes its own checks");
+}
+
+#[test]
+fn the_read_back_checks_each_file_against_its_source() {
+    let b = Bench::new(Media::CdR80);
+    let tree = b.folder(
+        "tree",
+        &[
+            ("b.txt", &filled(b'B')),
+            ("dir/c.txt", &filled(b'C')),
+            ("dir/deeper/empty", b""),
+            ("odd size.bin", &[7u8; 2049]),
+        ],
+    );
+    let record = RecordOptions { verify: true, ..RecordOptions::default() };
+    let mut m = b.master();
+    m.joliet().unwrap().add_data(&tree, false).unwrap();
+    m.joliet().unwrap().add_source("linked/a", BytesSource::new(filled(b'A')), false).unwrap();
+    m.record_disc_with(&record).expect("the disc holds what was added");
+    m.close();
+
+    // The same files, the stash forged after the seal so that b.txt's name holds c.txt's
+    // bytes: disc and stash agree block for block, the source sums do not.
+    let b = Bench::new(Media::CdR80);
+    let tree = b.folder("tree", &[("b.txt", &filled(b'B')), ("dir/c.txt", &filled(b'C'))]);
+    let mut m = b.master();
+    m.joliet().unwrap().add_data(&tree, false).unwrap();
+    let staged = m.seal().unwrap();
+    swap_runs_in_stash(&staged.stash, b'B', b'C', 10_000);
+    let err = m.record_disc_with(&record).unwrap_err();
+    assert_eq!(err.code(), ImapiCode::Generic, "{err}");
+    let text = err.to_string();
+    assert!(text.contains("verification failed") && text.contains("B.TXT"), "{text}");
+    assert!(text.contains("not the bytes added"), "{text}");
 }

@@ -257,6 +257,8 @@ pub struct StashWriter {
     finished: bool,
     flusher: Option<Flusher>,
     unflushed: u64,
+    /// CRC-32C of the source bytes of the last file or reader append.
+    append_crc: u32,
 }
 
 fn create_partial(path: &Path) -> Result<File, StashError> {
@@ -342,6 +344,7 @@ impl StashWriter {
             finished: false,
             flusher,
             unflushed: 0,
+            append_crc: 0,
         })
     }
 
@@ -384,6 +387,15 @@ impl StashWriter {
     /// Whether a track is open.
     pub fn is_track_open(&self) -> bool {
         self.open
+    }
+
+    /// The CRC-32C of the bytes the last [`StashWriter::append_reader_with`] or
+    /// [`StashWriter::append_file_range_with`] (and their short forms) took from its source,
+    /// without the zeros that pad the last block: a checksum of what was captured, to check
+    /// the burned disc against later. For a file range it is computed over the bytes as they
+    /// landed in the stash.
+    pub fn last_append_crc(&self) -> u32 {
+        self.append_crc
     }
 
     /// Blocks appended (and reserved) to the open track so far, prepended ones left out
@@ -653,6 +665,7 @@ impl StashWriter {
         let mut buf = vec![0u8; bs * CHUNK_BLOCKS];
         let mut kept: u64 = 0;
         let mut read: u64 = 0;
+        self.append_crc = 0;
         let result = loop {
             let n = match read_full(source, &mut buf) {
                 Ok(n) => n,
@@ -662,6 +675,7 @@ impl StashWriter {
                 break Ok(kept);
             }
             read += n as u64;
+            self.append_crc = crc32c::crc32c_append(self.append_crc, &buf[..n]);
             let padded = n.div_ceil(bs) * bs;
             buf[n..padded].fill(0);
             let blocks = (padded / bs) as u64;
@@ -773,6 +787,7 @@ impl StashWriter {
         let step = bs * COPY_STEP_BLOCKS;
         let mut buf = vec![0u8; (bs as usize) * CHUNK_BLOCKS];
         let mut copied = 0;
+        self.append_crc = 0;
         while copied < len {
             let want = (len - copied).min(step);
             let n = io::copy(&mut source.take(want), &mut &self.file).map_err(|e| {
@@ -799,6 +814,8 @@ impl StashWriter {
                 let k = (buf.len() as u64).min(padded - done) as usize;
                 read_exact_at(&self.file, &mut buf[..k], self.end)
                     .map_err(|e| StashError::io("read back", &self.partial, e))?;
+                let data = (want.saturating_sub(done) as usize).min(k);
+                self.append_crc = crc32c::crc32c_append(self.append_crc, &buf[..data]);
                 self.record(&buf[..k])?;
                 done += k as u64;
             }

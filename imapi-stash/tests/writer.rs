@@ -317,3 +317,29 @@ fn a_large_stash_flushed_while_staging_reads_back() {
     assert!(bytes[..70 << 20] == a[..]);
     assert!(bytes[70 << 20..] == pattern(6, 70 << 20)[..]);
 }
+
+#[test]
+fn each_append_reports_the_sum_of_its_source_bytes_and_where_the_next_lands() {
+    let (dir, mut w) = writer(DiscKind::Data);
+    assert_eq!(w.open_track_blocks(), None, "no track open");
+    w.begin_track(TrackInfo::data()).unwrap();
+    assert_eq!(w.open_track_blocks(), Some(0));
+    // From a reader: 3000 bytes, padded to two blocks; the sum leaves the padding out.
+    let a = pattern(1, 3000);
+    w.append_reader(Cursor::new(&a), Overflow::AllOrNothing).unwrap();
+    assert_eq!(w.last_append_crc(), crc32c::crc32c(&a));
+    assert_eq!(w.open_track_blocks(), Some(2));
+    // From a file range, by the kernel's copy: the sum of the range alone.
+    let b = pattern(2, 5000);
+    let host = dir.path().join("host.bin");
+    std::fs::write(&host, [&[9u8; 100][..], &b].concat()).unwrap();
+    let file = std::fs::File::open(&host).unwrap();
+    w.append_file_range(&file, 100, b.len() as u64, Overflow::AllOrNothing).unwrap();
+    assert_eq!(w.last_append_crc(), crc32c::crc32c(&b));
+    assert_eq!(w.open_track_blocks(), Some(5));
+    // Prepended blocks come before the appended ones and do not count.
+    w.prepend_blocks(&[0u8; 2048]).unwrap();
+    assert_eq!(w.open_track_blocks(), Some(5));
+    w.end_track().unwrap();
+    assert_eq!(w.open_track_blocks(), None);
+}

@@ -18,7 +18,11 @@
 //!    NotifyTrackProgress; QueryCancel between writes.
 //! 6. SYNCHRONIZE CACHE, then for data CLOSE TRACK and CLOSE SESSION (NotifyClosingDisc);
 //!    IMAPI_E_INITIALIZE_ENDWRITE when refused.
-//! 7. Optionally read everything back and compare (IMAPI_E_GENERIC on a difference).
+//! 7. Optionally read everything back and compare (IMAPI_E_GENERIC on a difference): with
+//!    the stash block for block, and for a data disc staged here, each file with the
+//!    CRC-32C its bytes had when AddData captured them, and each file's directory record
+//!    with the planned extent (see the `verify` module: this is what finds a file burned
+//!    under another file's name, which a disc equal to the stash cannot show).
 //! 8. Optionally eject; NotifyBurnComplete with the result; after a success the staged image
 //!    is cleared, after a failure it stays sealed for a retry.
 //!
@@ -26,17 +30,17 @@
 //! burn opened, so the disc holds no open track, and ends in IMAPI_E_USERABORT.
 
 pub mod pipeline;
+pub(crate) mod verify;
 pub mod writer;
 
-use std::io::Read;
 use std::time::Duration;
 
 use imapi_codes::ImapiCode;
 use imapi_mmc::toc::ATIP_LEN;
 use imapi_mmc::{
     Atip, CloseTrackSession, CueSheet, DataBlockType, ModeData, ModePage, ModeSelect10,
-    MultiSession, ReadCd, ReadToc, ReadTrackInformation, Reply, SectorType, SendOpcInformation,
-    SetCdSpeed, SynchronizeCache, TocFormat, WriteParameters,
+    MultiSession, ReadToc, ReadTrackInformation, Reply, SendOpcInformation, SetCdSpeed,
+    SynchronizeCache, TocFormat, WriteParameters,
 };
 use imapi_redbook::cdtext::Pack;
 use imapi_redbook::cuesheet::{cue_sheet, CueSheetOptions};
@@ -65,7 +69,8 @@ pub struct RecordOptions {
     pub eject_after: bool,
     /// Finalize a data disc (no later session); by default it stays appendable.
     pub close_disc: bool,
-    /// Read what was written back and compare it with the stash.
+    /// Read what was written back and compare it with the stash, and each staged file with
+    /// the checksum of the bytes AddData read from its source.
     pub verify: bool,
 }
 
@@ -138,6 +143,10 @@ impl DiscMaster {
             ));
         }
         let base = self.joliet_base_first_block();
+        let checks = match staged.format {
+            Format::Joliet => self.joliet.file_checks(),
+            Format::Redbook => None,
+        };
         check_disc(&device, &staged, &media, &expected, base)?;
         let _ = ops::command(t, &SetCdSpeed::write_multiple(u16::try_from(speed).unwrap_or(0)));
         let ctx = Ctx { device: &device, sinks, opts, buf };
@@ -146,7 +155,7 @@ impl DiscMaster {
             Format::Redbook => burn_audio(t, &ctx, &staged, &media)?,
         };
         if opts.verify && !opts.simulate {
-            verify(t, &ctx, &staged, &written)?;
+            verify::against_stash(t, device.as_str(), sinks, &staged, &written.starts, checks)?;
         }
         if opts.eject_after {
             crate::recorder::eject(t, &device)?;
@@ -401,56 +410,4 @@ fn write_lead_in(t: &mut dyn Transport, ctx: &Ctx<'_>, start: i32, packs: &[Pack
         lba += chunk.len() as i32;
     }
     Ok(true)
-}
-
-/// Reads every written track back and compares it with the stash.
-fn verify(
-    t: &mut dyn Transport,
-    ctx: &Ctx<'_>,
-    staged: &StagedDisc,
-    written: &Written,
-) -> Result<()> {
-    let device = ctx.device;
-    let mut stash = Stash::open(&staged.stash)?;
-    let tracks = stash.tracks().to_vec();
-    for (k, tr) in tracks.iter().enumerate() {
-        let Some(&start) = written.starts.get(k) else { continue };
-        let bs = tr.info.block_size as usize;
-        let mut reader = stash.track_reader(k)?;
-        let mut want = vec![0u8; 32 * bs];
-        let mut got = vec![0u8; 32 * bs];
-        let mut lba = start;
-        let mut left = tr.blocks;
-        while left > 0 {
-            let n = left.min(32) as usize;
-            reader.read_exact(&mut want[..n * bs]).map_err(|e| {
-                ImapiError::new(ImapiCode::InvalidImage, "reading the stash to verify")
-                    .with_source(e)
-            })?;
-            let read = if tr.info.mode == TrackMode::Audio {
-                let req = ReadCd {
-                    sector_type: SectorType::CdDa,
-                    sync: false,
-                    header_codes: 0,
-                    edc_ecc: false,
-                    ..ReadCd::raw(Lba(lba), n as u32)
-                };
-                ops::run(t, &req, Data::FromDevice(&mut got[..n * bs]))
-            } else {
-                ops::read10(t, u32::try_from(lba).unwrap_or(0), &mut got[..n * bs])
-            };
-            read.map_err(|e| ImapiError::command(device, Operation::Read, e))?;
-            if want[..n * bs] != got[..n * bs] {
-                return Err(ImapiError::new(
-                    ImapiCode::Generic,
-                    format!(
-                        "{device}: verification failed: blocks from {lba} differ from the stash"
-                    ),
-                ));
-            }
-            lba += n as i32;
-            left -= n as u64;
-        }
-    }
-    Ok(())
 }
