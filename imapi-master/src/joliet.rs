@@ -31,8 +31,8 @@ use imapi_joliet::{HostOptions, NodeId, NodeType, Overwrite, PlanOptions, Source
 use imapi_stash::{DiscInfo, DiscKind, SessionClose, StashWriter, TrackInfo};
 use imapi_transport::Transport;
 
-use crate::burn::verify::FileCheck;
 use crate::error::{ImapiError, Result};
+use crate::file_check::FileCheck;
 use crate::master::{DiscMaster, Format, StagedDisc};
 use crate::media::Media;
 use crate::progress::{long, Sinks};

@@ -59,6 +59,7 @@ pub mod burn;
 mod device;
 pub mod discovery;
 mod error;
+mod file_check;
 pub mod joliet;
 mod master;
 pub mod media;

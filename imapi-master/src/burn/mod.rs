@@ -30,7 +30,7 @@
 //! burn opened, so the disc holds no open track, and ends in IMAPI_E_USERABORT.
 
 pub mod pipeline;
-pub(crate) mod verify;
+mod verify;
 pub mod writer;
 
 use std::time::Duration;

@@ -21,25 +21,13 @@ use imapi_stash::{Stash, TrackMode};
 use imapi_transport::{ops, BlockReader, Transport};
 
 use crate::error::{ImapiError, Result};
+use crate::file_check::FileCheck;
 use crate::master::StagedDisc;
 use crate::progress::Sinks;
 use crate::sense_map::Operation;
 
 /// Blocks read back per READ.
 const BLOCKS_PER_READ: u64 = 32;
-
-/// One staged file as the seal planned it, with the checksum of its source bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FileCheck {
-    /// Its ISO 9660 path (`/DIR/FILE.TXT;1`).
-    pub(crate) iso_path: String,
-    /// The absolute block its data starts at.
-    pub(crate) extent: u32,
-    /// Its length in bytes.
-    pub(crate) size: u64,
-    /// CRC-32C of its bytes as AddData read them.
-    pub(crate) crc: u32,
-}
 
 /// Reads every written track back and compares it with the stash block for block; with
 /// `checks`, also each file with its source's checksum and its directory record with the
