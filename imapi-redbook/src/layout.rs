@@ -6,9 +6,9 @@
 //! its INDEX 01, a disc has at most 99 tracks, and the lead-out must start no later than the
 //! medium's last possible lead-out.
 
-use crate::cdtext::TextFields;
 use crate::isrc::{Isrc, Mcn};
 use crate::msf::{Lba, Msf, LEAD_IN_GAP};
+use crate::text_fields::TextFields;
 use imapi_codes::ImapiCode;
 
 /// The fewest frames a track may hold (4 seconds), counted from its INDEX 01.

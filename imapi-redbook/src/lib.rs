@@ -46,6 +46,7 @@ pub mod lead_in;
 pub mod msf;
 pub mod sector;
 pub mod subchannel;
+pub mod text_fields;
 pub mod toc;
 pub mod wav;
 
