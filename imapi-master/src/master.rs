@@ -363,6 +363,16 @@ impl DiscMaster {
         self.redbook.set_media(media, gap);
     }
 
+    /// The AudioGapSize a new audio disc takes: the active recorder's property as it is now
+    /// (set through any handle of the recorder, before or after it was made active), else
+    /// the last one known.
+    pub(crate) fn audio_gap(&self) -> u32 {
+        self.active
+            .as_ref()
+            .and_then(|a| u32::try_from(a.recorder.properties().audio_gap_size).ok())
+            .unwrap_or(self.redbook.gap)
+    }
+
     /// ClearFormatContent: empties the staged image; multisession mode ends (a burn then
     /// needs a blank disc, until a recorder is made active again).
     pub fn clear_format_content(&mut self) -> Result<()> {

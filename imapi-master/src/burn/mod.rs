@@ -90,8 +90,10 @@ impl DiscMaster {
         self.active_disc_recorder()?;
         let sinks = self.sinks.clone();
         let result = self.record_inner(opts, &sinks);
-        if let Some(a) = self.active.as_mut() {
-            a.recorder.set_state(RecorderState::DoingNothing);
+        if let Some(a) = self.active.as_ref() {
+            if a.recorder.recorder_state() == RecorderState::Burning {
+                a.recorder.set_state(RecorderState::DoingNothing);
+            }
         }
         let status = result.as_ref().err().map(ImapiError::code);
         sinks.each(|s| s.notify_burn_complete(status));
@@ -123,9 +125,15 @@ impl DiscMaster {
         let identity = active.recorder.identity().clone();
         let buf = active.recorder.properties().use_buffer_underrun_free();
         let expected = active.media.clone();
-        active.recorder.set_state(RecorderState::Burning);
+        if active.recorder.is_open() {
+            return Err(ImapiError::new(
+                ImapiCode::DeviceNotAccessible,
+                format!("{device}: the recorder is held by open_exclusive (close it first)"),
+            ));
+        }
         let path = active.recorder.recorder_path().clone();
         let mut t = path.open(Access::Exclusive)?;
+        active.recorder.set_state(RecorderState::Burning);
         let t = t.as_mut();
         let media = read_media(t, &device)?;
         if !media.present {
