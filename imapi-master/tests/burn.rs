@@ -147,15 +147,21 @@ fn simulate_leaves_the_disc_blank() {
     let mut m = b.master();
     let s = sink();
     m.progress_advise(s.clone()).unwrap();
-    stage(&mut m, &[("a.txt", b"a")]);
+    stage(&mut m, &[("a.txt", b"simulated, then burned")]);
+    let stash = m.seal().unwrap().stash;
+    let before = std::fs::read(&stash).unwrap();
     m.record_disc(true, false).unwrap();
     assert!(s.last_block.load(Ordering::SeqCst) > 0, "the motions were gone through");
     let mut r = m.enum_disc_recorders().unwrap().remove(0);
     r.open_exclusive().unwrap();
     assert!(r.query_media_type().unwrap().1.has(imapi_master::MediaFlags::BLANK));
     r.close().unwrap();
-    assert!(m.seal().is_ok(), "a simulated burn keeps the staged image");
+    // A simulated burn keeps the staged image, byte for byte.
+    assert_eq!(std::fs::read(&stash).unwrap(), before, "the stash survives a simulate");
+    // The real burn, without staging again, writes it; then the stash is cleared.
     m.record_disc_with(&verified()).unwrap();
+    assert_eq!(read_disc(&b.drive, 0), [("a.txt".to_string(), b"simulated, then burned".to_vec())]);
+    assert!(!stash.exists(), "a real burn clears the stash");
 }
 
 #[test]
@@ -348,4 +354,21 @@ fn a_failed_burn_is_tried_again_by_a_later_master() {
     m.close_keeping_stash();
     let mut m = b.master();
     assert_eq!(m.adopt_stash().unwrap_err().code(), ImapiCode::WrongFormat);
+}
+
+#[test]
+fn simulate_on_a_drive_without_test_write_is_device_invalidtype() {
+    let b = Bench::new(Media::CdR80);
+    SimRecorder::set_test_write(&b.drive, false).unwrap();
+    let mut m = b.master();
+    assert!(!m.active_disc_recorder().unwrap().identity().test_write);
+    stage(&mut m, &[("a.txt", b"no dry run")]);
+    let e = m.record_disc(true, false).unwrap_err();
+    assert_eq!(e.code(), ImapiCode::DeviceInvalidType, "{e}");
+    let sim = SimRecorder::open(&b.drive).unwrap();
+    assert!(sim.disc().is_blank(), "nothing written");
+    drop(sim);
+    // The staged image stays; the real burn goes through.
+    m.record_disc(false, false).unwrap();
+    assert_eq!(read_disc(&b.drive, 0), [("a.txt".to_string(), b"no dry run".to_vec())]);
 }

@@ -19,8 +19,16 @@
 //! 6. SYNCHRONIZE CACHE, then for data CLOSE TRACK and CLOSE SESSION (NotifyClosingDisc);
 //!    IMAPI_E_INITIALIZE_ENDWRITE when refused.
 //! 7. Optionally read everything back and compare (IMAPI_E_GENERIC on a difference).
-//! 8. Optionally eject; NotifyBurnComplete with the result; after a success the staged image
-//!    is cleared, after a failure it stays sealed for a retry.
+//! 8. Optionally eject; NotifyBurnComplete with the result; after a successful burn the
+//!    staged image is cleared, after a failure it stays sealed for a retry.
+//!
+//! # Simulate keeps the staged image
+//! IMAPI clears the stash "for security" after the first successful RecordDisc. A simulated
+//! one (`simulate`, the drive's test write) writes nothing: it runs "almost the whole
+//! process without writing" to learn whether the real burn would go through, and the image
+//! it tried is the one to burn next. So a successful simulate keeps the sealed stash and
+//! multisession mode, and a real burn straight after it, without staging again, writes that
+//! image; only a successful real burn clears it.
 //!
 //! A cancel stops the writes, flushes the drive (SYNCHRONIZE CACHE) and closes what a data
 //! burn opened, so the disc holds no open track, and ends in IMAPI_E_USERABORT.
@@ -79,7 +87,8 @@ const LEAD_IN_PER_WRITE: usize = 672;
 impl DiscMaster {
     /// RecordDisc: burns the staged image to the active recorder and returns when done
     /// (see the [`crate::burn`] module for the steps and the codes). `simulate` runs the
-    /// drive's test write; `eject_after` ejects the disc at the end.
+    /// drive's test write and keeps the staged image for the real burn; a successful real
+    /// burn clears it. `eject_after` ejects the disc at the end.
     pub fn record_disc(&mut self, simulate: bool, eject_after: bool) -> Result<()> {
         self.record_disc_with(&RecordOptions { simulate, eject_after, ..RecordOptions::default() })
     }
