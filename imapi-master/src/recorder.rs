@@ -303,8 +303,16 @@ impl DiscRecorder {
 
     /// SetRecorderProperties: applies a sparse bag; read-only and unknown names are skipped
     /// (IMAPI_S_PROPERTIESIGNORED in the outcome). Every handle of this recorder object sees
-    /// the new values at once, the master's active recorder included.
+    /// the new values at once, the master's active recorder included. A drive that could not
+    /// be asked ([`Identity::answered`] false: its speeds and capabilities are unknown) has no
+    /// properties to set: IMAPI_E_DEVICE_NOPROPERTIES.
     pub fn set_recorder_properties(&mut self, bag: &PropertyBag) -> Result<SetOutcome> {
+        if !self.identity.answered {
+            return Err(ImapiError::new(
+                ImapiCode::DeviceNoProperties,
+                format!("{}: the drive did not answer: it has no properties to set", self.path),
+            ));
+        }
         lock(&self.shared.status).properties.apply(bag)
     }
 
