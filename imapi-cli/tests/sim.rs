@@ -249,7 +249,8 @@ fn sim_fault_sets_what_the_next_process_injects() {
             write_error_at: Some(40),
             busy_writes: 2,
             remove_after_blocks: Some(500),
-            power_loss_after_blocks: None
+            power_loss_after_blocks: None,
+            refuse_eject: false
         }
     );
     assert!(set.throttle);

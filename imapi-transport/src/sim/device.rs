@@ -39,6 +39,9 @@ pub struct Faults {
     /// answers nothing more, and the folder holds an open track that the next process finds
     /// incomplete.
     pub power_loss_after_blocks: Option<u32>,
+    /// START STOP UNIT ejecting answers 05/53/02 MEDIUM REMOVAL PREVENTED (a drive that cannot
+    /// eject); the disc stays in.
+    pub refuse_eject: bool,
 }
 
 /// What `faults.json` in a recorder's folder holds: the faults to inject and whether writes
@@ -482,7 +485,7 @@ impl SimRecorder {
                 if !s.load_eject {
                     return Ok(0);
                 }
-                if !s.start && self.locked {
+                if !s.start && (self.locked || self.faults.refuse_eject) {
                     return Err(codes::REMOVAL_PREVENTED.into());
                 }
                 // A dry run ends with the disc leaving or coming back.
