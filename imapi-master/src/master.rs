@@ -107,6 +107,8 @@ pub struct DiscMaster {
     pub(crate) staging: Staging,
     pub(crate) joliet: JolietState,
     pub(crate) redbook: RedbookState,
+    /// The eject after the last burn failed, the burn itself having succeeded.
+    pub(crate) eject_failure: Option<ImapiError>,
 }
 
 impl std::fmt::Debug for DiscMaster {
@@ -133,6 +135,7 @@ impl DiscMaster {
             staging,
             joliet: JolietState::new(),
             redbook: RedbookState::new(),
+            eject_failure: None,
         }
     }
 

@@ -20,7 +20,11 @@
 //!    IMAPI_E_INITIALIZE_ENDWRITE when refused.
 //! 7. Optionally read everything back and compare (IMAPI_E_GENERIC on a difference).
 //! 8. Optionally eject; NotifyBurnComplete with the result; after a successful burn the
-//!    staged image is cleared, after a failure it stays sealed for a retry.
+//!    staged image is cleared, after a failure it stays sealed for a retry. An eject that
+//!    fails after a good burn does not fail the burn: the disc holds the image (IMAPI allows
+//!    drives that cannot eject), so RecordDisc succeeds, the stash is cleared as after any
+//!    good burn (burning it again would write the session twice), and the eject's error is
+//!    kept for [`DiscMaster::eject_failure`].
 //!
 //! # Simulate keeps the staged image
 //! IMAPI clears the stash "for security" after the first successful RecordDisc. A simulated
@@ -93,10 +97,18 @@ impl DiscMaster {
         self.record_disc_with(&RecordOptions { simulate, eject_after, ..RecordOptions::default() })
     }
 
+    /// After a burn asked to eject that succeeded: the eject's failure, when the drive did not
+    /// eject (`None` when it did, or when no eject was asked). The burn's result is not
+    /// changed by it (see the [`crate::burn`] module).
+    pub fn eject_failure(&self) -> Option<&ImapiError> {
+        self.eject_failure.as_ref()
+    }
+
     /// RecordDisc with every option.
     pub fn record_disc_with(&mut self, opts: &RecordOptions) -> Result<()> {
         self.require_open()?;
         self.active_disc_recorder()?;
+        self.eject_failure = None;
         let sinks = self.sinks.clone();
         let result = self.record_inner(opts, &sinks);
         if let Some(a) = self.active.as_ref() {
@@ -166,7 +178,7 @@ impl DiscMaster {
             verify(t, &ctx, &staged, &written)?;
         }
         if opts.eject_after {
-            crate::recorder::eject(t, &device)?;
+            self.eject_failure = crate::recorder::eject(t, &device).err();
         }
         Ok(())
     }
