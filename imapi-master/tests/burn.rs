@@ -126,11 +126,33 @@ fn a_finalized_disc_refuses_the_next_burn() {
     let other = Bench::new(Media::CdR80);
     let mut m = other.master();
     stage(&mut m, &[("b.txt", b"b")]);
+    let kept = Kept::now(&mut m);
     std::fs::remove_dir_all(&other.drive).unwrap();
     copy_dir(&b.drive, &other.drive);
     let e = m.record_disc(false, false).unwrap_err();
     assert_eq!(e.code(), ImapiCode::MediumInvalidType, "{e}");
-    assert!(m.seal().is_ok(), "the stash stays for a retry");
+    kept.check(&mut m);
+}
+
+/// The sealed stash's bytes before a burn, to show the burn left them as they were.
+struct Kept {
+    path: std::path::PathBuf,
+    bytes: Vec<u8>,
+}
+
+impl Kept {
+    fn now(m: &mut DiscMaster) -> Kept {
+        let path = m.seal().unwrap().stash;
+        let bytes = std::fs::read(&path).unwrap();
+        Kept { path, bytes }
+    }
+
+    /// The stash is still there, byte for byte, valid, and is what the master burns next.
+    fn check(&self, m: &mut DiscMaster) {
+        assert_eq!(std::fs::read(&self.path).unwrap(), self.bytes, "the stash stays");
+        imapi_stash::Stash::open(&self.path).unwrap().verify().unwrap();
+        assert_eq!(m.seal().unwrap().stash, self.path);
+    }
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
@@ -271,10 +293,11 @@ fn cancel_half_way() {
     stage(&mut m, &[("data.bin", &vec![7u8; 2048 * 2000])]);
     let s = sink();
     m.progress_advise(s.clone()).unwrap();
+    let kept = Kept::now(&mut m);
     *s.cancel_after.lock().unwrap() = Some(s.polls.load(Ordering::SeqCst) + 20);
     let e = m.record_disc(false, false).unwrap_err();
     assert_eq!(e.code(), ImapiCode::UserAbort, "{e}");
-    assert!(m.seal().is_ok(), "the stash stays");
+    kept.check(&mut m);
     // The drive was flushed and the session closed: no open track on the disc.
     let sim = SimRecorder::open(&b.drive).unwrap();
     assert!(sim.disc().tracks.iter().all(|t| t.state == sim::TrackState::Complete));
@@ -306,10 +329,11 @@ fn disc_full_and_wrong_disc() {
     m.set_active_disc_recorder(&recs[0]).unwrap();
     assert!(m.joliet().unwrap().multisession().is_some());
     stage(&mut m, &[("b.txt", b"b")]);
+    let kept = Kept::now(&mut m);
     SimRecorder::insert(&b.drive, Media::CdR80).unwrap();
     let e = m.record_disc(false, false).unwrap_err();
     assert_eq!(e.code(), ImapiCode::WrongDisc, "{e}");
-    assert!(m.seal().is_ok(), "the stash stays");
+    kept.check(&mut m);
 }
 
 #[test]

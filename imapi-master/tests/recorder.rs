@@ -50,7 +50,10 @@ fn properties_follow_imapi_rules() {
     assert_eq!(r.properties().max_write_speed, 24);
     set.clear();
     set.insert("WriteSpeed".into(), PropertyValue::I4(25));
-    assert!(r.set_recorder_properties(&set).is_err());
+    let e = r.set_recorder_properties(&set).unwrap_err();
+    assert_eq!(e.code(), ImapiCode::Generic, "{e}");
+    assert!(e.message().contains("WriteSpeed"), "names the property: {e}");
+    assert_eq!(r.properties().write_speed, 8, "unchanged");
 }
 
 #[test]
