@@ -31,7 +31,10 @@ fn cd_info(cue: &Path) -> Option<String> {
         Err(_) if std::env::var("IMAPI_INTEROP_REQUIRED").is_ok_and(|v| v == "1") => {
             panic!("IMAPI_INTEROP_REQUIRED=1 and cd-info (libcdio-utils) is missing")
         }
-        Err(_) => None,
+        Err(_) => {
+            eprintln!("note: cd-info (libcdio-utils) is not installed: its checks are skipped");
+            None
+        }
     }
 }
 
