@@ -31,7 +31,10 @@ fn cd_info(cue: &Path) -> Option<String> {
         Err(_) if std::env::var("IMAPI_INTEROP_REQUIRED").is_ok_and(|v| v == "1") => {
             panic!("IMAPI_INTEROP_REQUIRED=1 and cd-info (libcdio-utils) is missing")
         }
-        Err(_) => None,
+        Err(_) => {
+            eprintln!("note: cd-info (libcdio-utils) is not installed: its checks are skipped");
+            None
+        }
     }
 }
 
@@ -249,7 +252,8 @@ fn sim_fault_sets_what_the_next_process_injects() {
             write_error_at: Some(40),
             busy_writes: 2,
             remove_after_blocks: Some(500),
-            power_loss_after_blocks: None
+            power_loss_after_blocks: None,
+            refuse_eject: false
         }
     );
     assert!(set.throttle);

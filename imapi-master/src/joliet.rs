@@ -655,6 +655,10 @@ impl<'m> JolietDiscMaster<'m> {
                 return Err(disc_full(m.joliet.area_blocks + new_blocks, cap));
             }
         }
+        // The stash's folder must hold the new bytes (IMAPI_E_NOTENOUGHDISKFORSTASH), checked
+        // before a byte is copied.
+        m.staging.writer(DiscKind::Data)?;
+        crate::staging::ensure_room(m.staging.dir(), new_blocks * u64::from(DATA_BLOCK_SIZE))?;
         let writer = m.staging.writer(DiscKind::Data)?;
         if !writer.is_track_open() {
             writer.begin_track(TrackInfo::data())?;

@@ -53,6 +53,23 @@
 //! # let _ = RecorderPath::parse("sim:x");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Result codes callers switch on
+//! Where each IMAPI code that is easy to miss arises here, or why it cannot (the drive's
+//! answers and their codes are in [`sense_map`]):
+//!
+//! | code | where |
+//! |---|---|
+//! | IMAPI_E_NOTINITIALIZED | cannot arise: IDiscRecorder::Init binds a COM object to a device after it is made; a [`DiscRecorder`] is made bound ([`DiscRecorder::open_path`], [`DiscMaster::enum_disc_recorders`]), so there is no unbound one to call |
+//! | IMAPI_E_DEVICE_NOPROPERTIES | [`DiscRecorder::set_recorder_properties`] on a drive that could not be asked (listed from the system's names only, [`Identity::answered`] false) |
+//! | IMAPI_E_FILESYSTEM | cannot arise: it is Windows failing to lock out or give back the file system (or AutoRun's insert detection) around OpenExclusive. Linux answers an exclusive open of a mounted disc with the same EBUSY as a drive held by another program, so that case is IMAPI_E_DEVICE_NOTACCESSIBLE, and there is no insert detection to switch off |
+//! | IMAPI_E_COMPRESSEDSTASH, IMAPI_E_ENCRYPTEDSTASH, IMAPI_E_REMOVABLESTASH | when the master first takes the stash folder (set active recorder, or the first staging call): see [`stash_volume`] |
+//! | IMAPI_E_NOTENOUGHDISKFORSTASH | add data whose bytes the stash folder's disk cannot hold (checked before a byte is copied); the disk filling up while the stash is written |
+//! | IMAPI_E_FILEACCESS | a file or source that cannot be read (or changed) while its bytes are captured; a stash folder that cannot be made |
+//! | IMAPI_E_LOSS_OF_STREAMING | the drive reports it (sense 0C/09), or stays busy for [`burn::writer::BUSY_LIMIT`] during a burn |
+//! | IMAPI_E_DEVICE_INVALIDTYPE | a simulated burn on a drive without test write; erase on a drive that does not write CD-RW; a drive that writes neither CD-R nor CD-RW |
+//! | IMAPI_E_DEVICE_NOTACCESSIBLE | the drive held by another process, or by [`DiscRecorder::open_exclusive`] (of this recorder object or another) when the master needs it (set active recorder, record disc) |
+//! | IMAPI_E_NOACTIVEFORMAT | cannot arise: after open the format is Joliet, IMAPI's default, and it can only be changed to another format |
 #![deny(missing_docs)]
 
 pub mod burn;
@@ -69,6 +86,7 @@ mod recorder;
 pub mod redbook;
 pub mod sense_map;
 mod staging;
+pub mod stash_volume;
 
 pub use burn::RecordOptions;
 pub use device::{code_for_sim_error, RecorderPath};

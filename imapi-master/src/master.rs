@@ -107,6 +107,8 @@ pub struct DiscMaster {
     pub(crate) staging: Staging,
     pub(crate) joliet: JolietState,
     pub(crate) redbook: RedbookState,
+    /// The eject after the last burn failed, the burn itself having succeeded.
+    pub(crate) eject_failure: Option<ImapiError>,
 }
 
 impl std::fmt::Debug for DiscMaster {
@@ -133,6 +135,7 @@ impl DiscMaster {
             staging,
             joliet: JolietState::new(),
             redbook: RedbookState::new(),
+            eject_failure: None,
         }
     }
 
@@ -366,6 +369,16 @@ impl DiscMaster {
         self.joliet.set_capacity(media);
         let gap = self.active.as_ref().map(|a| a.recorder.properties().audio_gap_size);
         self.redbook.set_media(media, gap);
+    }
+
+    /// The AudioGapSize a new audio disc takes: the active recorder's property as it is now
+    /// (set through any handle of the recorder, before or after it was made active), else
+    /// the last one known.
+    pub(crate) fn audio_gap(&self) -> u32 {
+        self.active
+            .as_ref()
+            .and_then(|a| u32::try_from(a.recorder.properties().audio_gap_size).ok())
+            .unwrap_or(self.redbook.gap)
     }
 
     /// ClearFormatContent: empties the staged image; multisession mode ends (a burn then

@@ -330,7 +330,9 @@ mod tests {
         let mut bag = PropertyBag::new();
         bag.insert(AUDIO_GAP_SIZE.into(), PropertyValue::I4(226));
         bag.insert(WRITE_SPEED.into(), PropertyValue::I4(4));
-        assert!(p.apply(&bag).is_err());
+        let e = p.apply(&bag).unwrap_err();
+        assert_eq!(e.code(), ImapiCode::Generic);
+        assert!(e.message().contains(AUDIO_GAP_SIZE), "{e}");
         assert_eq!(p.write_speed, 8, "nothing applied when one value is wrong");
         let mut bag = PropertyBag::new();
         bag.insert(WRITE_SPEED.into(), PropertyValue::I4(-1));
@@ -354,6 +356,8 @@ mod tests {
         assert_eq!(p.apply(&bag).unwrap_err().code(), ImapiCode::BadJolietName);
         let mut bag = PropertyBag::new();
         bag.insert(BOOT_IMAGE_EMULATION_TYPE.into(), PropertyValue::Byte(5));
-        assert!(p.apply(&bag).is_err());
+        let e = p.apply(&bag).unwrap_err();
+        assert_eq!(e.code(), ImapiCode::Generic);
+        assert!(e.message().contains(BOOT_IMAGE_EMULATION_TYPE), "{e}");
     }
 }

@@ -1,5 +1,6 @@
 //! [`DiscRecorder`]: IDiscRecorder, one CD recorder.
 
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use imapi_codes::ImapiCode;
@@ -86,18 +87,47 @@ impl Identity {
 /// [`DiscRecorder::open_path`]; every method works whether or not the recorder is the
 /// master's active one.
 ///
+/// One recorder object, many handles: a clone is another handle to the *same* object, as a
+/// copied IDiscRecorder pointer is (its properties, its state and its exclusive access are
+/// shared), and [`crate::DiscMaster::set_active_disc_recorder`] keeps such a handle. So a
+/// property set through the caller's handle or through
+/// [`crate::DiscMaster::active_disc_recorder_mut`], before or after the recorder is made
+/// active, is the one staging and the burn use, and RECORDER_BURNING shows on every handle
+/// (from another thread, or from a progress callback) while [`crate::DiscMaster::record_disc`]
+/// runs. A second, independent object for the same drive comes from
+/// [`DiscRecorder::open_path`] or from enumerating the recorders again.
+///
 /// Opening: [`DiscRecorder::open_exclusive`] keeps the drive to this object (another process,
 /// or another object of this one, gets IMAPI_E_DEVICE_NOTACCESSIBLE) until
 /// [`DiscRecorder::close`]; the media queries, eject and erase need it, as in IMAPI. A burn
-/// through the master needs the recorder *not* held open here.
+/// through the master needs the recorder *not* held open here (IMAPI_E_DEVICE_NOTACCESSIBLE
+/// otherwise, as IMAPI's RecordDisc after an OpenExclusive without Close).
+#[derive(Clone)]
 pub struct DiscRecorder {
     path: RecorderPath,
     identity: Identity,
     guid: Vec<u8>,
-    properties: RecorderProperties,
-    handle: Option<Box<dyn Transport + Send>>,
-    state: RecorderState,
+    shared: Arc<Shared>,
     sinks: Sinks,
+}
+
+/// What every handle of one recorder object sees: properties and state (locked briefly),
+/// and the exclusive handle to the drive (locked for the length of a command or an erase).
+struct Shared {
+    status: Mutex<Status>,
+    handle: Mutex<Option<Box<dyn Transport + Send>>>,
+}
+
+/// The recorder object's properties and state.
+struct Status {
+    properties: RecorderProperties,
+    state: RecorderState,
+}
+
+/// A lock that a panicking holder did not spoil: the values behind it are plain data, valid
+/// whatever line the panic came from.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl std::fmt::Debug for DiscRecorder {
@@ -105,23 +135,8 @@ impl std::fmt::Debug for DiscRecorder {
         f.debug_struct("DiscRecorder")
             .field("path", &self.path)
             .field("identity", &self.identity)
-            .field("state", &self.state)
+            .field("state", &self.recorder_state())
             .finish()
-    }
-}
-
-impl Clone for DiscRecorder {
-    /// A second object for the same drive: same identity and properties, not opened.
-    fn clone(&self) -> Self {
-        DiscRecorder {
-            path: self.path.clone(),
-            identity: self.identity.clone(),
-            guid: self.guid.clone(),
-            properties: self.properties.clone(),
-            handle: None,
-            state: RecorderState::DoingNothing,
-            sinks: self.sinks.clone(),
-        }
     }
 }
 
@@ -223,15 +238,9 @@ impl DiscRecorder {
         let guid = guid_of(&path, &identity);
         let properties =
             RecorderProperties::new(identity.max_write_speed.max(1), identity.buffer_underrun_free);
-        DiscRecorder {
-            path,
-            identity,
-            guid,
-            properties,
-            handle: None,
-            state: RecorderState::DoingNothing,
-            sinks: Sinks::default(),
-        }
+        let status = Status { properties, state: RecorderState::DoingNothing };
+        let shared = Shared { status: Mutex::new(status), handle: Mutex::new(None) };
+        DiscRecorder { path, identity, guid, shared: Arc::new(shared), sinks: Sinks::default() }
     }
 
     pub(crate) fn set_sinks(&mut self, sinks: Sinks) {
@@ -284,83 +293,92 @@ impl DiscRecorder {
 
     /// GetRecorderProperties: every property and its value.
     pub fn recorder_properties(&self) -> PropertyBag {
-        self.properties.to_bag()
+        lock(&self.shared.status).properties.to_bag()
     }
 
-    /// The properties as a typed value.
-    pub fn properties(&self) -> &RecorderProperties {
-        &self.properties
+    /// The properties as a typed value: a copy of the values in force now.
+    pub fn properties(&self) -> RecorderProperties {
+        lock(&self.shared.status).properties.clone()
     }
 
     /// SetRecorderProperties: applies a sparse bag; read-only and unknown names are skipped
-    /// (IMAPI_S_PROPERTIESIGNORED in the outcome).
+    /// (IMAPI_S_PROPERTIESIGNORED in the outcome). Every handle of this recorder object sees
+    /// the new values at once, the master's active recorder included. A drive that could not
+    /// be asked ([`Identity::answered`] false: its speeds and capabilities are unknown) has no
+    /// properties to set: IMAPI_E_DEVICE_NOPROPERTIES.
     pub fn set_recorder_properties(&mut self, bag: &PropertyBag) -> Result<SetOutcome> {
-        self.properties.apply(bag)
+        if !self.identity.answered {
+            return Err(ImapiError::new(
+                ImapiCode::DeviceNoProperties,
+                format!("{}: the drive did not answer: it has no properties to set", self.path),
+            ));
+        }
+        lock(&self.shared.status).properties.apply(bag)
     }
 
-    /// GetRecorderState.
+    /// GetRecorderState: RECORDER_OPENED while a handle holds the drive open,
+    /// RECORDER_BURNING while the master burns to it.
     pub fn recorder_state(&self) -> RecorderState {
-        self.state
+        lock(&self.shared.status).state
     }
 
-    pub(crate) fn set_state(&mut self, s: RecorderState) {
-        self.state = s;
+    pub(crate) fn set_state(&self, s: RecorderState) {
+        lock(&self.shared.status).state = s;
     }
 
-    /// OpenExclusive: keeps the drive to this object until [`DiscRecorder::close`].
+    /// OpenExclusive: keeps the drive to this recorder object until [`DiscRecorder::close`]
+    /// (opening it again through any of its handles succeeds and changes nothing).
     pub fn open_exclusive(&mut self) -> Result<()> {
-        if self.handle.is_some() {
+        let mut handle = lock(&self.shared.handle);
+        if handle.is_some() {
             return Ok(());
         }
-        let t = self.path.open(Access::Exclusive)?;
-        self.handle = Some(t);
-        self.state = RecorderState::Opened;
+        *handle = Some(self.path.open(Access::Exclusive)?);
+        self.set_state(RecorderState::Opened);
         Ok(())
     }
 
-    fn opened(&mut self) -> Result<&mut (dyn Transport + Send + 'static)> {
-        let path = self.path.to_string();
-        match self.handle.as_mut() {
-            Some(t) => Ok(t.as_mut()),
+    /// Runs `f` on the drive held open by [`DiscRecorder::open_exclusive`]
+    /// (IMAPI_E_NOTOPENED when it is not).
+    fn with_opened<T>(&self, f: impl FnOnce(&mut dyn Transport, &str) -> Result<T>) -> Result<T> {
+        let device = self.path.to_string();
+        let mut handle = lock(&self.shared.handle);
+        match handle.as_mut() {
+            Some(t) => f(t.as_mut(), &device),
             None => Err(ImapiError::new(
                 ImapiCode::NotOpened,
-                format!("{path}: the recorder is not opened (open_exclusive first)"),
+                format!("{device}: the recorder is not opened (open_exclusive first)"),
             )),
         }
     }
 
     /// QueryMediaType: the disc's type and flags; `(None, 0)` with no disc.
     pub fn query_media_type(&mut self) -> Result<(Option<MediaType>, MediaFlags)> {
-        let device = self.path.to_string();
-        let t = self.opened()?;
-        let m = read_media(t, &device)?;
+        let m = self.with_opened(read_media)?;
         Ok((m.media_type, m.flags))
     }
 
     /// QueryMediaInfo: sessions, last track, its start, next writable address, free blocks
     /// (IMAPI_E_MEDIUM_NOTPRESENT with no disc).
     pub fn query_media_info(&mut self) -> Result<MediaInfo> {
-        let device = self.path.to_string();
-        let t = self.opened()?;
-        let m = read_media(t, &device)?;
+        let m = self.with_opened(read_media)?;
         if !m.present {
-            return Err(ImapiError::new(ImapiCode::MediumNotPresent, format!("{device}: no disc")));
+            return Err(ImapiError::new(
+                ImapiCode::MediumNotPresent,
+                format!("{}: no disc", self.path),
+            ));
         }
         Ok(m.info)
     }
 
     /// Everything read about the disc (beyond IMAPI: the two queries' common source).
     pub fn query_media(&mut self) -> Result<crate::media::Media> {
-        let device = self.path.to_string();
-        let t = self.opened()?;
-        read_media(t, &device)
+        self.with_opened(read_media)
     }
 
     /// Eject: unlocks the tray and ejects the disc.
     pub fn eject(&mut self) -> Result<()> {
-        let device = self.path.to_string();
-        let t = self.opened()?;
-        eject(t, &device)
+        self.with_opened(eject)
     }
 
     /// Erase: blanks a CD-RW, quickly (the TOC, the PMA and the first pregap) or fully (every
@@ -374,45 +392,31 @@ impl DiscRecorder {
     }
 
     fn erase_inner(&mut self, full: bool) -> Result<()> {
-        let device = self.path.to_string();
         if self.identity.recorder_type != Some(RecorderType::Cdrw) {
             return Err(ImapiError::new(
                 ImapiCode::DeviceInvalidType,
-                format!("{device}: the drive does not write CD-RW"),
+                format!("{}: the drive does not write CD-RW", self.path),
             ));
         }
-        let t = self.opened()?;
-        let m = read_media(t, &device)?;
-        if !m.present {
-            return Err(ImapiError::new(ImapiCode::MediumNotPresent, format!("{device}: no disc")));
-        }
-        if !m.flags.has(MediaFlags::RW) {
-            return Err(ImapiError::new(
-                ImapiCode::MediumInvalidType,
-                format!("{device}: the disc is not rewritable"),
-            ));
-        }
-        let kind = if full { BlankType::Full } else { BlankType::Minimal };
-        let blank = Blank { immed: true, ..Blank::new(kind) };
-        ops::command(t, &blank).map_err(|e| ImapiError::command(&device, Operation::Erase, e))?;
-        wait_ready(t, &device, Operation::Erase, Duration::from_secs(4 * 3600))
+        self.with_opened(|t, device| erase_disc(t, device, full))
     }
 
-    /// Close: gives the drive back (a no-op when it was not opened here).
+    /// Close: gives the drive back. IMAPI_E_NOTOPENED when the recorder object does not hold
+    /// it (never opened, or closed already), as IDiscRecorder::Close answers.
     pub fn close(&mut self) -> Result<()> {
-        if self.handle.take().is_none() {
+        if lock(&self.shared.handle).take().is_none() {
             return Err(ImapiError::new(
                 ImapiCode::NotOpened,
                 format!("{}: the recorder is not opened", self.path),
             ));
         }
-        self.state = RecorderState::DoingNothing;
+        self.set_state(RecorderState::DoingNothing);
         Ok(())
     }
 
-    /// Whether this object holds the drive open.
+    /// Whether this recorder object (through any of its handles) holds the drive open.
     pub fn is_open(&self) -> bool {
-        self.handle.is_some()
+        lock(&self.shared.handle).is_some()
     }
 
     /// Refreshes MaxWriteSpeed (and lowers WriteSpeed to it), as IMAPI does when recorders
@@ -420,9 +424,10 @@ impl DiscRecorder {
     pub(crate) fn refresh_speed(&mut self, max: i32) {
         if max > 0 {
             self.identity.max_write_speed = max;
-            self.properties.max_write_speed = max;
-            if self.properties.write_speed > max || self.properties.write_speed < 1 {
-                self.properties.write_speed = max;
+            let p = &mut lock(&self.shared.status).properties;
+            p.max_write_speed = max;
+            if p.write_speed > max || p.write_speed < 1 {
+                p.write_speed = max;
             }
         }
     }
@@ -434,6 +439,24 @@ pub(crate) fn eject(t: &mut dyn Transport, device: &str) -> Result<()> {
         .map_err(|e| ImapiError::command(device, Operation::Tray, e))?;
     ops::command(t, &StartStopUnit::EJECT)
         .map_err(|e| ImapiError::command(device, Operation::Tray, e))
+}
+
+/// Blanks the CD-RW in the drive (BLANK with IMMED, then waits for the drive).
+fn erase_disc(t: &mut dyn Transport, device: &str, full: bool) -> Result<()> {
+    let m = read_media(t, device)?;
+    if !m.present {
+        return Err(ImapiError::new(ImapiCode::MediumNotPresent, format!("{device}: no disc")));
+    }
+    if !m.flags.has(MediaFlags::RW) {
+        return Err(ImapiError::new(
+            ImapiCode::MediumInvalidType,
+            format!("{device}: the disc is not rewritable"),
+        ));
+    }
+    let kind = if full { BlankType::Full } else { BlankType::Minimal };
+    let blank = Blank { immed: true, ..Blank::new(kind) };
+    ops::command(t, &blank).map_err(|e| ImapiError::command(device, Operation::Erase, e))?;
+    wait_ready(t, device, Operation::Erase, Duration::from_secs(4 * 3600))
 }
 
 /// Polls TEST UNIT READY (and REQUEST SENSE for the progress a drive reports) until the drive

@@ -31,7 +31,7 @@ pub struct AudioTrackInfo {
 pub(crate) struct RedbookState {
     stager: Option<Stager>,
     capacity: Capacity,
-    gap: u32,
+    pub(crate) gap: u32,
     /// Whether the active recorder's disc is blank (`None`: no recorder).
     blank: Option<bool>,
     album: TextFields,
@@ -58,7 +58,8 @@ impl RedbookState {
 
     /// The medium's capacity (a blank disc's last possible lead-out; nothing on a written
     /// disc: audio needs a blank one) and the recorder's AudioGapSize. Tracks already staged
-    /// keep the capacity they were staged under.
+    /// keep the capacity and the gap they were staged under. (The gap is read again from the
+    /// active recorder when the first track is created: [`DiscMaster::audio_gap`].)
     pub(crate) fn set_media(&mut self, media: Option<&Media>, gap: Option<i32>) {
         self.blank = media.map(|m| m.is_blank() && m.is_writable());
         if let Some(g) = gap.and_then(|g| u32::try_from(g).ok()) {
@@ -106,7 +107,7 @@ impl<'m> RedbookDiscMaster<'m> {
     fn ask<T>(&self, f: impl Fn(&Stager) -> T) -> Result<T> {
         match self.m.redbook.view() {
             Some(s) => Ok(f(s)),
-            None => Ok(f(&Stager::new(self.m.redbook.capacity, self.m.redbook.gap)?)),
+            None => Ok(f(&Stager::new(self.m.redbook.capacity, self.m.audio_gap())?)),
         }
     }
 
@@ -157,7 +158,12 @@ impl<'m> RedbookDiscMaster<'m> {
         // either leaves both as they were.
         let isrc = info.isrc.and_then(|i| imapi_stash::Isrc::from_bytes(isrc_bytes(&i)));
         let closed = m.redbook.view().map_or(0, |s| s.layout().tracks().len());
-        let pregap = if closed == 0 { imapi_redbook::msf::LEAD_IN_GAP } else { m.redbook.gap };
+        if m.redbook.view().is_none() {
+            // The disc's gap is the recorder's AudioGapSize as the first track is created.
+            m.redbook.gap = m.audio_gap();
+        }
+        let gap = m.redbook.view().map_or(m.redbook.gap, Stager::gap);
+        let pregap = if closed == 0 { imapi_redbook::msf::LEAD_IN_GAP } else { gap };
         let writer = m.staging.writer(DiscKind::Audio)?;
         let checkpoint = writer.checkpoint();
         writer.begin_track(TrackInfo { isrc, ..TrackInfo::audio(pregap) })?;

@@ -50,12 +50,20 @@ impl Staging {
         }
         if self.writer.is_none() {
             std::fs::create_dir_all(&self.dir).map_err(|e| {
+                // A full disk is IMAPI_E_NOTENOUGHDISKFORSTASH; anything else (a file in the
+                // way, no permission) a failure to write the image file.
+                let code = if e.kind() == std::io::ErrorKind::StorageFull {
+                    imapi_codes::ImapiCode::NotEnoughDiskForStash
+                } else {
+                    imapi_codes::ImapiCode::FileAccess
+                };
                 crate::ImapiError::new(
-                    imapi_codes::ImapiCode::NotEnoughDiskForStash,
+                    code,
                     format!("{}: cannot create the stash folder", self.dir.display()),
                 )
                 .with_source(e)
             })?;
+            crate::stash_volume::check(&self.dir)?;
             self.writer = Some(StashWriter::create(&self.dir, &StashOptions::new(kind))?);
         }
         match self.writer.as_mut() {
@@ -119,4 +127,18 @@ impl Staging {
         }
         self.sealed = None;
     }
+}
+
+/// Fails with IMAPI_E_NOTENOUGHDISKFORSTASH unless the stash folder `dir` has `bytes` free.
+pub(crate) fn ensure_room(dir: &std::path::Path, bytes: u64) -> Result<()> {
+    let available = imapi_stash::available_space(dir)?;
+    if available < bytes {
+        return Err(imapi_stash::StashError::NotEnoughDisk {
+            dir: dir.to_path_buf(),
+            needed: bytes,
+            available,
+        }
+        .into());
+    }
+    Ok(())
 }

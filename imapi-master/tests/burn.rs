@@ -126,11 +126,33 @@ fn a_finalized_disc_refuses_the_next_burn() {
     let other = Bench::new(Media::CdR80);
     let mut m = other.master();
     stage(&mut m, &[("b.txt", b"b")]);
+    let kept = Kept::now(&mut m);
     std::fs::remove_dir_all(&other.drive).unwrap();
     copy_dir(&b.drive, &other.drive);
     let e = m.record_disc(false, false).unwrap_err();
     assert_eq!(e.code(), ImapiCode::MediumInvalidType, "{e}");
-    assert!(m.seal().is_ok(), "the stash stays for a retry");
+    kept.check(&mut m);
+}
+
+/// The sealed stash's bytes before a burn, to show the burn left them as they were.
+struct Kept {
+    path: std::path::PathBuf,
+    bytes: Vec<u8>,
+}
+
+impl Kept {
+    fn now(m: &mut DiscMaster) -> Kept {
+        let path = m.seal().unwrap().stash;
+        let bytes = std::fs::read(&path).unwrap();
+        Kept { path, bytes }
+    }
+
+    /// The stash is still there, byte for byte, valid, and is what the master burns next.
+    fn check(&self, m: &mut DiscMaster) {
+        assert_eq!(std::fs::read(&self.path).unwrap(), self.bytes, "the stash stays");
+        imapi_stash::Stash::open(&self.path).unwrap().verify().unwrap();
+        assert_eq!(m.seal().unwrap().stash, self.path);
+    }
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
@@ -147,15 +169,21 @@ fn simulate_leaves_the_disc_blank() {
     let mut m = b.master();
     let s = sink();
     m.progress_advise(s.clone()).unwrap();
-    stage(&mut m, &[("a.txt", b"a")]);
+    stage(&mut m, &[("a.txt", b"simulated, then burned")]);
+    let stash = m.seal().unwrap().stash;
+    let before = std::fs::read(&stash).unwrap();
     m.record_disc(true, false).unwrap();
     assert!(s.last_block.load(Ordering::SeqCst) > 0, "the motions were gone through");
     let mut r = m.enum_disc_recorders().unwrap().remove(0);
     r.open_exclusive().unwrap();
     assert!(r.query_media_type().unwrap().1.has(imapi_master::MediaFlags::BLANK));
     r.close().unwrap();
-    assert!(m.seal().is_ok(), "a simulated burn keeps the staged image");
+    // A simulated burn keeps the staged image, byte for byte.
+    assert_eq!(std::fs::read(&stash).unwrap(), before, "the stash survives a simulate");
+    // The real burn, without staging again, writes it; then the stash is cleared.
     m.record_disc_with(&verified()).unwrap();
+    assert_eq!(read_disc(&b.drive, 0), [("a.txt".to_string(), b"simulated, then burned".to_vec())]);
+    assert!(!stash.exists(), "a real burn clears the stash");
 }
 
 #[test]
@@ -265,10 +293,11 @@ fn cancel_half_way() {
     stage(&mut m, &[("data.bin", &vec![7u8; 2048 * 2000])]);
     let s = sink();
     m.progress_advise(s.clone()).unwrap();
+    let kept = Kept::now(&mut m);
     *s.cancel_after.lock().unwrap() = Some(s.polls.load(Ordering::SeqCst) + 20);
     let e = m.record_disc(false, false).unwrap_err();
     assert_eq!(e.code(), ImapiCode::UserAbort, "{e}");
-    assert!(m.seal().is_ok(), "the stash stays");
+    kept.check(&mut m);
     // The drive was flushed and the session closed: no open track on the disc.
     let sim = SimRecorder::open(&b.drive).unwrap();
     assert!(sim.disc().tracks.iter().all(|t| t.state == sim::TrackState::Complete));
@@ -300,10 +329,11 @@ fn disc_full_and_wrong_disc() {
     m.set_active_disc_recorder(&recs[0]).unwrap();
     assert!(m.joliet().unwrap().multisession().is_some());
     stage(&mut m, &[("b.txt", b"b")]);
+    let kept = Kept::now(&mut m);
     SimRecorder::insert(&b.drive, Media::CdR80).unwrap();
     let e = m.record_disc(false, false).unwrap_err();
     assert_eq!(e.code(), ImapiCode::WrongDisc, "{e}");
-    assert!(m.seal().is_ok(), "the stash stays");
+    kept.check(&mut m);
 }
 
 #[test]
@@ -348,4 +378,21 @@ fn a_failed_burn_is_tried_again_by_a_later_master() {
     m.close_keeping_stash();
     let mut m = b.master();
     assert_eq!(m.adopt_stash().unwrap_err().code(), ImapiCode::WrongFormat);
+}
+
+#[test]
+fn simulate_on_a_drive_without_test_write_is_device_invalidtype() {
+    let b = Bench::new(Media::CdR80);
+    SimRecorder::set_test_write(&b.drive, false).unwrap();
+    let mut m = b.master();
+    assert!(!m.active_disc_recorder().unwrap().identity().test_write);
+    stage(&mut m, &[("a.txt", b"no dry run")]);
+    let e = m.record_disc(true, false).unwrap_err();
+    assert_eq!(e.code(), ImapiCode::DeviceInvalidType, "{e}");
+    let sim = SimRecorder::open(&b.drive).unwrap();
+    assert!(sim.disc().is_blank(), "nothing written");
+    drop(sim);
+    // The staged image stays; the real burn goes through.
+    m.record_disc(false, false).unwrap();
+    assert_eq!(read_disc(&b.drive, 0), [("a.txt".to_string(), b"no dry run".to_vec())]);
 }

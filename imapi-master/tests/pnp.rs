@@ -58,3 +58,24 @@ fn system_drives_from_sysfs() {
     m.open().unwrap();
     assert!(m.enum_disc_recorders().unwrap().is_empty(), "not a recorder IMAPI can use");
 }
+
+#[test]
+fn a_drive_that_did_not_answer_has_no_properties_to_set() {
+    let work = tempfile::tempdir().unwrap();
+    let sysfs = work.path().join("sys");
+    let d = sysfs.join("class/scsi_device/1:0:0:0/device");
+    std::fs::create_dir_all(d.join("block/sr0")).unwrap();
+    std::fs::write(d.join("type"), "5\n").unwrap();
+    std::fs::write(d.join("vendor"), "QEMU\n").unwrap();
+    std::fs::write(d.join("model"), "QEMU CD-ROM\n").unwrap();
+    let mut opts = MasterOptions::new(work.path().join("stash"));
+    opts.recorders =
+        RecorderSources { system: Some((sysfs, work.path().join("dev"))), simulated: Vec::new() };
+    opts.pnp_poll = None;
+    let mut rec = DiscMaster::new(opts).all_recorders().remove(0);
+    assert!(!rec.identity().answered);
+    let mut bag = imapi_master::PropertyBag::new();
+    bag.insert("WriteSpeed".into(), imapi_master::PropertyValue::I4(1));
+    let e = rec.set_recorder_properties(&bag).unwrap_err();
+    assert_eq!(e.code(), imapi_master::ImapiCode::DeviceNoProperties, "{e}");
+}

@@ -50,14 +50,17 @@ fn properties_follow_imapi_rules() {
     assert_eq!(r.properties().max_write_speed, 24);
     set.clear();
     set.insert("WriteSpeed".into(), PropertyValue::I4(25));
-    assert!(r.set_recorder_properties(&set).is_err());
+    let e = r.set_recorder_properties(&set).unwrap_err();
+    assert_eq!(e.code(), ImapiCode::Generic, "{e}");
+    assert!(e.message().contains("WriteSpeed"), "names the property: {e}");
+    assert_eq!(r.properties().write_speed, 8, "unchanged");
 }
 
 #[test]
 fn exclusive_access_and_states() {
     let b = Bench::new(Media::CdR80);
     let mut r = recorder(&b);
-    let mut other = r.clone();
+    let mut other = recorder(&b);
     assert_eq!(r.recorder_state(), RecorderState::DoingNothing);
     assert_eq!(r.query_media_type().unwrap_err().code(), ImapiCode::NotOpened);
     assert_eq!(r.query_media_info().unwrap_err().code(), ImapiCode::NotOpened);
@@ -151,4 +154,29 @@ fn erase_cd_rw_only() {
     r.erase(true).unwrap();
     assert_eq!(*s.erase_complete.lock().unwrap(), [None]);
     assert!(r.query_media_type().unwrap().1.has(MediaFlags::BLANK));
+}
+
+#[test]
+fn clones_are_handles_of_one_recorder_object() {
+    let b = Bench::new(Media::CdRw80);
+    let mut r = recorder(&b);
+    let mut handle = r.clone();
+    let mut set = PropertyBag::new();
+    set.insert("WriteSpeed".into(), PropertyValue::I4(4));
+    handle.set_recorder_properties(&set).unwrap();
+    assert_eq!(r.properties().write_speed, 4, "a property set through one handle");
+    assert_eq!(r.recorder_properties()["WriteSpeed"], PropertyValue::I4(4));
+    r.open_exclusive().unwrap();
+    assert_eq!(handle.recorder_state(), RecorderState::Opened);
+    assert!(handle.is_open());
+    // The drive is held by the object, so any of its handles may use it.
+    assert!(handle.query_media_type().unwrap().1.has(MediaFlags::BLANK));
+    handle.close().unwrap();
+    assert_eq!(r.recorder_state(), RecorderState::DoingNothing);
+    assert!(!r.is_open());
+    // IDiscRecorder::Close on a recorder that is not open: IMAPI_E_NOTOPENED, every time.
+    assert_eq!(r.close().unwrap_err().code(), ImapiCode::NotOpened);
+    assert_eq!(handle.close().unwrap_err().code(), ImapiCode::NotOpened);
+    // A second object for the drive is apart: its own properties.
+    assert_eq!(recorder(&b).properties().write_speed, 24);
 }

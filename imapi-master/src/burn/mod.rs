@@ -23,8 +23,20 @@
 //!    CRC-32C its bytes had when AddData captured them, and each file's directory record
 //!    with the planned extent (see the `verify` module: this is what finds a file burned
 //!    under another file's name, which a disc equal to the stash cannot show).
-//! 8. Optionally eject; NotifyBurnComplete with the result; after a success the staged image
-//!    is cleared, after a failure it stays sealed for a retry.
+//! 8. Optionally eject; NotifyBurnComplete with the result; after a successful burn the
+//!    staged image is cleared, after a failure it stays sealed for a retry. An eject that
+//!    fails after a good burn does not fail the burn: the disc holds the image (IMAPI allows
+//!    drives that cannot eject), so RecordDisc succeeds, the stash is cleared as after any
+//!    good burn (burning it again would write the session twice), and the eject's error is
+//!    kept for [`DiscMaster::eject_failure`].
+//!
+//! # Simulate keeps the staged image
+//! IMAPI clears the stash "for security" after the first successful RecordDisc. A simulated
+//! one (`simulate`, the drive's test write) writes nothing: it runs "almost the whole
+//! process without writing" to learn whether the real burn would go through, and the image
+//! it tried is the one to burn next. So a successful simulate keeps the sealed stash and
+//! multisession mode, and a real burn straight after it, without staging again, writes that
+//! image; only a successful real burn clears it.
 //!
 //! A cancel stops the writes, flushes the drive (SYNCHRONIZE CACHE) and closes what a data
 //! burn opened, so the disc holds no open track, and ends in IMAPI_E_USERABORT.
@@ -84,19 +96,30 @@ const LEAD_IN_PER_WRITE: usize = 672;
 impl DiscMaster {
     /// RecordDisc: burns the staged image to the active recorder and returns when done
     /// (see the [`crate::burn`] module for the steps and the codes). `simulate` runs the
-    /// drive's test write; `eject_after` ejects the disc at the end.
+    /// drive's test write and keeps the staged image for the real burn; a successful real
+    /// burn clears it. `eject_after` ejects the disc at the end.
     pub fn record_disc(&mut self, simulate: bool, eject_after: bool) -> Result<()> {
         self.record_disc_with(&RecordOptions { simulate, eject_after, ..RecordOptions::default() })
+    }
+
+    /// After a burn asked to eject that succeeded: the eject's failure, when the drive did not
+    /// eject (`None` when it did, or when no eject was asked). The burn's result is not
+    /// changed by it (see the [`crate::burn`] module).
+    pub fn eject_failure(&self) -> Option<&ImapiError> {
+        self.eject_failure.as_ref()
     }
 
     /// RecordDisc with every option.
     pub fn record_disc_with(&mut self, opts: &RecordOptions) -> Result<()> {
         self.require_open()?;
         self.active_disc_recorder()?;
+        self.eject_failure = None;
         let sinks = self.sinks.clone();
         let result = self.record_inner(opts, &sinks);
-        if let Some(a) = self.active.as_mut() {
-            a.recorder.set_state(RecorderState::DoingNothing);
+        if let Some(a) = self.active.as_ref() {
+            if a.recorder.recorder_state() == RecorderState::Burning {
+                a.recorder.set_state(RecorderState::DoingNothing);
+            }
         }
         let status = result.as_ref().err().map(ImapiError::code);
         sinks.each(|s| s.notify_burn_complete(status));
@@ -128,9 +151,15 @@ impl DiscMaster {
         let identity = active.recorder.identity().clone();
         let buf = active.recorder.properties().use_buffer_underrun_free();
         let expected = active.media.clone();
-        active.recorder.set_state(RecorderState::Burning);
+        if active.recorder.is_open() {
+            return Err(ImapiError::new(
+                ImapiCode::DeviceNotAccessible,
+                format!("{device}: the recorder is held by open_exclusive (close it first)"),
+            ));
+        }
         let path = active.recorder.recorder_path().clone();
         let mut t = path.open(Access::Exclusive)?;
+        active.recorder.set_state(RecorderState::Burning);
         let t = t.as_mut();
         let media = read_media(t, &device)?;
         if !media.present {
@@ -158,7 +187,7 @@ impl DiscMaster {
             verify::against_stash(t, device.as_str(), sinks, &staged, &written.starts, checks)?;
         }
         if opts.eject_after {
-            crate::recorder::eject(t, &device)?;
+            self.eject_failure = crate::recorder::eject(t, &device).err();
         }
         Ok(())
     }

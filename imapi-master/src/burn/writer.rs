@@ -89,18 +89,29 @@ pub(crate) fn write_one(
     block_len: usize,
     sinks: &Sinks,
 ) -> Result<bool> {
+    write_one_within(t, device, lba, buf, block_len, sinks, BUSY_LIMIT)
+}
+
+/// [`write_one`], giving up on a drive busy for longer than `limit`.
+fn write_one_within(
+    t: &mut dyn Transport,
+    device: &str,
+    lba: i32,
+    buf: &[u8],
+    block_len: usize,
+    sinks: &Sinks,
+    limit: Duration,
+) -> Result<bool> {
     let mut pause = Duration::from_millis(5);
     let since = Instant::now();
     loop {
         match ops::write10(t, Lba(lba), buf, block_len) {
             Ok(_) => return Ok(true),
             Err(e) if is_busy(&e) => {
-                if since.elapsed() > BUSY_LIMIT {
+                if since.elapsed() > limit {
                     return Err(ImapiError::new(
                         ImapiCode::LossOfStreaming,
-                        format!(
-                            "{device}: the drive stayed busy for {BUSY_LIMIT:?} at block {lba}"
-                        ),
+                        format!("{device}: the drive stayed busy for {limit:?} at block {lba}"),
                     )
                     .with_source(e));
                 }
@@ -133,5 +144,50 @@ impl Throttle {
             sinks.each(|s| s.notify_block_progress(long(done), long(self.total)));
             self.next = done + self.step;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use imapi_mmc::sense::codes;
+    use imapi_mmc::{Sense, SenseKey};
+    use imapi_transport::{Completion, Data, TransportError};
+
+    /// A drive that answers every command with one sense, counting the commands.
+    struct Answers {
+        sense: Sense,
+        commands: usize,
+    }
+
+    impl Transport for Answers {
+        fn execute(
+            &mut self,
+            _cdb: &[u8],
+            _data: Data<'_>,
+            _timeout: Duration,
+        ) -> std::result::Result<Completion, TransportError> {
+            self.commands += 1;
+            Ok(Completion { status: 0x02, sense: Some(self.sense), residual: 0 })
+        }
+    }
+
+    #[test]
+    fn a_drive_busy_past_the_limit_is_loss_of_streaming() {
+        let mut t = Answers { sense: codes::LONG_WRITE_IN_PROGRESS, commands: 0 };
+        let sinks = Sinks::default();
+        let limit = Duration::from_millis(40);
+        let e = write_one_within(&mut t, "sim:x", 96, &[0; 2048], 2048, &sinks, limit).unwrap_err();
+        assert_eq!(e.code(), ImapiCode::LossOfStreaming, "{e}");
+        assert!(e.message().contains("block 96"), "{e}");
+        assert!(t.commands > 1, "the WRITE was sent again while busy");
+    }
+
+    #[test]
+    fn a_drive_reporting_loss_of_streaming_is_loss_of_streaming() {
+        let mut t = Answers { sense: Sense::new(SenseKey::MediumError, 0x0C, 0x09), commands: 0 };
+        let e = write_one(&mut t, "sim:x", 0, &[0; 2048], 2048, &Sinks::default()).unwrap_err();
+        assert_eq!(e.code(), ImapiCode::LossOfStreaming, "{e}");
+        assert_eq!(t.commands, 1, "not retried");
     }
 }

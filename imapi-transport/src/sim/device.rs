@@ -39,6 +39,9 @@ pub struct Faults {
     /// answers nothing more, and the folder holds an open track that the next process finds
     /// incomplete.
     pub power_loss_after_blocks: Option<u32>,
+    /// START STOP UNIT ejecting answers 05/53/02 MEDIUM REMOVAL PREVENTED (a drive that cannot
+    /// eject); the disc stays in.
+    pub refuse_eject: bool,
 }
 
 /// What `faults.json` in a recorder's folder holds: the faults to inject and whether writes
@@ -215,11 +218,19 @@ impl SimRecorder {
         let (mut store, old) = Store::open(dir, Access::Exclusive)?;
         store.set_media_changed()?;
         store.clear()?;
-        store.save(&Disc::blank(media, old.max_speed))
+        store.save(&old.fresh(media))
+    }
+
+    /// Gives the recorder at `dir` test write or takes it away (`false`: a drive that cannot
+    /// simulate a burn). Refused with [`SimError::InUse`] while a process has it open.
+    pub fn set_test_write(dir: &Path, available: bool) -> Result<(), SimError> {
+        let (store, mut disc) = Store::open(dir, Access::Exclusive)?;
+        disc.no_test_write = !available;
+        store.save(&disc)
     }
 
     fn with(dir: &Path, store: Store, disc: Disc, serial: String) -> SimRecorder {
-        let write_kbps = disc.max_speed.saturating_mul(KBPS_1X);
+        let write_kbps = disc.write_kbps.unwrap_or(disc.max_speed.saturating_mul(KBPS_1X));
         SimRecorder {
             dir: dir.to_path_buf(),
             store,
@@ -435,6 +446,11 @@ impl SimRecorder {
                 let max = self.disc.max_speed.saturating_mul(KBPS_1X);
                 self.write_kbps =
                     if s.write_speed == 0xFFFF { max } else { s.write_speed.clamp(KBPS_1X, max) };
+                // Kept by the drive: saved with the disc at the next sync point.
+                self.disc.write_kbps = Some(self.write_kbps);
+                if let Some(d) = self.recorded.as_mut() {
+                    d.write_kbps = Some(self.write_kbps);
+                }
                 Ok(0)
             }
             Command::GetPerformance(p) => {
@@ -469,7 +485,7 @@ impl SimRecorder {
                 if !s.load_eject {
                     return Ok(0);
                 }
-                if !s.start && self.locked {
+                if !s.start && (self.locked || self.faults.refuse_eject) {
                     return Err(codes::REMOVAL_PREVENTED.into());
                 }
                 // A dry run ends with the disc leaving or coming back.
@@ -580,7 +596,7 @@ impl SimRecorder {
                 FeatureBody::TrackAtOnce(TrackAtOnce {
                     buf: true,
                     cd_rw: true,
-                    test_write: true,
+                    test_write: !self.disc.no_test_write,
                     data_types: 1,
                     ..Default::default()
                 }),
@@ -593,7 +609,7 @@ impl SimRecorder {
                     buf: true,
                     sao: true,
                     cd_rw: true,
-                    test_write: true,
+                    test_write: !self.disc.no_test_write,
                     max_cue_len: 4096,
                     ..Default::default()
                 }),
@@ -785,13 +801,11 @@ impl SimRecorder {
 
     fn mode_sense(&self, page: u8) -> Result<ModeData, Fail> {
         let max = self.disc.max_speed.saturating_mul(KBPS_1X);
-        let caps = ModePage::Capabilities(Capabilities::recorder(
-            max,
-            max,
-            self.write_kbps,
-            2048,
-            self.locked,
-        ));
+        let mut caps = Capabilities::recorder(max, max, self.write_kbps, 2048, self.locked);
+        if self.disc.no_test_write {
+            caps.flags[1] &= !0x04; // b3.2: test write
+        }
+        let caps = ModePage::Capabilities(caps);
         let write = ModePage::WriteParameters(self.params.clone());
         let pages = match page {
             imapi_mmc::pages::WRITE_PARAMETERS => vec![write],
@@ -820,6 +834,9 @@ impl SimRecorder {
                 return Err(bad());
             }
             let test = w.test_write;
+            if test && self.disc.no_test_write {
+                return Err(bad());
+            }
             self.params = w;
             // Test write on: a dry run from the disc as it is; off: the dry run is forgotten.
             if !test {
@@ -1206,8 +1223,7 @@ impl SimRecorder {
             BlankType::Full | BlankType::Minimal => self.store.clear()?,
             _ => return Err(codes::INVALID_FIELD_IN_CDB.into()),
         }
-        let (media, speed) = (self.disc.media, self.disc.max_speed);
-        self.disc = Disc::blank(media, speed);
+        self.disc = self.disc.fresh(self.disc.media);
         self.save()
     }
 }

@@ -189,6 +189,15 @@ pub struct Disc {
     /// them.
     #[serde(default)]
     pub cd_text: Vec<Vec<u8>>,
+    /// The drive has no test write: its features 002Dh/002Eh and page 2Ah say so, and MODE
+    /// SELECT refuses page 05h with the Test Write bit (05/26/00). A drive setting, kept when
+    /// the disc changes.
+    #[serde(default)]
+    pub no_test_write: bool,
+    /// The write speed the last SET CD SPEED chose, kB/s (page 2Ah's current write speed; the
+    /// fastest when none was set). A drive setting, kept when the disc changes.
+    #[serde(default)]
+    pub write_kbps: Option<u16>,
 }
 
 impl Disc {
@@ -203,6 +212,17 @@ impl Disc {
             finalized: false,
             sao: None,
             cd_text: Vec::new(),
+            no_test_write: false,
+            write_kbps: None,
+        }
+    }
+
+    /// A blank disc of `media` in the same drive: its speed and settings stay.
+    pub fn fresh(&self, media: Media) -> Disc {
+        Disc {
+            no_test_write: self.no_test_write,
+            write_kbps: self.write_kbps,
+            ..Disc::blank(media, self.max_speed)
         }
     }
 
