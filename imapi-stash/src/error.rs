@@ -355,6 +355,14 @@ pub(crate) fn is_disk_full(e: &io::Error) -> bool {
         || e.raw_os_error() == Some(28)
 }
 
+/// The error of a reader that claims more bytes than it was given room for.
+pub(crate) fn overlong_read() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        "the reader returned more bytes than it was asked for",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,16 @@
 //! The header record at offset 0: a checked view ([`Header`]) and its plain form
 //! ([`HeaderRepr`]).
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use crate::error::FormatError;
 use crate::model::{DiscKind, AUDIO_BLOCK_SIZE, DATA_BLOCK_SIZE, MAX_TRACK_NUMBER};
 use byteorder::{ByteOrder, LittleEndian as LE};
@@ -16,6 +26,18 @@ pub const MINOR_VERSION: u16 = 0;
 pub const HEADER_AREA: u64 = 4096;
 /// Bytes of the version 1.0 header record (including its checksum).
 pub const HEADER_LEN: usize = field::CRC_V1_0.end;
+
+/// [`HEADER_LEN`] as the header stores it.
+const HEADER_LEN_U32: u32 = 128;
+/// [`DATA_BLOCK_SIZE`] as the header stores it.
+const DATA_BLOCK_U16: u16 = 2048;
+/// [`AUDIO_BLOCK_SIZE`] as the header stores it.
+const AUDIO_BLOCK_U16: u16 = 2352;
+const _: () = assert!(
+    HEADER_LEN_U32 as usize == HEADER_LEN
+        && DATA_BLOCK_U16 as u32 == DATA_BLOCK_SIZE
+        && AUDIO_BLOCK_U16 as u32 == AUDIO_BLOCK_SIZE
+);
 
 /// Byte ranges of the header record's fields (little-endian numbers).
 pub(crate) mod field {
@@ -52,7 +74,8 @@ pub struct Header<T: AsRef<[u8]>> {
 }
 
 impl<T: AsRef<[u8]>> Header<T> {
-    /// Wraps a buffer without checking its length (accessors may panic on a short one).
+    /// Wraps a buffer without checking its length (accessors read the fields a short one
+    /// lacks as zeros).
     pub const fn new_unchecked(buffer: T) -> Self {
         Self { buffer }
     }
@@ -74,76 +97,78 @@ impl<T: AsRef<[u8]>> Header<T> {
         self.buffer.as_ref()
     }
 
+    /// The bytes of field `f`, or zeros if the buffer is too short to hold it (never, once
+    /// [`Header::new_checked`] succeeded).
+    fn le<const N: usize>(&self, f: core::ops::Range<usize>) -> [u8; N] {
+        self.b().get(f).and_then(|s| s.try_into().ok()).unwrap_or([0; N])
+    }
+
+    /// The bytes of field `f`, or none if the buffer is too short to hold it.
+    fn bytes(&self, f: core::ops::Range<usize>) -> &[u8] {
+        self.b().get(f).unwrap_or(&[])
+    }
+
     /// The 16 magic bytes.
     pub fn magic(&self) -> &[u8] {
-        &self.b()[field::MAGIC]
+        self.bytes(field::MAGIC)
     }
     /// Major version.
     pub fn major(&self) -> u16 {
-        LE::read_u16(&self.b()[field::MAJOR])
+        u16::from_le_bytes(self.le(field::MAJOR))
     }
     /// Minor version.
     pub fn minor(&self) -> u16 {
-        LE::read_u16(&self.b()[field::MINOR])
+        u16::from_le_bytes(self.le(field::MINOR))
     }
     /// Bytes of the header record, checksum included.
     pub fn header_len(&self) -> u32 {
-        LE::read_u32(&self.b()[field::HEADER_LEN])
+        u32::from_le_bytes(self.le(field::HEADER_LEN))
     }
     /// Disc kind byte.
     pub fn disc_kind(&self) -> u8 {
-        self.b()[field::DISC_KIND]
+        self.b().get(field::DISC_KIND).copied().unwrap_or(0)
     }
     /// Data block size.
     pub fn data_block_size(&self) -> u16 {
-        LE::read_u16(&self.b()[field::DATA_BLOCK])
+        u16::from_le_bytes(self.le(field::DATA_BLOCK))
     }
     /// Audio block size.
     pub fn audio_block_size(&self) -> u16 {
-        LE::read_u16(&self.b()[field::AUDIO_BLOCK])
+        u16::from_le_bytes(self.le(field::AUDIO_BLOCK))
     }
     /// Offset of the payload.
     pub fn payload_offset(&self) -> u64 {
-        LE::read_u64(&self.b()[field::PAYLOAD_OFFSET])
+        u64::from_le_bytes(self.le(field::PAYLOAD_OFFSET))
     }
     /// Offset of the track table (the end of the payload).
     pub fn table_offset(&self) -> u64 {
-        LE::read_u64(&self.b()[field::TABLE_OFFSET])
+        u64::from_le_bytes(self.le(field::TABLE_OFFSET))
     }
     /// Bytes of the track table.
     pub fn table_len(&self) -> u64 {
-        LE::read_u64(&self.b()[field::TABLE_LEN])
+        u64::from_le_bytes(self.le(field::TABLE_LEN))
     }
     /// CRC-32C of the track table.
     pub fn table_crc(&self) -> u32 {
-        LE::read_u32(&self.b()[field::TABLE_CRC])
+        u32::from_le_bytes(self.le(field::TABLE_CRC))
     }
     /// Number of tracks.
     pub fn track_count(&self) -> u32 {
-        LE::read_u32(&self.b()[field::TRACK_COUNT])
+        u32::from_le_bytes(self.le(field::TRACK_COUNT))
     }
     /// Number of segments, all tracks together.
     pub fn segment_count(&self) -> u32 {
-        LE::read_u32(&self.b()[field::SEGMENT_COUNT])
+        u32::from_le_bytes(self.le(field::SEGMENT_COUNT))
     }
     /// Blocks of payload, all tracks together.
     pub fn total_blocks(&self) -> u64 {
-        LE::read_u64(&self.b()[field::TOTAL_BLOCKS])
+        u64::from_le_bytes(self.le(field::TOTAL_BLOCKS))
     }
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Header<T> {
     fn m(&mut self) -> &mut [u8] {
         self.buffer.as_mut()
-    }
-    fn set_u16(&mut self, f: core::ops::Range<usize>, v: u16) {
-        LE::write_u16(&mut self.m()[f], v);
-    }
-    fn set_u32(&mut self, f: core::ops::Range<usize>, v: u32) {
-        LE::write_u32(&mut self.m()[f], v);
-    }
-    fn set_u64(&mut self, f: core::ops::Range<usize>, v: u64) {
-        LE::write_u64(&mut self.m()[f], v);
     }
 }
 
@@ -241,10 +266,10 @@ impl HeaderRepr {
         let h = Header::new_checked(record)?;
         let disc_kind = DiscKind::from_code(h.disc_kind())
             .ok_or_else(|| bad("disc kind", field::DISC_KIND, h.disc_kind().into(), "1, 2 or 3"))?;
-        zeros(&record[field::RESERVED_25..=field::RESERVED_25], field::RESERVED_25)?;
-        zeros(&record[field::RESERVED_30], field::RESERVED_30.start)?;
-        zeros(&record[field::RESERVED_68], field::RESERVED_68.start)?;
-        zeros(&record[field::RESERVED_80], field::RESERVED_80.start)?;
+        zeros(h.bytes(field::RESERVED_25..field::RESERVED_25 + 1), field::RESERVED_25)?;
+        zeros(h.bytes(field::RESERVED_30), field::RESERVED_30.start)?;
+        zeros(h.bytes(field::RESERVED_68), field::RESERVED_68.start)?;
+        zeros(h.bytes(field::RESERVED_80), field::RESERVED_80.start)?;
         if u32::from(h.data_block_size()) != DATA_BLOCK_SIZE {
             return Err(bad(
                 "data block size",
@@ -324,25 +349,39 @@ impl HeaderRepr {
 
     /// Writes the version 1.0 record, checksum included, into `header`. The version fields
     /// are always this crate's ([`MAJOR_VERSION`], [`MINOR_VERSION`]).
+    ///
+    /// # Panics
+    ///
+    /// If `header` is shorter than [`HeaderRepr::buffer_len`] (a caller's mistake: the
+    /// buffer is the writer's own, never input).
     pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, header: &mut Header<T>) {
-        let b = header.m();
-        b[..HEADER_LEN].fill(0);
+        let record = self.record();
+        match header.m().get_mut(..HEADER_LEN) {
+            Some(dst) => dst.copy_from_slice(&record),
+            None => panic!("a header buffer needs {HEADER_LEN} bytes"),
+        }
+    }
+
+    /// The version 1.0 record, checksum included.
+    fn record(&self) -> [u8; HEADER_LEN] {
+        let mut b = [0u8; HEADER_LEN];
         b[field::MAGIC].copy_from_slice(&MAGIC);
-        header.set_u16(field::MAJOR, MAJOR_VERSION);
-        header.set_u16(field::MINOR, MINOR_VERSION);
-        header.set_u32(field::HEADER_LEN, HEADER_LEN as u32);
-        header.m()[field::DISC_KIND] = self.disc_kind.code();
-        header.set_u16(field::DATA_BLOCK, DATA_BLOCK_SIZE as u16);
-        header.set_u16(field::AUDIO_BLOCK, AUDIO_BLOCK_SIZE as u16);
-        header.set_u64(field::PAYLOAD_OFFSET, self.payload_offset);
-        header.set_u64(field::TABLE_OFFSET, self.table_offset);
-        header.set_u64(field::TABLE_LEN, self.table_len);
-        header.set_u32(field::TABLE_CRC, self.table_crc);
-        header.set_u32(field::TRACK_COUNT, self.track_count);
-        header.set_u32(field::SEGMENT_COUNT, self.segment_count);
-        header.set_u64(field::TOTAL_BLOCKS, self.total_blocks);
-        let crc = crc32c::crc32c(&header.b()[..field::CRC_V1_0.start]);
-        header.set_u32(field::CRC_V1_0, crc);
+        b[field::MAJOR].copy_from_slice(&MAJOR_VERSION.to_le_bytes());
+        b[field::MINOR].copy_from_slice(&MINOR_VERSION.to_le_bytes());
+        b[field::HEADER_LEN].copy_from_slice(&HEADER_LEN_U32.to_le_bytes());
+        b[field::DISC_KIND] = self.disc_kind.code();
+        b[field::DATA_BLOCK].copy_from_slice(&DATA_BLOCK_U16.to_le_bytes());
+        b[field::AUDIO_BLOCK].copy_from_slice(&AUDIO_BLOCK_U16.to_le_bytes());
+        b[field::PAYLOAD_OFFSET].copy_from_slice(&self.payload_offset.to_le_bytes());
+        b[field::TABLE_OFFSET].copy_from_slice(&self.table_offset.to_le_bytes());
+        b[field::TABLE_LEN].copy_from_slice(&self.table_len.to_le_bytes());
+        b[field::TABLE_CRC].copy_from_slice(&self.table_crc.to_le_bytes());
+        b[field::TRACK_COUNT].copy_from_slice(&self.track_count.to_le_bytes());
+        b[field::SEGMENT_COUNT].copy_from_slice(&self.segment_count.to_le_bytes());
+        b[field::TOTAL_BLOCKS].copy_from_slice(&self.total_blocks.to_le_bytes());
+        let crc = crc32c::crc32c(&b[..field::CRC_V1_0.start]);
+        b[field::CRC_V1_0].copy_from_slice(&crc.to_le_bytes());
+        b
     }
 }
 

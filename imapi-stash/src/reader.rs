@@ -1,6 +1,16 @@
 //! [`Stash`]: opens a finished stash, checks it strictly, reads its tracks and verifies its
 //! payload.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use crate::error::{FormatError, StashError};
 use crate::header::{HeaderRepr, HEADER_AREA};
 use crate::model::{DiscInfo, DiscKind, Track, MAX_CD_TEXT_PACKS};
@@ -70,18 +80,19 @@ impl<R: Read + Seek> Stash<R> {
             MAX_CD_TEXT_PACKS as u64,
         )
         .unwrap_or(u64::MAX);
+        let too_long = FormatError::BadField {
+            field: "table length",
+            offset: crate::header::field::TABLE_LEN.start as u64,
+            value: header.table_len,
+            expected: "at most the size of the largest table",
+        };
         if header.table_len > max_table {
-            return Err(FormatError::BadField {
-                field: "table length",
-                offset: crate::header::field::TABLE_LEN.start as u64,
-                value: header.table_len,
-                expected: "at most the size of the largest table",
-            }
-            .into());
+            return Err(too_long.into());
         }
         // The header check made table_offset + table_len the file's length, so this buffer is
         // never larger than the file.
-        let mut table_bytes = vec![0u8; header.table_len as usize];
+        let table_len = usize::try_from(header.table_len).map_err(|_| too_long)?;
+        let mut table_bytes = vec![0u8; table_len];
         inner.seek(SeekFrom::Start(header.table_offset)).map_err(read_err("the track table"))?;
         inner.read_exact(&mut table_bytes).map_err(read_err("the track table"))?;
         let computed = crc32c::crc32c(&table_bytes);
@@ -133,9 +144,9 @@ impl<R: Read + Seek> Stash<R> {
         let mut order: Vec<(u64, u64, u8, u32, u32)> = Vec::new();
         for t in &self.tracks {
             let bs = u64::from(t.info.block_size);
-            for (k, s) in t.segments.iter().enumerate() {
+            for (k, s) in (0u32..).zip(&t.segments) {
                 let len = u64::from(s.blocks) * bs;
-                order.push((s.offset, len, t.number, k as u32, s.crc32c));
+                order.push((s.offset, len, t.number, k, s.crc32c));
             }
         }
         order.sort_unstable();
@@ -150,14 +161,20 @@ impl<R: Read + Seek> Stash<R> {
             let mut crc = 0;
             let mut left = len;
             while left > 0 {
-                let want = left.min(VERIFY_CHUNK as u64) as usize;
-                let n = match self.inner.read(&mut buf[..want]) {
+                let want = usize::try_from(left).map_or(VERIFY_CHUNK, |l| l.min(VERIFY_CHUNK));
+                let Some(chunk) = buf.get_mut(..want) else {
+                    break; // Not reachable: `want` is at most the buffer's length.
+                };
+                let n = match self.inner.read(chunk) {
                     Ok(0) => return Err(FormatError::UnexpectedEof { offset }.into()),
                     Ok(n) => n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => return Err(StashError::from_read("the payload", e)),
                 };
-                crc = crc32c::crc32c_append(crc, &buf[..n]);
+                let read = chunk.get(..n).ok_or_else(|| {
+                    StashError::from_read("the payload", crate::error::overlong_read())
+                })?;
+                crc = crc32c::crc32c_append(crc, read);
                 left -= n as u64;
                 done += n as u64;
                 if !progress(done, total) {

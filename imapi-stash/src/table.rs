@@ -1,6 +1,16 @@
 //! The track table at the end of the file: disc record, track records, segment records and
 //! CD-Text packs. [`parse`] checks it strictly against the header; [`emit`] writes it.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use crate::error::FormatError;
 use crate::header::HeaderRepr;
 use crate::model::{
@@ -85,10 +95,15 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    fn record(&self, at: usize, len: usize, what: &'static str) -> Result<&'a [u8], FormatError> {
-        at.checked_add(len).and_then(|end| self.table.get(at..end)).ok_or(FormatError::Truncated {
+    /// The `N` bytes at `at`, as an array: the record's fields index it without a check.
+    fn record<const N: usize>(
+        &self,
+        at: usize,
+        what: &'static str,
+    ) -> Result<&'a [u8; N], FormatError> {
+        self.table.get(at..).and_then(<[u8]>::first_chunk).ok_or(FormatError::Truncated {
             what,
-            need: (at as u64).saturating_add(len as u64),
+            need: (at as u64).saturating_add(N as u64),
             len: self.table.len() as u64,
         })
     }
@@ -123,7 +138,7 @@ impl<'a> Cursor<'a> {
 /// exactly (no overlap, no gap).
 pub fn parse(table: &[u8], header: &HeaderRepr) -> Result<(Vec<Track>, DiscInfo), FormatError> {
     let c = Cursor { table, base: header.table_offset };
-    let prefix = c.record(0, PREFIX_LEN, "table prefix")?;
+    let prefix = c.record::<PREFIX_LEN>(0, "table prefix")?;
     if prefix[field::prefix::MAGIC] != TABLE_MAGIC {
         return Err(c.bad(
             "table magic",
@@ -201,18 +216,21 @@ pub fn parse(table: &[u8], header: &HeaderRepr) -> Result<(Vec<Track>, DiscInfo)
                 )
             })?;
         next_segment = end;
-        let track_number = number as u8;
+        // parse_disc checked that every track number is at most 99.
+        let track_number = u8::try_from(number).map_err(|_| {
+            c.bad("track number", at + field::track::NUMBER, number.into(), "at most 99")
+        })?;
         let mut segments = Vec::with_capacity(count as usize);
         let mut sum: u64 = 0;
-        for (k, s) in (first..end).enumerate() {
+        for (k, s) in (0u32..).zip(first..end) {
             let sat = segments_at + s as usize * SEGMENT_LEN;
-            let r = c.record(sat, SEGMENT_LEN, "segment record")?;
+            let r = c.record::<SEGMENT_LEN>(sat, "segment record")?;
             let offset = LE::read_u64(&r[field::segment::OFFSET]);
             let n = LE::read_u32(&r[field::segment::BLOCKS]);
             let crc = LE::read_u32(&r[field::segment::CRC]);
             let out_of_range = FormatError::SegmentOutOfRange {
                 track: track_number,
-                segment: k as u32,
+                segment: k,
                 offset,
                 blocks: n,
                 start: header.payload_offset,
@@ -269,7 +287,7 @@ pub fn parse(table: &[u8], header: &HeaderRepr) -> Result<(Vec<Track>, DiscInfo)
 fn parse_disc(c: &Cursor<'_>, track_count: u32, pack_count: u32) -> Result<DiscInfo, FormatError> {
     use field::disc as f;
     let at = PREFIX_LEN;
-    let d = c.record(at, DISC_LEN, "disc record")?;
+    let d = c.record::<DISC_LEN>(at, "disc record")?;
     let first_track = d[f::FIRST_TRACK];
     let last = u32::from(first_track) + track_count.saturating_sub(1);
     if first_track == 0 || last > u32::from(MAX_TRACK_NUMBER) {
@@ -315,9 +333,7 @@ fn parse_disc(c: &Cursor<'_>, track_count: u32, pack_count: u32) -> Result<DiscI
     let mut cd_text = Vec::with_capacity(pack_count as usize);
     for i in 0..pack_count as usize {
         let pat = packs_at + i * CD_TEXT_PACK_LEN;
-        let p = c.record(pat, CD_TEXT_PACK_LEN, "CD-Text pack")?;
-        let mut b = [0u8; CD_TEXT_PACK_LEN];
-        b.copy_from_slice(p);
+        let b = *c.record::<CD_TEXT_PACK_LEN>(pat, "CD-Text pack")?;
         cd_text.push(
             CdTextPack::new(b)
                 .ok_or_else(|| c.bad("CD-Text pack type", pat, b[0].into(), "0x80 to 0x8F"))?,
@@ -332,7 +348,7 @@ fn parse_track(
     number: u32,
 ) -> Result<(TrackInfo, u32, u32, u64), FormatError> {
     use field::track as f;
-    let r = c.record(at, TRACK_LEN, "track record")?;
+    let r = c.record::<TRACK_LEN>(at, "track record")?;
     if u32::from(r[f::NUMBER]) != number {
         return Err(c.bad(
             "track number",
@@ -401,20 +417,28 @@ fn check_tiling(extents: &mut [(u64, u64)], header: &HeaderRepr) -> Result<(), F
     let mut covered: u64 = 0;
     let payload = header.table_offset.saturating_sub(header.payload_offset);
     let mut gap = false;
-    for w in 0..extents.len() {
-        let (start, end) = extents[w];
+    let mut previous: Option<u64> = None;
+    for &(start, end) in extents.iter() {
         if start < pos {
-            let first = if w == 0 { start } else { extents[w - 1].0 };
+            let first = previous.unwrap_or(start);
             return Err(FormatError::SegmentsOverlap { first, second: start });
         }
         gap |= start > pos;
         covered += end - start;
         pos = end;
+        previous = Some(start);
     }
     if gap || pos != header.table_offset {
         return Err(FormatError::PayloadNotCovered { covered, payload });
     }
     Ok(())
+}
+
+/// A count as the table stores it. The writer keeps every count far below `u32::MAX` (99
+/// tracks, 2^24 segments, 2048 packs); were one larger, the saturated value would fail the
+/// reader's checks instead of wrapping into a plausible one.
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Writes the table for `tracks` and `disc`. The caller has checked every value (the
@@ -426,14 +450,16 @@ pub fn emit(tracks: &[Track], disc: &DiscInfo) -> Vec<u8> {
         + tracks.len() * TRACK_LEN
         + segment_count * SEGMENT_LEN
         + disc.cd_text.len() * CD_TEXT_PACK_LEN;
-    let mut out = vec![0u8; len];
-    out[field::prefix::MAGIC].copy_from_slice(&TABLE_MAGIC);
-    LE::write_u32(&mut out[field::prefix::TRACK_COUNT], tracks.len() as u32);
-    LE::write_u32(&mut out[field::prefix::SEGMENT_COUNT], segment_count as u32);
-    LE::write_u32(&mut out[field::prefix::PACK_COUNT], disc.cd_text.len() as u32);
+    let mut out = Vec::with_capacity(len);
+    let mut prefix = [0u8; PREFIX_LEN];
+    prefix[field::prefix::MAGIC].copy_from_slice(&TABLE_MAGIC);
+    LE::write_u32(&mut prefix[field::prefix::TRACK_COUNT], count(tracks.len()));
+    LE::write_u32(&mut prefix[field::prefix::SEGMENT_COUNT], count(segment_count));
+    LE::write_u32(&mut prefix[field::prefix::PACK_COUNT], count(disc.cd_text.len()));
+    out.extend_from_slice(&prefix);
     {
         use field::disc as f;
-        let d = &mut out[PREFIX_LEN..PREFIX_LEN + DISC_LEN];
+        let mut d = [0u8; DISC_LEN];
         d[f::FIRST_TRACK] = disc.first_track;
         let mut flags = 0;
         if let Some(mcn) = &disc.mcn {
@@ -448,13 +474,12 @@ pub fn emit(tracks: &[Track], disc: &DiscInfo) -> Vec<u8> {
             flags |= f::FLAG_APPENDABLE;
         }
         d[f::FLAGS] = flags;
+        out.extend_from_slice(&d);
     }
-    let tracks_at = PREFIX_LEN + DISC_LEN;
-    let mut seg_at = tracks_at + tracks.len() * TRACK_LEN;
     let mut first_segment = 0u32;
-    for (i, t) in tracks.iter().enumerate() {
+    for t in tracks {
         use field::track as f;
-        let r = &mut out[tracks_at + i * TRACK_LEN..tracks_at + (i + 1) * TRACK_LEN];
+        let mut r = [0u8; TRACK_LEN];
         r[f::NUMBER] = t.number;
         r[f::MODE] = t.info.mode.code();
         r[f::CONTROL] = t.info.control.bits();
@@ -468,24 +493,27 @@ pub fn emit(tracks: &[Track], disc: &DiscInfo) -> Vec<u8> {
             LE::write_i32(&mut r[f::START_LBA], lba);
         }
         r[f::FLAGS] = flags;
-        LE::write_u16(&mut r[f::BLOCK_SIZE], t.info.block_size as u16);
+        // A valid track's block size is 2048 or 2352.
+        let block_size = u16::try_from(t.info.block_size).unwrap_or(u16::MAX);
+        LE::write_u16(&mut r[f::BLOCK_SIZE], block_size);
         LE::write_u32(&mut r[f::PREGAP], t.info.pregap);
         LE::write_u32(&mut r[f::FIRST_SEGMENT], first_segment);
-        LE::write_u32(&mut r[f::SEGMENT_COUNT], t.segments.len() as u32);
+        LE::write_u32(&mut r[f::SEGMENT_COUNT], count(t.segments.len()));
         LE::write_u64(&mut r[f::BLOCKS], t.blocks);
-        first_segment += t.segments.len() as u32;
-        for s in &t.segments {
-            use field::segment as g;
-            let r = &mut out[seg_at..seg_at + SEGMENT_LEN];
-            LE::write_u64(&mut r[g::OFFSET], s.offset);
-            LE::write_u32(&mut r[g::BLOCKS], s.blocks);
-            LE::write_u32(&mut r[g::CRC], s.crc32c);
-            seg_at += SEGMENT_LEN;
-        }
+        first_segment += count(t.segments.len());
+        out.extend_from_slice(&r);
+    }
+    for s in tracks.iter().flat_map(|t| &t.segments) {
+        use field::segment as g;
+        let mut r = [0u8; SEGMENT_LEN];
+        LE::write_u64(&mut r[g::OFFSET], s.offset);
+        LE::write_u32(&mut r[g::BLOCKS], s.blocks);
+        LE::write_u32(&mut r[g::CRC], s.crc32c);
+        out.extend_from_slice(&r);
     }
     for p in &disc.cd_text {
-        out[seg_at..seg_at + CD_TEXT_PACK_LEN].copy_from_slice(p.as_bytes());
-        seg_at += CD_TEXT_PACK_LEN;
+        out.extend_from_slice(p.as_bytes());
     }
+    debug_assert_eq!(out.len(), len);
     out
 }

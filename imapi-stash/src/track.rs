@@ -1,5 +1,15 @@
 //! [`TrackReader`]: one track's blocks in disc order, across its segments, as `Read + Seek`.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use crate::error::FormatError;
 use crate::model::Track;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -94,7 +104,7 @@ impl<'a, R: Read + Seek> TrackReader<'a, R> {
         while !data.is_empty() {
             let k = self.segment;
             let end = self.seg_start(k) + self.seg_len(k);
-            let take = (end - self.pos).min(data.len() as u64) as usize;
+            let take = usize::try_from(end - self.pos).map_or(data.len(), |t| t.min(data.len()));
             let (now, rest) = data.split_at(take);
             if let Some(c) = self.check.as_mut().filter(|c| c.segment == k) {
                 c.crc = crc32c::crc32c_append(c.crc, now);
@@ -107,7 +117,8 @@ impl<'a, R: Read + Seek> TrackReader<'a, R> {
                         self.check = None;
                         return Err(invalid(FormatError::SegmentChecksum {
                             track: self.track.number,
-                            segment: k as u32,
+                            // The table holds at most 2^24 segments.
+                            segment: u32::try_from(k).unwrap_or(u32::MAX),
                             offset: s.offset,
                             stored: s.crc32c,
                             computed: c.crc,
@@ -136,7 +147,8 @@ impl<R: Read + Seek> Read for TrackReader<'_, R> {
             let within = self.pos - self.seg_start(k);
             let file_pos = s.offset + within;
             // Extend the run over the segments that follow this one in the file.
-            let want = (buf.len() - total) as u64;
+            let room = buf.len() - total;
+            let want = room as u64;
             let mut run = self.seg_len(k) - within;
             let mut j = k;
             while run < want {
@@ -151,7 +163,7 @@ impl<R: Read + Seek> Read for TrackReader<'_, R> {
                 run += self.seg_len(j + 1);
                 j += 1;
             }
-            let n = run.min(want) as usize;
+            let n = usize::try_from(run).map_or(room, |r| r.min(room));
             if self.inner_pos != Some(file_pos) {
                 if let Err(e) = self.inner.seek(SeekFrom::Start(file_pos)) {
                     self.inner_pos = None;
@@ -159,7 +171,10 @@ impl<R: Read + Seek> Read for TrackReader<'_, R> {
                 }
                 self.inner_pos = Some(file_pos);
             }
-            let got = match self.inner.read(&mut buf[total..total + n]) {
+            let Some(dst) = buf.get_mut(total..total + n) else {
+                break; // Not reachable: `n` is at most the room left in `buf`.
+            };
+            let got = match self.inner.read(dst) {
                 Ok(0) => {
                     if total > 0 {
                         return Ok(total);
@@ -177,7 +192,8 @@ impl<R: Read + Seek> Read for TrackReader<'_, R> {
                 }
             };
             self.inner_pos = Some(file_pos + got as u64);
-            self.advance(&buf[total..total + got])?;
+            let read = dst.get(..got).ok_or_else(crate::error::overlong_read)?;
+            self.advance(read)?;
             total += got;
             if got < n {
                 break;
