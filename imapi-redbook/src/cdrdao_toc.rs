@@ -5,6 +5,16 @@
 //! little-endian. Lengths are samples (1/44100 s) for audio, bytes for data, or `MM:SS:FF`
 //! blocks. Track 1's 150-frame pause is implied; `START`/`PREGAP` give a track's pregap.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use crate::cdtext::TextFields;
 use crate::cue::decode_text;
 use crate::isrc::{CodeError, Isrc, Mcn};
@@ -320,7 +330,8 @@ fn lex(text: &str) -> Result<Vec<(usize, Tok)>, TocFileError> {
                             if digits.len() == 3 {
                                 let v =
                                     digits.iter().fold(0u32, |a, d| a * 8 + u32::from(d - b'0'));
-                                s.push(v as u8);
+                                // As in C, an escape above \377 keeps its low byte.
+                                s.push((v & 0xFF) as u8);
                                 i += 4;
                             } else {
                                 s.push(*b.get(i + 1).ok_or(err(line, TocErrorKind::Unterminated))?);
@@ -754,7 +765,8 @@ impl TocFile {
             if cd_text {
                 let mut fields = text_of(&t.text);
                 for (k, _) in TEXT_ITEMS {
-                    if toc.cd_text[0].1.get(k).is_some() && fields.get(k).is_none() {
+                    let in_disc = toc.cd_text.first().is_some_and(|(_, f)| f.get(k).is_some());
+                    if in_disc && fields.get(k).is_none() {
                         fields.set(k, Some(String::new()));
                     }
                 }

@@ -6,6 +6,16 @@
 //! album's first and then every track's, cut into 12-byte payloads. Each language block ends
 //! with three size-information packs (type 0x8F).
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use crate::crc::crc16;
 use crate::layout::Layout;
 pub use crate::text_fields::TextFields;
@@ -279,42 +289,53 @@ impl CdText {
                 max: MAX_BLOCKS,
             });
         }
+        // At most 8 blocks (checked above): block numbers 0 to 7.
+        let numbered = || (0u8..=u8::MAX).zip(&self.blocks);
         let mut per_block = Vec::with_capacity(self.blocks.len());
-        for (b, block) in self.blocks.iter().enumerate() {
+        for (b, block) in numbered() {
             per_block.push(self.encode_text(b, block)?);
         }
         let mut last_seq = [0u8; 8];
         let mut languages = [0u8; 8];
-        for (b, (packs, block)) in per_block.iter().zip(&self.blocks).enumerate() {
+        let slots = last_seq.iter_mut().zip(&mut languages);
+        for (b, ((packs, block), (seq, language))) in
+            per_block.iter().zip(&self.blocks).zip(slots).enumerate()
+        {
             let total = packs.len() + 3;
+            let too_many = || CdTextError::TooManyPacks { block: b, packs: total };
             if total > MAX_PACKS_PER_BLOCK {
-                return Err(CdTextError::TooManyPacks { block: b, packs: total });
+                return Err(too_many());
             }
-            last_seq[b] = (total - 1) as u8;
-            languages[b] = block.language;
+            *seq = u8::try_from(total - 1).map_err(|_| too_many())?;
+            *language = block.language;
         }
         let mut out = Vec::new();
-        for (b, (packs, block)) in per_block.into_iter().zip(&self.blocks).enumerate() {
+        for ((b, block), packs) in numbered().zip(per_block) {
             let mut info = [0u8; 36];
             info[0] = block.charset.code();
             info[1] = self.first_track;
             let last = usize::from(self.first_track) + block.tracks.len().saturating_sub(1);
-            info[2] = last.min(99) as u8;
+            info[2] = u8::try_from(last).map_or(99, |l| l.min(99));
             info[3] = if block.copyright { 0x03 } else { 0 };
             for p in &packs {
-                let slot = usize::from(p.kind() & 0x0F) + 4;
-                info[slot] = info[slot].saturating_add(1);
+                // Slots 4 to 19: one per pack type 0x80 to 0x8F.
+                if let Some(count) = info.get_mut(usize::from(p.kind() & 0x0F) + 4) {
+                    *count = count.saturating_add(1);
+                }
             }
             info[4 + 15] = 3;
             info[20..28].copy_from_slice(&last_seq);
             info[28..36].copy_from_slice(&languages);
             let seq0 = packs.len();
             out.extend(packs);
-            for part in 0..3 {
+            for (part, chunk) in (0u8..3).zip(info.chunks_exact(12)) {
                 let mut payload = [0u8; 12];
-                payload.copy_from_slice(&info[part * 12..part * 12 + 12]);
+                payload.copy_from_slice(chunk);
                 // seq0 + part < 256: checked above.
-                let header = [0x8F, part as u8, (seq0 + part) as u8, (b as u8) << 4];
+                let seq = u8::try_from(seq0 + usize::from(part)).map_err(|_| {
+                    CdTextError::TooManyPacks { block: usize::from(b), packs: seq0 + 3 }
+                })?;
+                let header = [0x8F, part, seq, b << 4];
                 out.push(Pack::new(header, payload));
             }
         }
@@ -322,7 +343,7 @@ impl CdText {
     }
 
     /// The text packs of one block (without its size information).
-    fn encode_text(&self, b: usize, block: &CdTextBlock) -> Result<Vec<Pack>, CdTextError> {
+    fn encode_text(&self, b: u8, block: &CdTextBlock) -> Result<Vec<Pack>, CdTextError> {
         if block.tracks.len() > 99 {
             return Err(CdTextError::TooMany {
                 what: "tracks",
@@ -335,7 +356,7 @@ impl CdText {
         }
         let double = block.charset.double_byte();
         let width = if double { 2 } else { 1 };
-        let flags = (if double { 0x80 } else { 0 }) | ((b as u8) << 4);
+        let flags = (if double { 0x80 } else { 0 }) | (b << 4);
         let mut packs = Vec::new();
         for &(kind, field) in &TEXT_TYPES {
             let items = core::iter::once(&block.album).chain(&block.tracks);
@@ -345,8 +366,9 @@ impl CdText {
             let mut payload = [0u8; 12];
             let mut fill = 0;
             let mut header = [0u8; 4];
-            for (i, fields) in items.enumerate() {
-                let track = if i == 0 { 0 } else { self.first_track.saturating_add((i - 1) as u8) };
+            // The album, then at most 99 tracks (checked above).
+            for (i, fields) in (0u8..=u8::MAX).zip(items) {
+                let track = if i == 0 { 0 } else { self.first_track.saturating_add(i - 1) };
                 let text = fields.get(kind).unwrap_or("");
                 let mut bytes =
                     block.charset.encode(text).ok_or_else(|| CdTextError::Unencodable {
@@ -358,11 +380,14 @@ impl CdText {
                 bytes.resize(bytes.len() + width, 0);
                 for (n, byte) in bytes.into_iter().enumerate() {
                     if fill == 0 {
-                        let pos = (n / width).min(15) as u8;
-                        let seq = packs.len().min(255) as u8;
+                        let pos = u8::try_from(n / width).map_or(15, |p| p.min(15));
+                        let seq = u8::try_from(packs.len()).unwrap_or(u8::MAX);
                         header = [kind, track, seq, flags | pos];
                     }
-                    payload[fill] = byte;
+                    // `fill` is below 12: the pack goes out when it reaches 12.
+                    if let Some(slot) = payload.get_mut(fill) {
+                        *slot = byte;
+                    }
                     fill += 1;
                     if fill == 12 {
                         packs.push(Pack::new(header, payload));
@@ -401,7 +426,7 @@ impl CdText {
         }
         let mut first_track = None;
         let mut blocks = Vec::new();
-        for b in 0..MAX_BLOCKS as u8 {
+        for b in (0u8..=u8::MAX).take(MAX_BLOCKS) {
             let in_block: Vec<&Pack> = packs.iter().filter(|p| p.block() == b).collect();
             if in_block.is_empty() {
                 continue;
@@ -421,7 +446,7 @@ impl CdText {
                 let last = info[2].clamp(first, 99);
                 (
                     Charset::from_code(info[0]),
-                    info[28 + usize::from(b)],
+                    info.get(28 + usize::from(b)).copied().unwrap_or(0),
                     info[3] != 0,
                     Some((first, last)),
                 )
@@ -470,7 +495,9 @@ impl CdText {
                             }
                             block.tracks.resize(idx + 1, TextFields::default());
                         }
-                        block.tracks[idx].set(kind, value);
+                        if let Some(t) = block.tracks.get_mut(idx) {
+                            t.set(kind, value);
+                        }
                     }
                     if track >= 99 {
                         break;
@@ -500,7 +527,8 @@ fn split_strings(stream: &[u8], double: bool) -> Vec<&[u8]> {
     while i + width <= stream.len() {
         let end = stream.get(i..i + width).is_some_and(|c| c.iter().all(|&b| b == 0));
         if end {
-            out.push(&stream[start..i]);
+            // `start` never passes `i`.
+            out.extend(stream.get(start..i));
             start = i + width;
         }
         i += width;
@@ -529,19 +557,21 @@ pub fn read_cdt(bytes: &[u8]) -> Result<CdText, CdTextError> {
 }
 
 fn cdt_body(bytes: &[u8]) -> &[u8] {
-    if let Some(head) = bytes.get(..4) {
+    if let Some(head) = bytes.first_chunk::<4>() {
         let declared = usize::from(u16::from_be_bytes([head[0], head[1]]));
         if declared >= 2 && (declared - 2) % PACK_LEN == 0 {
-            if let Some(body) = bytes.get(4..4 + declared - 2) {
-                let rest = &bytes[4 + declared - 2..];
+            let end = 4 + declared - 2;
+            if let (Some(body), Some(rest)) = (bytes.get(4..end), bytes.get(end..)) {
                 if rest.iter().all(|&b| b == 0) && rest.len() <= 1 {
                     return body;
                 }
             }
         }
     }
-    if bytes.len() % PACK_LEN == 1 && bytes.last() == Some(&0) {
-        return &bytes[..bytes.len() - 1];
+    if bytes.len() % PACK_LEN == 1 {
+        if let Some((&0, body)) = bytes.split_last() {
+            return body;
+        }
     }
     bytes
 }

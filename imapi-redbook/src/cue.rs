@@ -4,6 +4,16 @@
 //! INDEX times are positions in the current FILE; `PREGAP` and `POSTGAP` are silence that no
 //! file holds; the 150-frame pause before track 1 is implied and never in a file.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use crate::cdtext::TextFields;
 use crate::isrc::{CodeError, Isrc, Mcn};
 use crate::layout::{Capacity, Layout, LayoutError, Track, TrackFlags};
@@ -386,7 +396,10 @@ impl CueSheet {
                 } else {
                     return Err(CueErrorKind::Missing("FILE", "a type"));
                 };
-                let name = if words.len() > 3 { words[1..words.len() - 1].join(" ") } else { name };
+                let name = match words.get(1..words.len().saturating_sub(1)) {
+                    Some(middle) if words.len() > 3 => middle.join(" "),
+                    _ => name,
+                };
                 self.files.push(CueFile { name, kind });
             }
             "TRACK" => {
@@ -499,8 +512,8 @@ impl CueSheet {
         // no track or index uses still get their line.
         let mut emitted = 0usize;
         let mut file_line = |s: &mut String, upto: usize| -> Result<(), CueWriteError> {
-            while emitted <= upto && emitted < self.files.len() {
-                let file = &self.files[emitted];
+            while emitted <= upto {
+                let Some(file) = self.files.get(emitted) else { break };
                 let _ = writeln!(s, "FILE {} {}", q(&file.name)?, word(file.kind.as_str())?);
                 emitted += 1;
             }
@@ -592,12 +605,9 @@ impl CueSheet {
                 track.indexes.push(CueIndex { number: 0, file: 0, at: at(pos.pregap_start.0) });
             }
             track.indexes.push(CueIndex { number: 1, file: 0, at: at(pos.start.0) });
-            for (k, off) in t.indexes.iter().enumerate() {
-                track.indexes.push(CueIndex {
-                    number: k as u8 + 2,
-                    file: 0,
-                    at: at(pos.start.0) + off,
-                });
+            // A layout holds at most 98 such indexes (Layout::push): INDEX 02 to 99.
+            for (number, off) in (2u8..=99).zip(&t.indexes) {
+                track.indexes.push(CueIndex { number, file: 0, at: at(pos.start.0) + off });
             }
             sheet.tracks.push(track);
         }

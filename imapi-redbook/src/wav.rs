@@ -3,6 +3,16 @@
 //! (44 100 Hz, 16-bit, 2 channels, integer PCM) is accepted; anything else is an error that
 //! says what the file holds.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use crate::msf::AUDIO_FRAME_BYTES;
 use std::fs::File;
 use std::io::{self, Read, Take};
@@ -176,13 +186,15 @@ impl<R: Read> WavReader<R> {
                     }
                     let mut buf = [0u8; FMT_MAX];
                     let keep = (size as usize).min(FMT_MAX);
-                    read_header_bytes(&mut reader, &mut buf[..keep], &mut offset)?;
+                    // `keep` is at most FMT_MAX, the buffer's length.
+                    let kept = buf.get_mut(..keep).unwrap_or_default();
+                    read_header_bytes(&mut reader, kept, &mut offset)?;
                     skip(
                         &mut reader,
                         u64::from(size) - keep as u64 + u64::from(size & 1),
                         &mut offset,
                     )?;
-                    format = Some(parse_fmt(&buf[..keep]));
+                    format = Some(parse_fmt(kept));
                 }
                 b"data" => {
                     let format = format.ok_or(WavError::DataBeforeFmt { offset: offset - 8 })?;
@@ -257,9 +269,10 @@ impl<R: Read> Read for Counting<R> {
 }
 
 fn parse_fmt(b: &[u8]) -> WavFormat {
-    let u16_at = |i: usize| b.get(i..i + 2).map_or(0, |s| u16::from_le_bytes([s[0], s[1]]));
+    let u16_at =
+        |i: usize| b.get(i..).and_then(<[u8]>::first_chunk).map_or(0, |s| u16::from_le_bytes(*s));
     let u32_at =
-        |i: usize| b.get(i..i + 4).map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]));
+        |i: usize| b.get(i..).and_then(<[u8]>::first_chunk).map_or(0, |s| u32::from_le_bytes(*s));
     let tag = u16_at(0);
     let bits = u16_at(14);
     let mut format = WavFormat {
