@@ -1,5 +1,15 @@
 //! What every command shares: the CDB buffer, the request and reply traits, byte helpers.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use crate::error::{CdbError, ReplyError};
 
 /// An encoded command descriptor block of 6, 10, 12 or 16 bytes.
@@ -18,6 +28,10 @@ impl Cdb {
     /// ```
     ///
     /// Bytes whose count is known only at run time go through [`Cdb::from_slice`].
+    // A const fn: slice copies and `try_from` are not const at the MSRV. Every index is in
+    // range: `i < N`, and `N <= 16` is asserted at compile time, which also makes `N as u8`
+    // exact.
+    #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
     pub const fn new<const N: usize>(bytes: [u8; N]) -> Cdb {
         const { assert!(N >= 1 && N <= 16, "a CDB holds 1 to 16 bytes") };
         let mut b = [0u8; 16];
@@ -35,17 +49,17 @@ impl Cdb {
         if bytes.is_empty() {
             return Err(CdbError::Truncated { command: "CDB", need: 1, got: 0 });
         }
-        if bytes.len() > 16 {
-            return Err(CdbError::TooLong(bytes.len()));
-        }
+        let too_long = CdbError::TooLong(bytes.len());
+        let len = u8::try_from(bytes.len()).ok().filter(|&l| l <= 16).ok_or(too_long)?;
         let mut b = [0u8; 16];
-        b[..bytes.len()].copy_from_slice(bytes);
-        Ok(Cdb { bytes: b, len: bytes.len() as u8 })
+        b.get_mut(..bytes.len()).ok_or(too_long)?.copy_from_slice(bytes);
+        Ok(Cdb { bytes: b, len })
     }
 
     /// The bytes of the CDB.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..usize::from(self.len)]
+        // `len` is at most 16 (both constructors check it).
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&self.bytes)
     }
 
     /// The operation code.
@@ -141,6 +155,58 @@ pub(crate) fn head<const N: usize>(buf: &[u8], what: &'static str) -> Result<[u8
         need: N,
         got: buf.len(),
     })
+}
+
+/// `buf`'s first `N` bytes, to fill, or [`ReplyError::Truncated`].
+pub(crate) fn head_mut<'a, const N: usize>(
+    buf: &'a mut [u8],
+    what: &'static str,
+) -> Result<&'a mut [u8; N], ReplyError> {
+    let got = buf.len();
+    buf.first_chunk_mut::<N>().ok_or(ReplyError::Truncated { what, need: N, got })
+}
+
+/// The bytes `r` of `buf`, to fill, or [`ReplyError::Truncated`].
+pub(crate) fn span_mut<'a>(
+    buf: &'a mut [u8],
+    r: core::ops::Range<usize>,
+    what: &'static str,
+) -> Result<&'a mut [u8], ReplyError> {
+    let got = buf.len();
+    let need = r.end;
+    buf.get_mut(r).ok_or(ReplyError::Truncated { what, need, got })
+}
+
+/// The first `n` bytes of `buf`, to fill: the `N`-byte header as an array, and the rest.
+pub(crate) fn split_mut<'a, const N: usize>(
+    buf: &'a mut [u8],
+    n: usize,
+    what: &'static str,
+) -> Result<(&'a mut [u8; N], &'a mut [u8]), ReplyError> {
+    let got = buf.len();
+    buf.get_mut(..n).and_then(<[u8]>::split_first_chunk_mut::<N>).ok_or(ReplyError::Truncated {
+        what,
+        need: n.max(N),
+        got,
+    })
+}
+
+/// Writes `bytes` at the start of `out` and moves `out` past them, or
+/// [`ReplyError::Truncated`].
+pub(crate) fn put(out: &mut &mut [u8], bytes: &[u8], what: &'static str) -> Result<(), ReplyError> {
+    let got = out.len();
+    let (head, tail) = core::mem::take(out)
+        .split_at_mut_checked(bytes.len())
+        .ok_or(ReplyError::Truncated { what, need: bytes.len(), got })?;
+    head.copy_from_slice(bytes);
+    *out = tail;
+    Ok(())
+}
+
+/// The `N` bytes of field `r` of `b`, a reply already cut to a length that holds the field
+/// (were it shorter, the bytes it lacks would read as zeros).
+pub(crate) fn array<const N: usize>(b: &[u8], r: core::ops::Range<usize>) -> [u8; N] {
+    b.get(r).and_then(|s| s.try_into().ok()).unwrap_or([0; N])
 }
 
 /// Checks that `buf` holds at least `need` bytes for emitting.

@@ -1,5 +1,15 @@
 //! Any CDB parsed into its typed request: what a device does first with a command.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use crate::cdb::{Cdb, Direction, Request};
 use crate::config::GetConfiguration;
 use crate::cue::SendCueSheet;

@@ -1,8 +1,19 @@
 //! GET CONFIGURATION (46h): the current profile and the feature descriptors, with typed
 //! bodies for the Profile List (0000h), CD Track at Once (002Dh) and CD Mastering (002Eh).
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use crate::cdb::{
-    be16, be24, be32, bit, cdb_bytes, flag, head, room, to_be24, Cdb, Direction, Reply, Request,
+    be16, be24, be32, bit, cdb_bytes, flag, head, head_mut, span_mut, split_mut, to_be24, Cdb,
+    Direction, Reply, Request,
 };
 use crate::error::{CdbError, ReplyError};
 use crate::macros::code_enum;
@@ -220,6 +231,7 @@ fn parse_body(code: u16, data: &[u8]) -> FeatureBody {
     match (code, data) {
         (feature_code::PROFILE_LIST, d) if d.len() % 4 == 0 => FeatureBody::ProfileList(
             d.chunks_exact(4)
+                .filter_map(<[u8]>::first_chunk::<4>)
                 .map(|p| ProfileEntry {
                     profile: Profile::from(be16([p[0], p[1]])),
                     current: bit(p[2], 0),
@@ -251,7 +263,9 @@ fn parse_body(code: u16, data: &[u8]) -> FeatureBody {
     }
 }
 
-fn emit_body(body: &FeatureBody, out: &mut [u8]) {
+/// Writes a feature's body into `out`, cut to [`Feature::body_len`] bytes.
+fn emit_body(body: &FeatureBody, out: &mut [u8]) -> Result<(), ReplyError> {
+    const WHAT: &str = "feature descriptor";
     match body {
         FeatureBody::ProfileList(p) => {
             for (e, o) in p.iter().zip(out.chunks_exact_mut(4)) {
@@ -267,7 +281,7 @@ fn emit_body(body: &FeatureBody, out: &mut [u8]) {
                 | flag(t.cd_rw, 1)
                 | flag(t.rw_subcode, 0);
             let d = t.data_types.to_be_bytes();
-            out[..4].copy_from_slice(&[b4, 0, d[0], d[1]]);
+            *head_mut::<4>(out, WHAT)? = [b4, 0, d[0], d[1]];
         }
         FeatureBody::Mastering(m) => {
             let b4 = flag(m.buf, 6)
@@ -278,10 +292,11 @@ fn emit_body(body: &FeatureBody, out: &mut [u8]) {
                 | flag(m.cd_rw, 1)
                 | flag(m.rw, 0);
             let l = to_be24(m.max_cue_len);
-            out[..4].copy_from_slice(&[b4, l[0], l[1], l[2]]);
+            *head_mut::<4>(out, WHAT)? = [b4, l[0], l[1], l[2]];
         }
-        FeatureBody::Raw(r) => out[..r.len()].copy_from_slice(r),
+        FeatureBody::Raw(r) => span_mut(out, 0..r.len(), WHAT)?.copy_from_slice(r),
     }
+    Ok(())
 }
 
 impl Reply for Configuration {
@@ -295,7 +310,7 @@ impl Reply for Configuration {
         if declared < HEADER_LEN as u64 {
             return Err(ReplyError::BadLength {
                 what: Self::WHAT,
-                declared: declared as usize,
+                declared: usize::try_from(declared).unwrap_or(usize::MAX),
                 min: HEADER_LEN,
             });
         }
@@ -343,14 +358,13 @@ impl Reply for Configuration {
 
     fn emit(&self, buf: &mut [u8]) -> Result<usize, ReplyError> {
         let n = self.buffer_len();
-        room(buf, n, Self::WHAT)?;
-        let out = &mut buf[..n];
-        out.fill(0);
+        let (h, mut rest) = split_mut::<HEADER_LEN>(buf, n, Self::WHAT)?;
+        h.fill(0);
+        rest.fill(0);
         let len = u32::try_from(n - 4)
             .map_err(|_| ReplyError::Unrepresentable { what: Self::WHAT, field: "data length" })?;
-        out[0..4].copy_from_slice(&len.to_be_bytes());
-        out[6..8].copy_from_slice(&u16::from(self.current_profile).to_be_bytes());
-        let mut at = HEADER_LEN;
+        h[0..4].copy_from_slice(&len.to_be_bytes());
+        h[6..8].copy_from_slice(&u16::from(self.current_profile).to_be_bytes());
         for f in &self.features {
             let body = f.body_len();
             let add = u8::try_from(body).map_err(|_| ReplyError::Unrepresentable {
@@ -359,9 +373,10 @@ impl Reply for Configuration {
             })?;
             let code = f.code.to_be_bytes();
             let b2 = (f.version & 0x0F) << 2 | flag(f.persistent, 1) | flag(f.current, 0);
-            out[at..at + 4].copy_from_slice(&[code[0], code[1], b2, add]);
-            emit_body(&f.body, &mut out[at + 4..at + 4 + body]);
-            at += 4 + body;
+            let (d, tail) = split_mut::<4>(rest, 4 + body, "feature descriptor")?;
+            *d = [code[0], code[1], b2, add];
+            emit_body(&f.body, tail)?;
+            rest = core::mem::take(&mut rest).get_mut(4 + body..).unwrap_or_default();
         }
         Ok(n)
     }

@@ -1,10 +1,20 @@
 //! SEND CUE SHEET (5Dh) and its payload: 8-byte entries to and from imapi-redbook's
 //! cue-sheet entries.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use imapi_redbook::cuesheet::{CueSheetEntry, DataForm, TimeEntry};
 use imapi_redbook::{Isrc, Mcn, Msf};
 
-use crate::cdb::{be24, cdb_bytes, room, to_be24, Cdb, Direction, Reply, Request};
+use crate::cdb::{array, be24, cdb_bytes, put, room, to_be24, Cdb, Direction, Reply, Request};
 use crate::error::{CdbError, ReplyError};
 
 /// SEND CUE SHEET (5Dh).
@@ -37,6 +47,26 @@ impl Request for SendCueSheet {
 /// Bytes per cue-sheet entry on the wire.
 pub const CUE_ENTRY_LEN: usize = 8;
 
+/// The bytes of one cue-sheet entry (MMC SEND CUE SHEET; redbook-mmc §3.3).
+mod field {
+    use core::ops::Range;
+    pub const CTL_ADR: usize = 0; // 7-4 CTL, 3-0 ADR
+    pub const TNO: usize = 1;
+    pub const INDEX: usize = 2;
+    pub const DATA_FORM: usize = 3;
+    pub const SCMS: usize = 4;
+    pub const ABSOLUTE: Range<usize> = 5..8; // M, S, F in binary
+    /// ADR 2, two entries: MCN digits 1-7 in the first, 8-13 and a zero in the second.
+    pub const MCN_FIRST: Range<usize> = 1..8;
+    pub const MCN_SECOND: Range<usize> = 1..7;
+    pub const MCN_PAD: usize = 7;
+    /// ADR 3, two entries after CTL/ADR and TNO: ISRC characters 1-6, then 7-12.
+    pub const ISRC_HALF: Range<usize> = 2..8;
+    pub const ADR_MCN: u8 = 2;
+    pub const ADR_ISRC: u8 = 3;
+    pub const ADR_TIME: u8 = 1;
+}
+
 /// The cue sheet a SEND CUE SHEET carries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CueSheet {
@@ -54,7 +84,8 @@ fn wire_len(e: &CueSheetEntry) -> usize {
 impl CueSheet {
     /// The request that sends this sheet.
     pub fn request(&self) -> SendCueSheet {
-        SendCueSheet { size: self.buffer_len() as u32 }
+        // 8 or 16 bytes per entry: a sheet is far below 4 GiB.
+        SendCueSheet { size: u32::try_from(self.buffer_len()).unwrap_or(u32::MAX) }
     }
 }
 
@@ -62,6 +93,7 @@ impl Reply for CueSheet {
     const WHAT: &'static str = "cue sheet";
 
     fn parse(buf: &[u8]) -> Result<Self, ReplyError> {
+        use crate::cue::field as f;
         const WHAT: &str = "cue sheet";
         if buf.len() % CUE_ENTRY_LEN != 0 {
             return Err(ReplyError::BadLength {
@@ -73,51 +105,53 @@ impl Reply for CueSheet {
         let field =
             |field, value: u8| ReplyError::Field { what: WHAT, field, value: u32::from(value) };
         let mut entries = Vec::new();
-        let mut it = buf.chunks_exact(CUE_ENTRY_LEN);
+        let mut it =
+            buf.chunks_exact(CUE_ENTRY_LEN).filter_map(<[u8]>::first_chunk::<CUE_ENTRY_LEN>);
         while let Some(e) = it.next() {
-            let (ctl, adr) = (e[0] >> 4, e[0] & 0x0F);
+            let (ctl, adr) = (e[f::CTL_ADR] >> 4, e[f::CTL_ADR] & 0x0F);
             match adr {
-                1 => {
-                    let at =
-                        Msf::from_binary([e[5], e[6], e[7]]).map_err(|_| field("MSF", e[5]))?;
+                f::ADR_TIME => {
+                    let [m, s, fr] = array(e, f::ABSOLUTE);
+                    let at = Msf::from_binary([m, s, fr]).map_err(|_| field("MSF", m))?;
                     entries.push(CueSheetEntry::Time(TimeEntry {
                         control: ctl,
-                        track: e[1],
-                        index: e[2],
-                        data_form: DataForm(e[3]),
-                        scms: e[4],
+                        track: e[f::TNO],
+                        index: e[f::INDEX],
+                        data_form: DataForm(e[f::DATA_FORM]),
+                        scms: e[f::SCMS],
                         at,
                     }));
                 }
-                2 | 3 => {
+                f::ADR_MCN | f::ADR_ISRC => {
                     let second = it.next().ok_or(ReplyError::Truncated {
                         what: "cue sheet MCN/ISRC pair",
                         need: buf.len() + CUE_ENTRY_LEN,
                         got: buf.len(),
                     })?;
-                    if second[0] & 0x0F != adr {
-                        return Err(field("second entry ADR", second[0]));
+                    if second[f::CTL_ADR] & 0x0F != adr {
+                        return Err(field("second entry ADR", second[f::CTL_ADR]));
                     }
-                    if adr == 2 {
+                    if adr == f::ADR_MCN {
                         let mut t = [0u8; 13];
-                        t[..7].copy_from_slice(&e[1..8]);
-                        t[7..].copy_from_slice(&second[1..7]);
-                        if second[7] != 0 {
-                            return Err(field("MCN pad", second[7]));
+                        t[..7].copy_from_slice(&e[f::MCN_FIRST]);
+                        t[7..].copy_from_slice(&second[f::MCN_SECOND]);
+                        if second[f::MCN_PAD] != 0 {
+                            return Err(field("MCN pad", second[f::MCN_PAD]));
                         }
                         let s = core::str::from_utf8(&t).map_err(|_| field("MCN", t[0]))?;
                         let mcn = Mcn::parse(s).map_err(|_| field("MCN", t[0]))?;
                         entries.push(CueSheetEntry::Mcn(mcn));
                     } else {
-                        if second[1] != e[1] {
-                            return Err(field("ISRC track", second[1]));
+                        if second[f::TNO] != e[f::TNO] {
+                            return Err(field("ISRC track", second[f::TNO]));
                         }
                         let mut t = [0u8; 12];
-                        t[..6].copy_from_slice(&e[2..8]);
-                        t[6..].copy_from_slice(&second[2..8]);
+                        t[..6].copy_from_slice(&e[f::ISRC_HALF]);
+                        t[6..].copy_from_slice(&second[f::ISRC_HALF]);
                         let s = core::str::from_utf8(&t).map_err(|_| field("ISRC", t[0]))?;
                         let isrc = Isrc::parse(s).map_err(|_| field("ISRC", t[0]))?;
-                        entries.push(CueSheetEntry::Isrc { control: ctl, track: e[1], isrc });
+                        let track = e[f::TNO];
+                        entries.push(CueSheetEntry::Isrc { control: ctl, track, isrc });
                     }
                 }
                 other => return Err(field("ADR", other)),
@@ -131,44 +165,44 @@ impl Reply for CueSheet {
     }
 
     fn emit(&self, buf: &mut [u8]) -> Result<usize, ReplyError> {
+        use crate::cue::field as f;
         let n = self.buffer_len();
         room(buf, n, Self::WHAT)?;
-        let mut at = 0;
+        let mut out = &mut *buf;
         for e in &self.entries {
             match e {
                 CueSheetEntry::Time(t) => {
-                    let m = t.at.to_binary();
-                    buf[at..at + 8].copy_from_slice(&[
-                        (t.control & 0x0F) << 4 | 1,
-                        t.track,
-                        t.index,
-                        t.data_form.0,
-                        t.scms,
-                        m[0],
-                        m[1],
-                        m[2],
-                    ]);
+                    let mut w = [0u8; CUE_ENTRY_LEN];
+                    w[f::CTL_ADR] = (t.control & 0x0F) << 4 | f::ADR_TIME;
+                    w[f::TNO] = t.track;
+                    w[f::INDEX] = t.index;
+                    w[f::DATA_FORM] = t.data_form.0;
+                    w[f::SCMS] = t.scms;
+                    w[f::ABSOLUTE].copy_from_slice(&t.at.to_binary());
+                    put(&mut out, &w, Self::WHAT)?;
                 }
                 CueSheetEntry::Mcn(m) => {
                     let d = m.as_bytes();
-                    buf[at] = 0x02;
-                    buf[at + 1..at + 8].copy_from_slice(&d[..7]);
-                    buf[at + 8] = 0x02;
-                    buf[at + 9..at + 15].copy_from_slice(&d[7..]);
-                    buf[at + 15] = 0;
+                    let (mut first, mut second) = ([0u8; CUE_ENTRY_LEN], [0u8; CUE_ENTRY_LEN]);
+                    first[f::CTL_ADR] = f::ADR_MCN;
+                    first[f::MCN_FIRST].copy_from_slice(&d[..7]);
+                    second[f::CTL_ADR] = f::ADR_MCN;
+                    second[f::MCN_SECOND].copy_from_slice(&d[7..]);
+                    second[f::MCN_PAD] = 0;
+                    put(&mut out, &first, Self::WHAT)?;
+                    put(&mut out, &second, Self::WHAT)?;
                 }
                 CueSheetEntry::Isrc { control, track, isrc } => {
                     let d = isrc.as_bytes();
-                    let b0 = (control & 0x0F) << 4 | 3;
-                    buf[at] = b0;
-                    buf[at + 1] = *track;
-                    buf[at + 2..at + 8].copy_from_slice(&d[..6]);
-                    buf[at + 8] = b0;
-                    buf[at + 9] = *track;
-                    buf[at + 10..at + 16].copy_from_slice(&d[6..]);
+                    let mut w = [0u8; CUE_ENTRY_LEN];
+                    w[f::CTL_ADR] = (control & 0x0F) << 4 | f::ADR_ISRC;
+                    w[f::TNO] = *track;
+                    w[f::ISRC_HALF].copy_from_slice(&d[..6]);
+                    put(&mut out, &w, Self::WHAT)?;
+                    w[f::ISRC_HALF].copy_from_slice(&d[6..]);
+                    put(&mut out, &w, Self::WHAT)?;
                 }
             }
-            at += wire_len(e);
         }
         Ok(n)
     }

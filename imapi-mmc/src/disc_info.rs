@@ -1,8 +1,20 @@
 //! READ DISC INFORMATION (51h), standard disc information.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use imapi_redbook::Msf;
 
-use crate::cdb::{be16, be32, bit, cdb_bytes, flag, head, room, Cdb, Direction, Reply, Request};
+use crate::cdb::{
+    array, be16, be32, bit, cdb_bytes, flag, head, head_mut, Cdb, Direction, Reply, Request,
+};
 use crate::error::{CdbError, ReplyError};
 use crate::macros::code_enum;
 
@@ -17,7 +29,7 @@ pub struct ReadDiscInformation {
 
 impl Default for ReadDiscInformation {
     fn default() -> Self {
-        ReadDiscInformation { data_type: 0, alloc_len: DISC_INFO_LEN as u16 }
+        ReadDiscInformation { data_type: 0, alloc_len: DISC_INFO_LEN_U16 }
     }
 }
 
@@ -93,7 +105,8 @@ impl AddressField {
 }
 
 /// Length of standard disc information without OPC tables.
-pub const DISC_INFO_LEN: usize = 34;
+pub const DISC_INFO_LEN: usize = DISC_INFO_LEN_U16 as usize;
+const DISC_INFO_LEN_U16: u16 = 34;
 
 mod field {
     use core::ops::Range;
@@ -164,9 +177,6 @@ impl Reply for DiscInformation {
         if declared < DISC_INFO_LEN {
             return Err(ReplyError::BadLength { what: Self::WHAT, declared, min: DISC_INFO_LEN });
         }
-        let four = |r: core::ops::Range<usize>| {
-            [b[r.start], b[r.start + 1], b[r.start + 2], b[r.start + 3]]
-        };
         let mut bar_code = [0u8; 8];
         bar_code.copy_from_slice(&b[field::BAR_CODE]);
         Ok(DiscInformation {
@@ -187,9 +197,9 @@ impl Reply for DiscInformation {
             bar_code_valid: bit(b[field::VALID], 6),
             unrestricted: bit(b[field::VALID], 5),
             disc_type: b[field::DISC_TYPE],
-            disc_id: be32(four(field::DISC_ID)),
-            last_session_lead_in: AddressField(four(field::LEAD_IN)),
-            last_lead_out: AddressField(four(field::LEAD_OUT)),
+            disc_id: be32(array(&b, field::DISC_ID)),
+            last_session_lead_in: AddressField(array(&b, field::LEAD_IN)),
+            last_lead_out: AddressField(array(&b, field::LEAD_OUT)),
             bar_code,
             application_code: b[field::APPLICATION],
             opc_tables: b[field::OPC_TABLES],
@@ -201,10 +211,9 @@ impl Reply for DiscInformation {
     }
 
     fn emit(&self, buf: &mut [u8]) -> Result<usize, ReplyError> {
-        room(buf, DISC_INFO_LEN, Self::WHAT)?;
-        let b = &mut buf[..DISC_INFO_LEN];
+        let b = head_mut::<DISC_INFO_LEN>(buf, Self::WHAT)?;
         b.fill(0);
-        b[field::LEN].copy_from_slice(&((DISC_INFO_LEN - 2) as u16).to_be_bytes());
+        b[field::LEN].copy_from_slice(&(DISC_INFO_LEN_U16 - 2).to_be_bytes());
         b[field::STATUS] = flag(self.erasable, 4)
             | (u8::from(self.last_session) & 0x03) << 2
             | (u8::from(self.status) & 0x03);

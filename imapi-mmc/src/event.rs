@@ -1,6 +1,16 @@
 //! GET EVENT STATUS NOTIFICATION (4Ah), polled, with the media class decoded.
 
-use crate::cdb::{be16, bit, cdb_bytes, flag, head, room, Cdb, Direction, Reply, Request};
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
+use crate::cdb::{be16, bit, cdb_bytes, flag, head, split_mut, Cdb, Direction, Reply, Request};
 use crate::error::{CdbError, ReplyError};
 use crate::macros::code_enum;
 
@@ -143,25 +153,20 @@ impl Reply for EventStatus {
 
     fn emit(&self, buf: &mut [u8]) -> Result<usize, ReplyError> {
         let n = self.buffer_len();
-        room(buf, n, Self::WHAT)?;
+        let (h, body) = split_mut::<HEADER_LEN>(buf, n, Self::WHAT)?;
         let len = u16::try_from(n - 2)
             .map_err(|_| ReplyError::Unrepresentable { what: Self::WHAT, field: "length" })?;
         let l = len.to_be_bytes();
-        buf[..HEADER_LEN].copy_from_slice(&[
-            l[0],
-            l[1],
-            flag(self.nea, 7) | self.class & 0x07,
-            self.supported,
-        ]);
+        h.copy_from_slice(&[l[0], l[1], flag(self.nea, 7) | self.class & 0x07, self.supported]);
         match &self.data {
             EventData::None => {}
-            EventData::Media(m) => buf[HEADER_LEN..n].copy_from_slice(&[
+            EventData::Media(m) => body.copy_from_slice(&[
                 u8::from(m.event) & 0x0F,
                 flag(m.media_present, 1) | flag(m.tray_open, 0),
                 m.start_slot,
                 m.end_slot,
             ]),
-            EventData::Other(d) => buf[HEADER_LEN..n].copy_from_slice(d),
+            EventData::Other(d) => body.copy_from_slice(d),
         }
         Ok(n)
     }

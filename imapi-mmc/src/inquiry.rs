@@ -1,6 +1,16 @@
 //! INQUIRY (12h) and its standard reply.
 
-use crate::cdb::{be16, bit, cdb_bytes, flag, head, room, Cdb, Direction, Reply, Request};
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
+use crate::cdb::{be16, bit, cdb_bytes, flag, head, head_mut, Cdb, Direction, Reply, Request};
 use crate::error::{CdbError, ReplyError};
 use crate::macros::code_enum;
 
@@ -17,7 +27,7 @@ pub struct Inquiry {
 
 impl Default for Inquiry {
     fn default() -> Self {
-        Inquiry { evpd: false, page: 0, alloc_len: INQUIRY_LEN as u16 }
+        Inquiry { evpd: false, page: 0, alloc_len: u16::from(INQUIRY_LEN_U8) }
     }
 }
 
@@ -54,7 +64,8 @@ code_enum! {
 }
 
 /// Length of the standard INQUIRY data.
-pub const INQUIRY_LEN: usize = 36;
+pub const INQUIRY_LEN: usize = INQUIRY_LEN_U8 as usize;
+const INQUIRY_LEN_U8: u8 = 36;
 
 mod field {
     use core::ops::Range;
@@ -164,14 +175,13 @@ impl Reply for InquiryData {
     }
 
     fn emit(&self, buf: &mut [u8]) -> Result<usize, ReplyError> {
-        room(buf, INQUIRY_LEN, Self::WHAT)?;
-        let b = &mut buf[..INQUIRY_LEN];
+        let b = head_mut::<INQUIRY_LEN>(buf, Self::WHAT)?;
         b.fill(0);
         b[field::TYPE] = (self.qualifier & 0x07) << 5 | (u8::from(self.device_type) & 0x1F);
         b[field::RMB] = flag(self.removable, 7);
         b[field::VERSION] = self.version;
         b[field::FORMAT] = self.response_format & 0x0F;
-        b[field::ADDITIONAL_LEN] = (INQUIRY_LEN - 5) as u8;
+        b[field::ADDITIONAL_LEN] = INQUIRY_LEN_U8 - 5;
         b[field::VENDOR].copy_from_slice(&self.vendor);
         b[field::PRODUCT].copy_from_slice(&self.product);
         b[field::REVISION].copy_from_slice(&self.revision);

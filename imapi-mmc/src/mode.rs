@@ -1,7 +1,19 @@
 //! MODE SENSE(10) (5Ah) and MODE SELECT(10) (55h), and the mode parameter list they carry:
 //! an 8-byte header, block descriptors, then pages (see [`crate::pages`]).
 
-use crate::cdb::{be16, bit, cdb_bytes, flag, head, room, Cdb, Direction, Reply, Request};
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
+use crate::cdb::{
+    be16, bit, cdb_bytes, flag, head, head_mut, room, span_mut, Cdb, Direction, Reply, Request,
+};
 use crate::error::{CdbError, ReplyError};
 use crate::pages::ModePage;
 
@@ -172,8 +184,9 @@ impl ModeData {
     /// The parameter list of MODE SELECT(10): mode data length 0 and PS bits cleared.
     pub fn to_select_vec(&self) -> Result<Vec<u8>, ReplyError> {
         let mut v = self.to_vec()?;
-        v[0] = 0;
-        v[1] = 0;
+        if let Some(len) = v.first_chunk_mut::<2>() {
+            *len = [0, 0];
+        }
         let mut at = MODE_HEADER_LEN + self.block_descriptors.len();
         for p in &self.pages {
             if let Some(b) = v.get_mut(at) {
@@ -249,7 +262,7 @@ impl Reply for ModeData {
             ReplyError::Unrepresentable { what: Self::WHAT, field: "block descriptor length" }
         })?;
         let (l, d) = (len.to_be_bytes(), bd.to_be_bytes());
-        buf[..MODE_HEADER_LEN].copy_from_slice(&[
+        head_mut::<MODE_HEADER_LEN>(buf, Self::WHAT)?.copy_from_slice(&[
             l[0],
             l[1],
             self.medium_type,
@@ -260,10 +273,12 @@ impl Reply for ModeData {
             d[1],
         ]);
         let mut at = MODE_HEADER_LEN;
-        buf[at..at + self.block_descriptors.len()].copy_from_slice(&self.block_descriptors);
-        at += self.block_descriptors.len();
+        let bd_end = at + self.block_descriptors.len();
+        span_mut(buf, at..bd_end, Self::WHAT)?.copy_from_slice(&self.block_descriptors);
+        at = bd_end;
         for p in &self.pages {
-            at += p.emit(&mut buf[at..])?;
+            let end = buf.len();
+            at += p.emit(span_mut(buf, at..end, Self::WHAT)?)?;
         }
         Ok(n)
     }

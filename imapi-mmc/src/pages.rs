@@ -1,9 +1,19 @@
 //! Mode pages: Write Parameters (05h) and CD Capabilities (2Ah) typed, any other page kept as
 //! its bytes.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use imapi_redbook::{Isrc, Mcn};
 
-use crate::cdb::{be16, bit, flag, room};
+use crate::cdb::{array, be16, bit, flag, room, span_mut};
 use crate::error::ReplyError;
 use crate::macros::code_enum;
 
@@ -83,6 +93,59 @@ impl DataBlockType {
 
 /// Page length of the Write Parameters page in MMC-1/2 (52 bytes in all).
 pub const WRITE_PARAMETERS_LEN: u8 = 0x32;
+
+/// Byte offsets of the two typed pages (MMC mode pages 05h and 2Ah).
+mod field {
+    /// Write Parameters (05h).
+    pub mod wp {
+        use core::ops::Range;
+        pub const CODE: usize = 0; // .7 PS, .6 SPF, 5-0 page code
+        pub const PAGE_LEN: usize = 1;
+        pub const WRITE_TYPE: usize = 2; // .6 BUFE, .5 LS_V, .4 test write, 3-0 write type
+        pub const TRACK_MODE: usize = 3; // 7-6 multi-session, .5 FP, .4 copy, 3-0 track mode
+        pub const BLOCK_TYPE: usize = 4; // 3-0 data block type
+        pub const LINK_SIZE: usize = 5;
+        pub const RESERVED_6: usize = 6;
+        pub const HOST_APP: usize = 7; // 5-0 host application code
+        pub const SESSION_FORMAT: usize = 8;
+        pub const RESERVED_9: usize = 9;
+        pub const PACKET_SIZE: Range<usize> = 10..14;
+        pub const AUDIO_PAUSE: Range<usize> = 14..16;
+        pub const MCVAL: usize = 16; // .7
+        pub const MCN: Range<usize> = 17..30;
+        pub const MCN_AREA: Range<usize> = 17..32; // the MCN and its two reserved bytes
+        pub const MCN_RESERVED: Range<usize> = 30..32;
+        pub const TCVAL: usize = 32; // .7
+        pub const ISRC: Range<usize> = 33..45;
+        pub const ISRC_AREA: Range<usize> = 33..48;
+        pub const ISRC_RESERVED: Range<usize> = 45..48;
+        pub const SUBHEADER: Range<usize> = 48..52;
+        /// Bytes up to the end of the subheader: the page as MMC-1/2 define it.
+        pub const LEN: usize = SUBHEADER.end;
+    }
+
+    /// CD Capabilities and Mechanical Status (2Ah).
+    pub mod cap {
+        use core::ops::Range;
+        pub const CODE: usize = 0; // .7 PS, .6 SPF, 5-0 page code
+        pub const PAGE_LEN: usize = 1;
+        pub const FLAGS: Range<usize> = 2..8;
+        pub const MAX_READ: Range<usize> = 8..10;
+        pub const VOLUME_LEVELS: Range<usize> = 10..12;
+        pub const BUFFER_SIZE: Range<usize> = 12..14;
+        pub const CURRENT_READ: Range<usize> = 14..16;
+        pub const B16_17: Range<usize> = 16..18;
+        pub const MAX_WRITE: Range<usize> = 18..20;
+        pub const CURRENT_WRITE_LEGACY: Range<usize> = 20..22;
+        pub const B22_27: Range<usize> = 22..28;
+        pub const CURRENT_WRITE: Range<usize> = 28..30;
+        pub const SPEED_COUNT: Range<usize> = 30..32;
+        /// Bytes before the write speed descriptors.
+        pub const LEN: usize = SPEED_COUNT.end;
+        /// Bytes of one write speed descriptor: reserved, rotation control, kB/s.
+        pub const SPEED_LEN: usize = 4;
+    }
+}
 
 /// Mode page 05h, Write Parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -164,80 +227,100 @@ impl WriteParameters {
     }
 
     fn parse(p: &[u8]) -> Option<WriteParameters> {
-        let b: &[u8; 52] = p.get(..52)?.try_into().ok()?;
-        if b[1] < WRITE_PARAMETERS_LEN {
+        use field::wp as f;
+        let (b, tail) = p.split_first_chunk::<{ f::LEN }>()?;
+        if b[f::PAGE_LEN] < WRITE_PARAMETERS_LEN {
             return None;
         }
-        let text = |r: core::ops::Range<usize>| core::str::from_utf8(&b[r]).ok();
-        let mcn = if bit(b[16], 7) { Some(Mcn::parse(text(17..30)?).ok()?) } else { None };
-        let isrc = if bit(b[32], 7) { Some(Isrc::parse(text(33..45)?).ok()?) } else { None };
+        let mcn = if bit(b[f::MCVAL], 7) {
+            Some(Mcn::parse(core::str::from_utf8(&b[f::MCN]).ok()?).ok()?)
+        } else {
+            None
+        };
+        let isrc = if bit(b[f::TCVAL], 7) {
+            Some(Isrc::parse(core::str::from_utf8(&b[f::ISRC]).ok()?).ok()?)
+        } else {
+            None
+        };
         // The canonical form keeps reserved bytes zero; anything else stays a raw page.
-        let reserved_zero = b[6] == 0
-            && b[9] == 0
-            && b[16] & 0x7F == 0
-            && (bit(b[16], 7) || b[17..32].iter().all(|&x| x == 0))
-            && b[30..32] == [0, 0]
-            && b[32] & 0x7F == 0
-            && (bit(b[32], 7) || b[33..48].iter().all(|&x| x == 0))
-            && b[45..48] == [0, 0, 0]
-            && b[2] & 0x80 == 0
-            && b[4] & 0xF0 == 0
-            && b[7] & 0xC0 == 0
-            && b[0] & 0x40 == 0;
+        let reserved_zero = b[f::RESERVED_6] == 0
+            && b[f::RESERVED_9] == 0
+            && b[f::MCVAL] & 0x7F == 0
+            && (bit(b[f::MCVAL], 7) || b[f::MCN_AREA].iter().all(|&x| x == 0))
+            && b[f::MCN_RESERVED] == [0, 0]
+            && b[f::TCVAL] & 0x7F == 0
+            && (bit(b[f::TCVAL], 7) || b[f::ISRC_AREA].iter().all(|&x| x == 0))
+            && b[f::ISRC_RESERVED] == [0, 0, 0]
+            && b[f::WRITE_TYPE] & 0x80 == 0
+            && b[f::BLOCK_TYPE] & 0xF0 == 0
+            && b[f::HOST_APP] & 0xC0 == 0
+            && b[f::CODE] & 0x40 == 0;
         if !reserved_zero {
             return None;
         }
         Some(WriteParameters {
-            ps: bit(b[0], 7),
-            bufe: bit(b[2], 6),
-            ls_valid: bit(b[2], 5),
-            test_write: bit(b[2], 4),
-            write_type: WriteType::from(b[2] & 0x0F),
-            multi_session: MultiSession::from(b[3] >> 6),
-            fixed_packet: bit(b[3], 5),
-            copy: bit(b[3], 4),
-            track_mode: b[3] & 0x0F,
-            data_block_type: DataBlockType::from(b[4] & 0x0F),
-            link_size: b[5],
-            host_application_code: b[7] & 0x3F,
-            session_format: b[8],
-            packet_size: u32::from_be_bytes([b[10], b[11], b[12], b[13]]),
-            audio_pause: be16([b[14], b[15]]),
+            ps: bit(b[f::CODE], 7),
+            bufe: bit(b[f::WRITE_TYPE], 6),
+            ls_valid: bit(b[f::WRITE_TYPE], 5),
+            test_write: bit(b[f::WRITE_TYPE], 4),
+            write_type: WriteType::from(b[f::WRITE_TYPE] & 0x0F),
+            multi_session: MultiSession::from(b[f::TRACK_MODE] >> 6),
+            fixed_packet: bit(b[f::TRACK_MODE], 5),
+            copy: bit(b[f::TRACK_MODE], 4),
+            track_mode: b[f::TRACK_MODE] & 0x0F,
+            data_block_type: DataBlockType::from(b[f::BLOCK_TYPE] & 0x0F),
+            link_size: b[f::LINK_SIZE],
+            host_application_code: b[f::HOST_APP] & 0x3F,
+            session_format: b[f::SESSION_FORMAT],
+            packet_size: u32::from_be_bytes(array(b, f::PACKET_SIZE)),
+            audio_pause: be16(array(b, f::AUDIO_PAUSE)),
             mcn,
             isrc,
-            subheader: [b[48], b[49], b[50], b[51]],
-            tail: p.get(52..)?.to_vec(),
+            subheader: array(b, f::SUBHEADER),
+            tail: tail.to_vec(),
         })
     }
 
-    fn emit(&self, out: &mut [u8]) {
-        out.fill(0);
-        out[0] = flag(self.ps, 7) | WRITE_PARAMETERS;
-        out[1] = (out.len() - 2) as u8;
-        out[2] = flag(self.bufe, 6)
+    /// Writes the page into `out`, cut to its length ([`ModePage::buffer_len`]).
+    fn emit(&self, out: &mut [u8]) -> Result<(), ReplyError> {
+        use field::wp as f;
+        const WHAT: &str = "write parameters page";
+        let page_len = u8::try_from(out.len().saturating_sub(2))
+            .map_err(|_| ReplyError::Unrepresentable { what: WHAT, field: "page length" })?;
+        let got = out.len();
+        let (b, tail) = out.split_first_chunk_mut::<{ f::LEN }>().ok_or(ReplyError::Truncated {
+            what: WHAT,
+            need: f::LEN,
+            got,
+        })?;
+        b.fill(0);
+        b[f::CODE] = flag(self.ps, 7) | WRITE_PARAMETERS;
+        b[f::PAGE_LEN] = page_len;
+        b[f::WRITE_TYPE] = flag(self.bufe, 6)
             | flag(self.ls_valid, 5)
             | flag(self.test_write, 4)
             | u8::from(self.write_type) & 0x0F;
-        out[3] = (u8::from(self.multi_session) & 0x03) << 6
+        b[f::TRACK_MODE] = (u8::from(self.multi_session) & 0x03) << 6
             | flag(self.fixed_packet, 5)
             | flag(self.copy, 4)
             | self.track_mode & 0x0F;
-        out[4] = u8::from(self.data_block_type) & 0x0F;
-        out[5] = self.link_size;
-        out[7] = self.host_application_code & 0x3F;
-        out[8] = self.session_format;
-        out[10..14].copy_from_slice(&self.packet_size.to_be_bytes());
-        out[14..16].copy_from_slice(&self.audio_pause.to_be_bytes());
+        b[f::BLOCK_TYPE] = u8::from(self.data_block_type) & 0x0F;
+        b[f::LINK_SIZE] = self.link_size;
+        b[f::HOST_APP] = self.host_application_code & 0x3F;
+        b[f::SESSION_FORMAT] = self.session_format;
+        b[f::PACKET_SIZE].copy_from_slice(&self.packet_size.to_be_bytes());
+        b[f::AUDIO_PAUSE].copy_from_slice(&self.audio_pause.to_be_bytes());
         if let Some(m) = &self.mcn {
-            out[16] = 0x80;
-            out[17..30].copy_from_slice(m.as_bytes());
+            b[f::MCVAL] = 0x80;
+            b[f::MCN].copy_from_slice(m.as_bytes());
         }
         if let Some(i) = &self.isrc {
-            out[32] = 0x80;
-            out[33..45].copy_from_slice(i.as_bytes());
+            b[f::TCVAL] = 0x80;
+            b[f::ISRC].copy_from_slice(i.as_bytes());
         }
-        out[48..52].copy_from_slice(&self.subheader);
-        out[52..].copy_from_slice(&self.tail);
+        b[f::SUBHEADER].copy_from_slice(&self.subheader);
+        span_mut(tail, 0..self.tail.len(), WHAT)?.copy_from_slice(&self.tail);
+        Ok(())
     }
 }
 
@@ -357,77 +440,88 @@ impl Capabilities {
 
     /// This page with `page_len` set to hold every field and descriptor.
     pub fn with_length(mut self) -> Capabilities {
-        self.page_len = (30 + 4 * self.write_speeds.len()).min(255) as u8;
+        let len = 30 + field::cap::SPEED_LEN * self.write_speeds.len();
+        self.page_len = u8::try_from(len).unwrap_or(u8::MAX);
         self
     }
 
     fn parse(p: &[u8]) -> Option<Capabilities> {
+        use field::cap as f;
         let total = p.len();
-        let mut b = [0u8; 32];
-        let n = total.min(32);
-        b[..n].copy_from_slice(p.get(..n)?);
-        if p.get(1).copied()? < 0x12 || b[0] & 0x40 != 0 {
+        // The fixed part, zero past the end of a short page.
+        let mut b = [0u8; f::LEN];
+        for (d, s) in b.iter_mut().zip(p) {
+            *d = *s;
+        }
+        if p.get(f::PAGE_LEN).copied()? < 0x12 || b[f::CODE] & 0x40 != 0 {
             return None;
         }
         let mut write_speeds = Vec::new();
-        if total >= 32 {
-            let count = usize::from(be16([b[30], b[31]]));
-            if total != 32 + 4 * count {
+        if total >= f::LEN {
+            let count = usize::from(be16(array(&b, f::SPEED_COUNT)));
+            if total != f::LEN + f::SPEED_LEN * count {
                 return None;
             }
-            for d in p.get(32..)?.chunks_exact(4) {
-                if d[0] != 0 || d[1] & 0xFC != 0 {
+            for d in p.get(f::LEN..)?.chunks_exact(f::SPEED_LEN) {
+                let &[d0, d1, s0, s1] = d else { return None };
+                if d0 != 0 || d1 & 0xFC != 0 {
                     return None;
                 }
-                write_speeds
-                    .push(SpeedDescriptor { rotation: d[1] & 0x03, speed: be16([d[2], d[3]]) });
+                write_speeds.push(SpeedDescriptor { rotation: d1 & 0x03, speed: be16([s0, s1]) });
             }
-        } else if total > 30 {
+        } else if total > f::SPEED_COUNT.start {
             // b30 without b31: the count is cut in half.
             return None;
         }
-        let w = |at: usize| be16([b[at], b[at + 1]]);
+        let w = |r: core::ops::Range<usize>| be16(array(&b, r));
         Some(Capabilities {
-            ps: bit(b[0], 7),
-            page_len: b[1],
-            flags: [b[2], b[3], b[4], b[5], b[6], b[7]],
-            max_read_speed: w(8),
-            volume_levels: w(10),
-            buffer_size: w(12),
-            current_read_speed: w(14),
-            b16_17: [b[16], b[17]],
-            max_write_speed: w(18),
-            current_write_speed_legacy: w(20),
-            b22_27: [b[22], b[23], b[24], b[25], b[26], b[27]],
-            current_write_speed: w(28),
+            ps: bit(b[f::CODE], 7),
+            page_len: b[f::PAGE_LEN],
+            flags: array(&b, f::FLAGS),
+            max_read_speed: w(f::MAX_READ),
+            volume_levels: w(f::VOLUME_LEVELS),
+            buffer_size: w(f::BUFFER_SIZE),
+            current_read_speed: w(f::CURRENT_READ),
+            b16_17: array(&b, f::B16_17),
+            max_write_speed: w(f::MAX_WRITE),
+            current_write_speed_legacy: w(f::CURRENT_WRITE_LEGACY),
+            b22_27: array(&b, f::B22_27),
+            current_write_speed: w(f::CURRENT_WRITE),
             write_speeds,
         })
     }
 
-    fn emit(&self, out: &mut [u8]) {
-        let mut b = [0u8; 32];
-        b[0] = flag(self.ps, 7) | CAPABILITIES;
-        b[1] = self.page_len;
-        b[2..8].copy_from_slice(&self.flags);
-        let mut w = |at: usize, v: u16| b[at..at + 2].copy_from_slice(&v.to_be_bytes());
-        w(8, self.max_read_speed);
-        w(10, self.volume_levels);
-        w(12, self.buffer_size);
-        w(14, self.current_read_speed);
-        w(18, self.max_write_speed);
-        w(20, self.current_write_speed_legacy);
-        w(28, self.current_write_speed);
-        w(30, self.write_speeds.len() as u16);
-        b[16..18].copy_from_slice(&self.b16_17);
-        b[22..28].copy_from_slice(&self.b22_27);
-        let n = out.len().min(32);
-        out[..n].copy_from_slice(&b[..n]);
-        if let Some(rest) = out.get_mut(32..) {
-            for (d, o) in self.write_speeds.iter().zip(rest.chunks_exact_mut(4)) {
+    /// Writes the page into `out`, cut to its length ([`Capabilities::emitted_len`]): the
+    /// fields that fit, then the descriptors that fit.
+    fn emit(&self, out: &mut [u8]) -> Result<(), ReplyError> {
+        use field::cap as f;
+        let count = u16::try_from(self.write_speeds.len()).map_err(|_| {
+            ReplyError::Unrepresentable { what: "capabilities page", field: "speed count" }
+        })?;
+        let mut b = [0u8; f::LEN];
+        b[f::CODE] = flag(self.ps, 7) | CAPABILITIES;
+        b[f::PAGE_LEN] = self.page_len;
+        b[f::FLAGS].copy_from_slice(&self.flags);
+        b[f::MAX_READ].copy_from_slice(&self.max_read_speed.to_be_bytes());
+        b[f::VOLUME_LEVELS].copy_from_slice(&self.volume_levels.to_be_bytes());
+        b[f::BUFFER_SIZE].copy_from_slice(&self.buffer_size.to_be_bytes());
+        b[f::CURRENT_READ].copy_from_slice(&self.current_read_speed.to_be_bytes());
+        b[f::MAX_WRITE].copy_from_slice(&self.max_write_speed.to_be_bytes());
+        b[f::CURRENT_WRITE_LEGACY].copy_from_slice(&self.current_write_speed_legacy.to_be_bytes());
+        b[f::CURRENT_WRITE].copy_from_slice(&self.current_write_speed.to_be_bytes());
+        b[f::SPEED_COUNT].copy_from_slice(&count.to_be_bytes());
+        b[f::B16_17].copy_from_slice(&self.b16_17);
+        b[f::B22_27].copy_from_slice(&self.b22_27);
+        for (o, v) in out.iter_mut().zip(b) {
+            *o = v;
+        }
+        if let Some(rest) = out.get_mut(f::LEN..) {
+            for (d, o) in self.write_speeds.iter().zip(rest.chunks_exact_mut(f::SPEED_LEN)) {
                 let s = d.speed.to_be_bytes();
                 o.copy_from_slice(&[0, d.rotation & 0x03, s[0], s[1]]);
             }
         }
+        Ok(())
     }
 
     fn emitted_len(&self) -> usize {
@@ -470,7 +564,7 @@ impl ModePage {
     /// Bytes of the page, header included.
     pub fn buffer_len(&self) -> usize {
         match self {
-            ModePage::WriteParameters(w) => 52 + w.tail.len(),
+            ModePage::WriteParameters(w) => field::wp::LEN + w.tail.len(),
             ModePage::Capabilities(c) => c.emitted_len(),
             ModePage::Raw(b) => b.len(),
         }
@@ -483,10 +577,10 @@ impl ModePage {
         if n > 257 {
             return Err(ReplyError::Unrepresentable { what: "mode page", field: "page length" });
         }
-        let out = &mut buf[..n];
+        let out = span_mut(buf, 0..n, "mode page")?;
         match self {
-            ModePage::WriteParameters(w) => w.emit(out),
-            ModePage::Capabilities(c) => c.emit(out),
+            ModePage::WriteParameters(w) => w.emit(out)?,
+            ModePage::Capabilities(c) => c.emit(out)?,
             ModePage::Raw(b) => out.copy_from_slice(b),
         }
         Ok(n)

@@ -1,9 +1,19 @@
 //! Reading: READ CAPACITY (25h), READ(10) (28h) and READ CD (BEh).
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use imapi_redbook::Lba;
 
 use crate::cdb::{
-    be16, be24, be32, bit, cdb_bytes, flag, head, room, to_be24, Cdb, Direction, Reply, Request,
+    be16, be24, be32, bit, cdb_bytes, flag, head, head_mut, to_be24, Cdb, Direction, Reply, Request,
 };
 use crate::error::{CdbError, ReplyError};
 use crate::macros::code_enum;
@@ -65,9 +75,9 @@ impl Reply for Capacity {
     }
 
     fn emit(&self, buf: &mut [u8]) -> Result<usize, ReplyError> {
-        room(buf, CAPACITY_LEN, Self::WHAT)?;
-        buf[..4].copy_from_slice(&self.last_lba.to_be_bytes());
-        buf[4..8].copy_from_slice(&self.block_len.to_be_bytes());
+        let b = head_mut::<CAPACITY_LEN>(buf, Self::WHAT)?;
+        b[..4].copy_from_slice(&self.last_lba.to_be_bytes());
+        b[4..8].copy_from_slice(&self.block_len.to_be_bytes());
         Ok(CAPACITY_LEN)
     }
 }

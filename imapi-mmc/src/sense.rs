@@ -1,9 +1,19 @@
 //! Sense data in fixed (70h/71h) and descriptor (72h/73h) form, decoded into key, ASC and ASCQ
 //! and classified into what a burner does about it.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use core::fmt;
 
-use crate::cdb::{be16, be32, bit, flag, room};
+use crate::cdb::{array, be16, be32, bit, flag, head_mut, put, room, split_mut};
 use crate::error::ReplyError;
 use crate::macros::code_enum;
 
@@ -94,7 +104,8 @@ pub struct Sense {
 }
 
 /// Length of fixed-form sense data as [`Sense::emit`] writes it.
-pub const FIXED_LEN: usize = 18;
+pub const FIXED_LEN: usize = FIXED_LEN_U8 as usize;
+const FIXED_LEN_U8: u8 = 18;
 
 mod fixed {
     pub const RESPONSE: usize = 0; // .7 VALID, 6-0 response code
@@ -167,7 +178,7 @@ impl Sense {
 
     fn parse_fixed(buf: &[u8]) -> Result<Sense, ReplyError> {
         const WHAT: &str = "fixed sense data";
-        let b = buf.get(..fixed::MIN_LEN).ok_or(ReplyError::Truncated {
+        let b = buf.first_chunk::<{ fixed::MIN_LEN }>().ok_or(ReplyError::Truncated {
             what: WHAT,
             need: fixed::MIN_LEN,
             got: buf.len(),
@@ -177,13 +188,14 @@ impl Sense {
             return Err(ReplyError::BadLength { what: WHAT, declared, min: fixed::MIN_LEN });
         }
         let valid = bit(b[fixed::RESPONSE], 7);
-        let info = be32([b[3], b[4], b[5], b[6]]);
+        let info = be32(array(b, fixed::INFO));
         let key = SenseKey::from(b[fixed::KEY] & 0x0F);
         // The sense-key-specific bytes count only when both sent and declared.
         let progress = buf
             .get(fixed::SKS)
             .filter(|_| declared >= fixed::SKS.end)
-            .and_then(|s| progress_of(key, [s[0], s[1], s[2]]));
+            .and_then(|s| s.try_into().ok())
+            .and_then(|s| progress_of(key, s));
         Ok(Sense {
             format: SenseFormat::Fixed,
             deferred: b[fixed::RESPONSE] & 0x7F == 0x71,
@@ -198,7 +210,7 @@ impl Sense {
 
     fn parse_descriptor(buf: &[u8]) -> Result<Sense, ReplyError> {
         const WHAT: &str = "descriptor sense data";
-        let b = buf.get(..desc::HEADER_LEN).ok_or(ReplyError::Truncated {
+        let b = buf.first_chunk::<{ desc::HEADER_LEN }>().ok_or(ReplyError::Truncated {
             what: WHAT,
             need: desc::HEADER_LEN,
             got: buf.len(),
@@ -256,8 +268,6 @@ impl Sense {
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, ReplyError> {
         let n = self.buffer_len();
         room(buf, n, "sense data")?;
-        let out = &mut buf[..n];
-        out.fill(0);
         let key = u8::from(self.key) & 0x0F;
         match self.format {
             SenseFormat::Fixed => {
@@ -268,11 +278,13 @@ impl Sense {
                     })?,
                     None => 0,
                 };
+                let out = head_mut::<FIXED_LEN>(buf, "sense data")?;
+                out.fill(0);
                 out[fixed::RESPONSE] =
                     flag(self.information.is_some(), 7) | if self.deferred { 0x71 } else { 0x70 };
                 out[fixed::KEY] = flag(self.ili, 5) | key;
                 out[fixed::INFO].copy_from_slice(&info.to_be_bytes());
-                out[fixed::ADDITIONAL_LEN] = (FIXED_LEN - 8) as u8;
+                out[fixed::ADDITIONAL_LEN] = FIXED_LEN_U8 - 8;
                 out[fixed::ASC] = self.asc;
                 out[fixed::ASCQ] = self.ascq;
                 if let Some(p) = self.progress {
@@ -281,33 +293,32 @@ impl Sense {
                 }
             }
             SenseFormat::Descriptor => {
-                out[desc::RESPONSE] = if self.deferred { 0x73 } else { 0x72 };
-                out[desc::KEY] = key;
-                out[desc::ASC] = self.asc;
-                out[desc::ASCQ] = self.ascq;
-                out[desc::ADDITIONAL_LEN] = (n - desc::HEADER_LEN) as u8;
-                let mut at = desc::HEADER_LEN;
+                const WHAT: &str = "descriptor sense data";
+                let (h, mut out) = split_mut::<{ desc::HEADER_LEN }>(buf, n, WHAT)?;
+                h.fill(0);
+                out.fill(0);
+                h[desc::RESPONSE] = if self.deferred { 0x73 } else { 0x72 };
+                h[desc::KEY] = key;
+                h[desc::ASC] = self.asc;
+                h[desc::ASCQ] = self.ascq;
+                // At most 24 bytes of descriptors.
+                h[desc::ADDITIONAL_LEN] = u8::try_from(n - desc::HEADER_LEN).map_err(|_| {
+                    ReplyError::Unrepresentable { what: WHAT, field: "additional length" }
+                })?;
                 if let Some(i) = self.information {
-                    out[at..at + 4].copy_from_slice(&[desc::INFORMATION, 0x0A, 0x80, 0]);
-                    out[at + 4..at + 12].copy_from_slice(&i.to_be_bytes());
-                    at += 12;
+                    put(&mut out, &[desc::INFORMATION, 0x0A, 0x80, 0], WHAT)?;
+                    put(&mut out, &i.to_be_bytes(), WHAT)?;
                 }
                 if let Some(p) = self.progress {
                     let p = p.to_be_bytes();
-                    out[at..at + 8].copy_from_slice(&[
-                        desc::SENSE_KEY_SPECIFIC,
-                        0x06,
-                        0,
-                        0,
-                        0x80,
-                        p[0],
-                        p[1],
-                        0,
-                    ]);
-                    at += 8;
+                    put(
+                        &mut out,
+                        &[desc::SENSE_KEY_SPECIFIC, 0x06, 0, 0, 0x80, p[0], p[1], 0],
+                        WHAT,
+                    )?;
                 }
                 if self.ili {
-                    out[at..at + 4].copy_from_slice(&[desc::STREAM, 0x02, 0, 0x20]);
+                    put(&mut out, &[desc::STREAM, 0x02, 0, 0x20], WHAT)?;
                 }
             }
         }

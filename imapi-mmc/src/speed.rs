@@ -1,6 +1,18 @@
 //! Speeds: SET CD SPEED (BBh) and GET PERFORMANCE (ACh) for write speeds.
 
-use crate::cdb::{be16, be32, bit, cdb_bytes, flag, head, room, Cdb, Direction, Reply, Request};
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
+use crate::cdb::{
+    be16, be32, bit, cdb_bytes, flag, head, split_mut, Cdb, Direction, Reply, Request,
+};
 use crate::error::{CdbError, ReplyError};
 
 /// 1× CD speed in kB/s as hosts count it (176.4 rounded up).
@@ -169,6 +181,7 @@ impl Reply for WriteSpeeds {
             .get(PERFORMANCE_HEADER_LEN..end)
             .unwrap_or(&[])
             .chunks_exact(WRITE_SPEED_LEN)
+            .filter_map(<[u8]>::first_chunk::<WRITE_SPEED_LEN>)
             .map(|d| WriteSpeed {
                 wrc: (d[0] >> 3) & 0x03,
                 rdd: bit(d[0], 2),
@@ -188,16 +201,17 @@ impl Reply for WriteSpeeds {
 
     fn emit(&self, buf: &mut [u8]) -> Result<usize, ReplyError> {
         let n = self.buffer_len();
-        room(buf, n, Self::WHAT)?;
-        let out = &mut buf[..n];
+        let (h, out) = split_mut::<PERFORMANCE_HEADER_LEN>(buf, n, Self::WHAT)?;
+        h.fill(0);
         out.fill(0);
         let len = u32::try_from(n - 4)
             .map_err(|_| ReplyError::Unrepresentable { what: Self::WHAT, field: "data length" })?;
-        out[..4].copy_from_slice(&len.to_be_bytes());
-        out[4] = flag(self.write, 1) | flag(self.except, 0);
-        for (s, d) in
-            self.speeds.iter().zip(out[PERFORMANCE_HEADER_LEN..].chunks_exact_mut(WRITE_SPEED_LEN))
-        {
+        h[..4].copy_from_slice(&len.to_be_bytes());
+        h[4] = flag(self.write, 1) | flag(self.except, 0);
+        let descriptors = out
+            .chunks_exact_mut(WRITE_SPEED_LEN)
+            .filter_map(<[u8]>::first_chunk_mut::<WRITE_SPEED_LEN>);
+        for (s, d) in self.speeds.iter().zip(descriptors) {
             d[0] = (s.wrc & 0x03) << 3 | flag(s.rdd, 2) | flag(s.exact, 1) | flag(s.mrw, 0);
             d[4..8].copy_from_slice(&s.end_lba.to_be_bytes());
             d[8..12].copy_from_slice(&s.read_speed.to_be_bytes());

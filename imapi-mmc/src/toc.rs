@@ -1,11 +1,23 @@
 //! READ TOC/PMA/ATIP (43h): formats 0 (tracks), 1 (session information) and 2 (full TOC)
 //! from and to imapi-redbook's TOC model, 4 (ATIP) and 5 (CD-Text packs).
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use imapi_redbook::cdtext::Pack;
 use imapi_redbook::toc::{FullTocEntry, SessionInfo, TrackDescriptor};
 use imapi_redbook::{Lba, Msf, Toc};
 
-use crate::cdb::{be16, bit, cdb_bytes, flag, head, room, Cdb, Direction, Reply, Request};
+use crate::cdb::{
+    array, be16, bit, cdb_bytes, flag, head, head_mut, split_mut, Cdb, Direction, Reply, Request,
+};
 use crate::error::{CdbError, ReplyError};
 use crate::macros::code_enum;
 
@@ -104,7 +116,55 @@ impl Request for ReadToc {
     }
 }
 
-const HEADER_LEN: usize = 4;
+const HEADER_LEN: usize = field::HEADER_LEN;
+
+/// Byte offsets of the replies (MMC READ TOC/PMA/ATIP; redbook-mmc §3).
+mod field {
+    use core::ops::Range;
+    /// Every format starts with this header.
+    pub const LEN: Range<usize> = 0..2; // counts the bytes after itself
+    pub const FIRST: usize = 2; // first track (format 0) or session (1, 2)
+    pub const LAST: usize = 3;
+    pub const HEADER_LEN: usize = 4;
+
+    /// A track descriptor of formats 0 and 1.
+    pub mod track {
+        use super::Range;
+        pub const ADR_CONTROL: usize = 1; // 7-4 ADR, 3-0 control
+        pub const TRACK: usize = 2;
+        pub const ADDRESS: Range<usize> = 4..8; // LBA, or 0 M S F
+        pub const LEN: usize = 8;
+    }
+
+    /// An entry of format 2, the full TOC.
+    pub mod full {
+        use super::Range;
+        pub const SESSION: usize = 0;
+        pub const ADR_CONTROL: usize = 1;
+        pub const TNO: usize = 2;
+        pub const POINT: usize = 3;
+        pub const MSF: Range<usize> = 4..7;
+        pub const ZERO: usize = 7;
+        pub const PMSF: Range<usize> = 8..11;
+        pub const LEN: usize = 11;
+    }
+
+    /// Format 4, the ATIP.
+    pub mod atip {
+        use super::Range;
+        pub const POWER_SPEED: usize = 4; // 6-4 writing power, 2-0 reference speed
+        pub const URU: usize = 5; // .6 unrestricted use
+        pub const DISC: usize = 6; // .6 CD-RW, 5-3 subtype, .2/.1/.0 A1/A2/A3 valid
+        pub const LEAD_IN: Range<usize> = 8..11;
+        pub const LAST_LEAD_OUT: Range<usize> = 12..15;
+        pub const A1: Range<usize> = 16..19;
+        pub const A2: Range<usize> = 20..23;
+        pub const A3: Range<usize> = 24..27;
+    }
+
+    /// Format 5: CD-Text packs after the header.
+    pub const PACK_LEN: usize = 18;
+}
 
 /// Checks a TOC header and returns (byte 2, byte 3, the complete descriptors' bytes).
 fn descriptors<'a>(
@@ -113,23 +173,31 @@ fn descriptors<'a>(
     size: usize,
 ) -> Result<(u8, u8, &'a [u8]), ReplyError> {
     let h = head::<HEADER_LEN>(buf, what)?;
-    let declared = usize::from(be16([h[0], h[1]])) + 2;
+    let declared = usize::from(be16(array(&h, field::LEN))) + 2;
     if declared < HEADER_LEN || (declared - HEADER_LEN) % size != 0 {
         return Err(ReplyError::BadLength { what, declared, min: HEADER_LEN });
     }
     let avail = declared.min(buf.len());
     let whole = HEADER_LEN + (avail - HEADER_LEN) / size * size;
-    Ok((h[2], h[3], buf.get(HEADER_LEN..whole).unwrap_or(&[])))
+    Ok((h[field::FIRST], h[field::LAST], buf.get(HEADER_LEN..whole).unwrap_or(&[])))
 }
 
-fn header(buf: &mut [u8], n: usize, b2: u8, b3: u8, what: &'static str) -> Result<(), ReplyError> {
-    room(buf, n, what)?;
+/// Writes the header of an `n`-byte reply and zeros the rest, which it returns.
+fn header<'a>(
+    buf: &'a mut [u8],
+    n: usize,
+    b2: u8,
+    b3: u8,
+    what: &'static str,
+) -> Result<&'a mut [u8], ReplyError> {
+    let (h, rest) = split_mut::<HEADER_LEN>(buf, n, what)?;
     let len = u16::try_from(n - 2)
         .map_err(|_| ReplyError::Unrepresentable { what, field: "data length" })?;
-    buf[..n].fill(0);
-    let l = len.to_be_bytes();
-    buf[..HEADER_LEN].copy_from_slice(&[l[0], l[1], b2, b3]);
-    Ok(())
+    rest.fill(0);
+    h[field::LEN].copy_from_slice(&len.to_be_bytes());
+    h[field::FIRST] = b2;
+    h[field::LAST] = b3;
+    Ok(rest)
 }
 
 fn read_address(b: [u8; 4], form: AddressForm, what: &'static str) -> Result<Lba, ReplyError> {
@@ -163,33 +231,28 @@ fn track_descriptor(
     form: AddressForm,
     what: &'static str,
 ) -> Result<TrackDescriptor, ReplyError> {
-    let b: [u8; 8] =
-        d.try_into().map_err(|_| ReplyError::Truncated { what, need: 8, got: d.len() })?;
+    use field::track as f;
+    let b: [u8; f::LEN] =
+        d.try_into().map_err(|_| ReplyError::Truncated { what, need: f::LEN, got: d.len() })?;
     Ok(TrackDescriptor {
-        adr: b[1] >> 4,
-        control: b[1] & 0x0F,
-        track: b[2],
-        start: read_address([b[4], b[5], b[6], b[7]], form, what)?,
+        adr: b[f::ADR_CONTROL] >> 4,
+        control: b[f::ADR_CONTROL] & 0x0F,
+        track: b[f::TRACK],
+        start: read_address(array(&b, f::ADDRESS), form, what)?,
     })
 }
 
 fn put_track_descriptor(
-    out: &mut [u8],
+    out: &mut [u8; field::track::LEN],
     d: &TrackDescriptor,
     form: AddressForm,
     what: &'static str,
 ) -> Result<(), ReplyError> {
-    let a = write_address(d.start, form, what)?;
-    out[..8].copy_from_slice(&[
-        0,
-        (d.adr & 0x0F) << 4 | d.control & 0x0F,
-        d.track,
-        0,
-        a[0],
-        a[1],
-        a[2],
-        a[3],
-    ]);
+    use field::track as f;
+    out.fill(0);
+    out[f::ADR_CONTROL] = (d.adr & 0x0F) << 4 | d.control & 0x0F;
+    out[f::TRACK] = d.track;
+    out[f::ADDRESS].copy_from_slice(&write_address(d.start, form, what)?);
     Ok(())
 }
 
@@ -219,9 +282,9 @@ impl TrackToc {
 
     /// Parses a reply whose addresses are in `form`.
     pub fn parse_with(buf: &[u8], form: AddressForm) -> Result<TrackToc, ReplyError> {
-        let (first, last, d) = descriptors(buf, Self::WHAT, 8)?;
+        let (first, last, d) = descriptors(buf, Self::WHAT, field::track::LEN)?;
         let descriptors = d
-            .chunks_exact(8)
+            .chunks_exact(field::track::LEN)
             .map(|c| track_descriptor(c, form, Self::WHAT))
             .collect::<Result<_, _>>()?;
         Ok(TrackToc { form, first_track: first, last_track: last, descriptors })
@@ -245,13 +308,16 @@ impl Reply for TrackToc {
     }
 
     fn buffer_len(&self) -> usize {
-        HEADER_LEN + 8 * self.descriptors.len()
+        HEADER_LEN + field::track::LEN * self.descriptors.len()
     }
 
     fn emit(&self, buf: &mut [u8]) -> Result<usize, ReplyError> {
         let n = self.buffer_len();
-        header(buf, n, self.first_track, self.last_track, Self::WHAT)?;
-        for (d, out) in self.descriptors.iter().zip(buf[HEADER_LEN..n].chunks_exact_mut(8)) {
+        let body = header(buf, n, self.first_track, self.last_track, Self::WHAT)?;
+        let slots = body
+            .chunks_exact_mut(field::track::LEN)
+            .filter_map(<[u8]>::first_chunk_mut::<{ field::track::LEN }>);
+        for (d, out) in self.descriptors.iter().zip(slots) {
             put_track_descriptor(out, d, self.form, Self::WHAT)?;
         }
         Ok(n)
@@ -270,8 +336,8 @@ pub struct SessionToc {
 impl SessionToc {
     /// Parses a reply whose address is in `form`.
     pub fn parse_with(buf: &[u8], form: AddressForm) -> Result<SessionToc, ReplyError> {
-        let (first, last, d) = descriptors(buf, Self::WHAT, 8)?;
-        let one = d.get(..8).ok_or(ReplyError::Truncated {
+        let (first, last, d) = descriptors(buf, Self::WHAT, field::track::LEN)?;
+        let one = d.get(..field::track::LEN).ok_or(ReplyError::Truncated {
             what: Self::WHAT,
             need: 12,
             got: buf.len(),
@@ -295,14 +361,14 @@ impl Reply for SessionToc {
     }
 
     fn buffer_len(&self) -> usize {
-        HEADER_LEN + 8
+        HEADER_LEN + field::track::LEN
     }
 
     fn emit(&self, buf: &mut [u8]) -> Result<usize, ReplyError> {
         let n = self.buffer_len();
-        header(buf, n, self.info.first_session, self.info.last_session, Self::WHAT)?;
+        let body = header(buf, n, self.info.first_session, self.info.last_session, Self::WHAT)?;
         put_track_descriptor(
-            &mut buf[HEADER_LEN..n],
+            head_mut(body, Self::WHAT)?,
             &self.info.first_track_of_last,
             self.form,
             Self::WHAT,
@@ -337,44 +403,42 @@ impl Reply for FullToc {
     const WHAT: &'static str = "TOC (format 2)";
 
     fn parse(buf: &[u8]) -> Result<Self, ReplyError> {
-        let (first, last, d) = descriptors(buf, Self::WHAT, 11)?;
+        use field::full as f;
+        let (first, last, d) = descriptors(buf, Self::WHAT, f::LEN)?;
         let entries = d
-            .chunks_exact(11)
+            .chunks_exact(f::LEN)
+            .filter_map(<[u8]>::first_chunk::<{ f::LEN }>)
             .map(|e| FullTocEntry {
-                session: e[0],
-                adr: e[1] >> 4,
-                control: e[1] & 0x0F,
-                tno: e[2],
-                point: e[3],
-                msf: [e[4], e[5], e[6]],
-                zero: e[7],
-                pmsf: [e[8], e[9], e[10]],
+                session: e[f::SESSION],
+                adr: e[f::ADR_CONTROL] >> 4,
+                control: e[f::ADR_CONTROL] & 0x0F,
+                tno: e[f::TNO],
+                point: e[f::POINT],
+                msf: array(e, f::MSF),
+                zero: e[f::ZERO],
+                pmsf: array(e, f::PMSF),
             })
             .collect();
         Ok(FullToc { first_session: first, last_session: last, entries })
     }
 
     fn buffer_len(&self) -> usize {
-        HEADER_LEN + 11 * self.entries.len()
+        HEADER_LEN + field::full::LEN * self.entries.len()
     }
 
     fn emit(&self, buf: &mut [u8]) -> Result<usize, ReplyError> {
+        use field::full as f;
         let n = self.buffer_len();
-        header(buf, n, self.first_session, self.last_session, Self::WHAT)?;
-        for (e, o) in self.entries.iter().zip(buf[HEADER_LEN..n].chunks_exact_mut(11)) {
-            o.copy_from_slice(&[
-                e.session,
-                (e.adr & 0x0F) << 4 | e.control & 0x0F,
-                e.tno,
-                e.point,
-                e.msf[0],
-                e.msf[1],
-                e.msf[2],
-                e.zero,
-                e.pmsf[0],
-                e.pmsf[1],
-                e.pmsf[2],
-            ]);
+        let body = header(buf, n, self.first_session, self.last_session, Self::WHAT)?;
+        let slots = body.chunks_exact_mut(f::LEN).filter_map(<[u8]>::first_chunk_mut::<{ f::LEN }>);
+        for (e, o) in self.entries.iter().zip(slots) {
+            o[f::SESSION] = e.session;
+            o[f::ADR_CONTROL] = (e.adr & 0x0F) << 4 | e.control & 0x0F;
+            o[f::TNO] = e.tno;
+            o[f::POINT] = e.point;
+            o[f::MSF].copy_from_slice(&e.msf);
+            o[f::ZERO] = e.zero;
+            o[f::PMSF].copy_from_slice(&e.pmsf);
         }
         Ok(n)
     }
@@ -410,29 +474,30 @@ impl Reply for Atip {
     const WHAT: &'static str = "ATIP";
 
     fn parse(buf: &[u8]) -> Result<Self, ReplyError> {
+        use field::atip as f;
         let b = head::<ATIP_LEN>(buf, Self::WHAT)?;
-        let declared = usize::from(be16([b[0], b[1]])) + 2;
+        let declared = usize::from(be16(array(&b, field::LEN))) + 2;
         if declared < ATIP_LEN {
             return Err(ReplyError::BadLength { what: Self::WHAT, declared, min: ATIP_LEN });
         }
-        let msf = |at: usize, field| {
-            Msf::from_binary([b[at], b[at + 1], b[at + 2]]).map_err(|_| ReplyError::Field {
+        let msf = |r: core::ops::Range<usize>, field| {
+            let m: [u8; 3] = array(&b, r);
+            Msf::from_binary(m).map_err(|_| ReplyError::Field {
                 what: Self::WHAT,
                 field,
-                value: u32::from_be_bytes([0, b[at], b[at + 1], b[at + 2]]),
+                value: u32::from_be_bytes([0, m[0], m[1], m[2]]),
             })
         };
-        let three = |at: usize| [b[at], b[at + 1], b[at + 2]];
         Ok(Atip {
-            writing_power: (b[4] >> 4) & 0x07,
-            reference_speed: b[4] & 0x07,
-            unrestricted: bit(b[5], 6),
-            rewritable: bit(b[6], 6),
-            subtype: (b[6] >> 3) & 0x07,
-            a_valid: [bit(b[6], 2), bit(b[6], 1), bit(b[6], 0)],
-            lead_in_start: msf(8, "lead-in start")?,
-            last_lead_out: msf(12, "last lead-out")?,
-            a_values: [three(16), three(20), three(24)],
+            writing_power: (b[f::POWER_SPEED] >> 4) & 0x07,
+            reference_speed: b[f::POWER_SPEED] & 0x07,
+            unrestricted: bit(b[f::URU], 6),
+            rewritable: bit(b[f::DISC], 6),
+            subtype: (b[f::DISC] >> 3) & 0x07,
+            a_valid: [bit(b[f::DISC], 2), bit(b[f::DISC], 1), bit(b[f::DISC], 0)],
+            lead_in_start: msf(f::LEAD_IN, "lead-in start")?,
+            last_lead_out: msf(f::LAST_LEAD_OUT, "last lead-out")?,
+            a_values: [array(&b, f::A1), array(&b, f::A2), array(&b, f::A3)],
         })
     }
 
@@ -441,20 +506,22 @@ impl Reply for Atip {
     }
 
     fn emit(&self, buf: &mut [u8]) -> Result<usize, ReplyError> {
+        use field::atip as f;
         header(buf, ATIP_LEN, 0, 0, Self::WHAT)?;
-        let b = &mut buf[..ATIP_LEN];
-        b[4] = (self.writing_power & 0x07) << 4 | self.reference_speed & 0x07;
-        b[5] = flag(self.unrestricted, 6);
-        b[6] = flag(self.rewritable, 6)
+        let b = head_mut::<ATIP_LEN>(buf, Self::WHAT)?;
+        b[f::POWER_SPEED] = (self.writing_power & 0x07) << 4 | self.reference_speed & 0x07;
+        b[f::URU] = flag(self.unrestricted, 6);
+        b[f::DISC] = flag(self.rewritable, 6)
             | (self.subtype & 0x07) << 3
             | flag(self.a_valid[0], 2)
             | flag(self.a_valid[1], 1)
             | flag(self.a_valid[2], 0);
-        b[8..11].copy_from_slice(&self.lead_in_start.to_binary());
-        b[12..15].copy_from_slice(&self.last_lead_out.to_binary());
-        for (k, v) in self.a_values.iter().enumerate() {
-            b[16 + 4 * k..19 + 4 * k].copy_from_slice(v);
-        }
+        b[f::LEAD_IN].copy_from_slice(&self.lead_in_start.to_binary());
+        b[f::LAST_LEAD_OUT].copy_from_slice(&self.last_lead_out.to_binary());
+        let [a1, a2, a3] = &self.a_values;
+        b[f::A1].copy_from_slice(a1);
+        b[f::A2].copy_from_slice(a2);
+        b[f::A3].copy_from_slice(a3);
         Ok(ATIP_LEN)
     }
 }
@@ -470,26 +537,23 @@ impl Reply for CdTextPacks {
     const WHAT: &'static str = "CD-Text (format 5)";
 
     fn parse(buf: &[u8]) -> Result<Self, ReplyError> {
-        let (_, _, d) = descriptors(buf, Self::WHAT, 18)?;
+        let (_, _, d) = descriptors(buf, Self::WHAT, field::PACK_LEN)?;
         let packs = d
-            .chunks_exact(18)
-            .map(|c| {
-                let mut p = [0u8; 18];
-                p.copy_from_slice(c);
-                Pack(p)
-            })
+            .chunks_exact(field::PACK_LEN)
+            .filter_map(<[u8]>::first_chunk::<{ field::PACK_LEN }>)
+            .map(|c| Pack(*c))
             .collect();
         Ok(CdTextPacks { packs })
     }
 
     fn buffer_len(&self) -> usize {
-        HEADER_LEN + 18 * self.packs.len()
+        HEADER_LEN + field::PACK_LEN * self.packs.len()
     }
 
     fn emit(&self, buf: &mut [u8]) -> Result<usize, ReplyError> {
         let n = self.buffer_len();
-        header(buf, n, 0, 0, Self::WHAT)?;
-        for (p, o) in self.packs.iter().zip(buf[HEADER_LEN..n].chunks_exact_mut(18)) {
+        let body = header(buf, n, 0, 0, Self::WHAT)?;
+        for (p, o) in self.packs.iter().zip(body.chunks_exact_mut(field::PACK_LEN)) {
             o.copy_from_slice(&p.0);
         }
         Ok(n)

@@ -1,8 +1,20 @@
 //! READ TRACK INFORMATION (52h).
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use imapi_redbook::Lba;
 
-use crate::cdb::{be16, be32, bit, cdb_bytes, flag, head, room, Cdb, Direction, Reply, Request};
+use crate::cdb::{
+    array, be16, be32, bit, cdb_bytes, flag, head, head_mut, Cdb, Direction, Reply, Request,
+};
 use crate::error::{CdbError, ReplyError};
 use crate::macros::code_enum;
 
@@ -38,7 +50,7 @@ impl ReadTrackInformation {
         ReadTrackInformation {
             address_type: AddressType::Track,
             number: INVISIBLE_TRACK,
-            alloc_len: TRACK_INFO_LEN as u16,
+            alloc_len: TRACK_INFO_LEN_U16,
         }
     }
 
@@ -47,7 +59,7 @@ impl ReadTrackInformation {
         ReadTrackInformation {
             address_type: AddressType::Track,
             number: n,
-            alloc_len: TRACK_INFO_LEN as u16,
+            alloc_len: TRACK_INFO_LEN_U16,
         }
     }
 }
@@ -89,7 +101,8 @@ impl Request for ReadTrackInformation {
 }
 
 /// Length of the track information block as MMC-3 and later give it.
-pub const TRACK_INFO_LEN: usize = 36;
+pub const TRACK_INFO_LEN: usize = TRACK_INFO_LEN_U16 as usize;
+const TRACK_INFO_LEN_U16: u16 = 36;
 
 mod field {
     use core::ops::Range;
@@ -159,9 +172,6 @@ impl Reply for TrackInformation {
         if declared < TRACK_INFO_LEN {
             return Err(ReplyError::BadLength { what: Self::WHAT, declared, min: TRACK_INFO_LEN });
         }
-        let four = |r: core::ops::Range<usize>| {
-            [b[r.start], b[r.start + 1], b[r.start + 2], b[r.start + 3]]
-        };
         Ok(TrackInformation {
             track: be16([b[field::TRACK_MSB], b[field::TRACK_LSB]]),
             session: be16([b[field::SESSION_MSB], b[field::SESSION_LSB]]),
@@ -175,12 +185,12 @@ impl Reply for TrackInformation {
             data_mode: b[field::DATA_MODE] & 0x0F,
             lra_valid: bit(b[field::VALID], 1),
             nwa_valid: bit(b[field::VALID], 0),
-            start: Lba::from_be_bytes(four(field::START)),
-            nwa: Lba::from_be_bytes(four(field::NWA)),
-            free_blocks: be32(four(field::FREE)),
-            packet_size: be32(four(field::PACKET_SIZE)),
-            size: be32(four(field::SIZE)),
-            last_recorded: Lba::from_be_bytes(four(field::LRA)),
+            start: Lba::from_be_bytes(array(&b, field::START)),
+            nwa: Lba::from_be_bytes(array(&b, field::NWA)),
+            free_blocks: be32(array(&b, field::FREE)),
+            packet_size: be32(array(&b, field::PACKET_SIZE)),
+            size: be32(array(&b, field::SIZE)),
+            last_recorded: Lba::from_be_bytes(array(&b, field::LRA)),
         })
     }
 
@@ -189,10 +199,9 @@ impl Reply for TrackInformation {
     }
 
     fn emit(&self, buf: &mut [u8]) -> Result<usize, ReplyError> {
-        room(buf, TRACK_INFO_LEN, Self::WHAT)?;
-        let b = &mut buf[..TRACK_INFO_LEN];
+        let b = head_mut::<TRACK_INFO_LEN>(buf, Self::WHAT)?;
         b.fill(0);
-        b[field::LEN].copy_from_slice(&((TRACK_INFO_LEN - 2) as u16).to_be_bytes());
+        b[field::LEN].copy_from_slice(&(TRACK_INFO_LEN_U16 - 2).to_be_bytes());
         let [tm, tl] = self.track.to_be_bytes();
         let [sm, sl] = self.session.to_be_bytes();
         b[field::TRACK_LSB] = tl;

@@ -1,6 +1,16 @@
 //! Unit state: TEST UNIT READY (00h), REQUEST SENSE (03h), START STOP UNIT (1Bh) and PREVENT
 //! ALLOW MEDIUM REMOVAL (1Eh).
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use crate::cdb::{bit, cdb_bytes, flag, Cdb, Direction, Request};
 use crate::error::CdbError;
 

@@ -4,7 +4,17 @@
 //! Both share a 4-byte header: b0 peripheral qualifier (bits 7–5) and device type (4–0), b1
 //! the page code, b2 reserved, b3 the page length (the bytes after the header).
 
-use crate::cdb::{head, room, Reply};
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
+use crate::cdb::{head, split_mut, Reply};
 use crate::error::ReplyError;
 use crate::inquiry::{DeviceType, Inquiry};
 
@@ -13,7 +23,8 @@ pub const SUPPORTED_PAGES: u8 = 0x00;
 /// Page 80h: the unit serial number.
 pub const UNIT_SERIAL_NUMBER: u8 = 0x80;
 /// The header before a page's bytes.
-pub const VPD_HEADER_LEN: usize = 4;
+pub const VPD_HEADER_LEN: usize = VPD_HEADER_LEN_U8 as usize;
+const VPD_HEADER_LEN_U8: u8 = 4;
 
 mod field {
     pub const TYPE: usize = 0; // 7-5 qualifier, 4-0 type
@@ -24,7 +35,7 @@ mod field {
 impl Inquiry {
     /// INQUIRY for VPD page `page` (EVPD set), room for the largest page (255 + 4 bytes).
     pub fn vpd(page: u8) -> Inquiry {
-        Inquiry { evpd: true, page, alloc_len: 255 + VPD_HEADER_LEN as u16 }
+        Inquiry { evpd: true, page, alloc_len: 255 + u16::from(VPD_HEADER_LEN_U8) }
     }
 }
 
@@ -63,12 +74,12 @@ fn emit_page(
     let len = u8::try_from(body.len())
         .map_err(|_| ReplyError::Unrepresentable { what, field: "page length" })?;
     let n = VPD_HEADER_LEN + body.len();
-    room(buf, n, what)?;
-    buf[field::TYPE] = (qualifier & 0x07) << 5 | (u8::from(device_type) & 0x1F);
-    buf[field::PAGE] = page;
-    buf[2] = 0;
-    buf[field::LEN] = len;
-    buf[VPD_HEADER_LEN..n].copy_from_slice(body);
+    let (h, out) = split_mut::<VPD_HEADER_LEN>(buf, n, what)?;
+    h[field::TYPE] = (qualifier & 0x07) << 5 | (u8::from(device_type) & 0x1F);
+    h[field::PAGE] = page;
+    h[2] = 0;
+    h[field::LEN] = len;
+    out.copy_from_slice(body);
     Ok(n)
 }
 

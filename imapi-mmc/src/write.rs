@@ -1,9 +1,21 @@
 //! Recording: WRITE(10) (2Ah), SYNCHRONIZE CACHE (35h), CLOSE TRACK/SESSION (5Bh), BLANK
 //! (A1h), SEND OPC INFORMATION (54h) and READ BUFFER CAPACITY (5Ch).
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
+
 use imapi_redbook::Lba;
 
-use crate::cdb::{be16, be32, bit, cdb_bytes, flag, head, room, Cdb, Direction, Reply, Request};
+use crate::cdb::{
+    be16, be32, bit, cdb_bytes, flag, head, head_mut, Cdb, Direction, Reply, Request,
+};
 use crate::error::{CdbError, ReplyError};
 use crate::macros::code_enum;
 
@@ -274,7 +286,7 @@ pub struct ReadBufferCapacity {
 
 impl Default for ReadBufferCapacity {
     fn default() -> Self {
-        ReadBufferCapacity { block: false, alloc_len: BUFFER_CAPACITY_LEN as u16 }
+        ReadBufferCapacity { block: false, alloc_len: u16::from(BUFFER_CAPACITY_LEN_U8) }
     }
 }
 
@@ -299,7 +311,8 @@ impl Request for ReadBufferCapacity {
 }
 
 /// Length of the READ BUFFER CAPACITY reply.
-pub const BUFFER_CAPACITY_LEN: usize = 12;
+pub const BUFFER_CAPACITY_LEN: usize = BUFFER_CAPACITY_LEN_U8 as usize;
+const BUFFER_CAPACITY_LEN_U8: u8 = 12;
 
 /// The reply of READ BUFFER CAPACITY (byte form).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -334,10 +347,10 @@ impl Reply for BufferCapacity {
     }
 
     fn emit(&self, buf: &mut [u8]) -> Result<usize, ReplyError> {
-        room(buf, BUFFER_CAPACITY_LEN, Self::WHAT)?;
-        buf[..4].copy_from_slice(&[0, (BUFFER_CAPACITY_LEN - 2) as u8, 0, 0]);
-        buf[4..8].copy_from_slice(&self.length.to_be_bytes());
-        buf[8..12].copy_from_slice(&self.free.to_be_bytes());
+        let b = head_mut::<BUFFER_CAPACITY_LEN>(buf, Self::WHAT)?;
+        b[..4].copy_from_slice(&[0, BUFFER_CAPACITY_LEN_U8 - 2, 0, 0]);
+        b[4..8].copy_from_slice(&self.length.to_be_bytes());
+        b[8..12].copy_from_slice(&self.free.to_be_bytes());
         Ok(BUFFER_CAPACITY_LEN)
     }
 }
