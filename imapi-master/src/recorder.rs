@@ -435,10 +435,24 @@ impl DiscRecorder {
 
 /// Unlocks and ejects the tray.
 pub(crate) fn eject(t: &mut dyn Transport, device: &str) -> Result<()> {
-    ops::command(t, &PreventAllowMediumRemoval::UNLOCK)
-        .map_err(|e| ImapiError::command(device, Operation::Tray, e))?;
-    ops::command(t, &StartStopUnit::EJECT)
-        .map_err(|e| ImapiError::command(device, Operation::Tray, e))
+    tray_command(t, device, &PreventAllowMediumRemoval::UNLOCK)?;
+    tray_command(t, device, &StartStopUnit::EJECT)
+}
+
+/// A tray command, sent again after a unit attention: the first command after a disc change
+/// (or a reset) is answered with one and not carried out, whatever it asked.
+fn tray_command<C: imapi_mmc::Request>(t: &mut dyn Transport, device: &str, cmd: &C) -> Result<()> {
+    let mut left = 4;
+    loop {
+        match ops::command(t, cmd) {
+            Err(imapi_transport::CommandError::CheckCondition(s))
+                if s.key == imapi_mmc::SenseKey::UnitAttention && left > 0 =>
+            {
+                left -= 1;
+            }
+            other => return other.map_err(|e| ImapiError::command(device, Operation::Tray, e)),
+        }
+    }
 }
 
 /// Blanks the CD-RW in the drive (BLANK with IMMED, then waits for the drive).

@@ -187,3 +187,16 @@ fn close_drops_the_stash() {
     assert_eq!(other.seal().unwrap_err().code(), ImapiCode::InvalidImage);
     assert_eq!(other.adopt_stash().unwrap_err().code(), ImapiCode::InvalidImage);
 }
+
+#[test]
+fn eject_is_the_first_command_after_a_disc_change() {
+    let b = Bench::new(Media::CdR80);
+    let m = b.master();
+    let mut rec = m.enum_disc_recorders().unwrap().remove(0);
+    // A new disc: the drive answers the next command with a unit attention (06/28/00).
+    SimRecorder::insert(&b.drive, Media::CdR80).unwrap();
+    rec.open_exclusive().unwrap();
+    rec.eject().expect("the eject is sent again after the unit attention");
+    rec.close().unwrap();
+    assert!(!SimRecorder::open(&b.drive).unwrap().disc().loaded, "the tray is open");
+}
