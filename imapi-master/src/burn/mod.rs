@@ -28,9 +28,11 @@
 //! # Beyond the stash (IMAPI v2)
 //! [`DiscMaster::record_image`] and [`DiscMaster::record_stream`] (IDiscFormat2Data::Write)
 //! burn an existing image or any stream of known length as one data track, without staging
-//! (see [`image`]'s rules). Every burn goes through the same engine: the [`pipeline`]'s
+//! (see [`image`]'s rules); [`DiscMaster::record_cue`] (RawCD) burns a BIN/CUE
+//! Session-at-Once (see [`cue`]). Every burn goes through the same engine: the [`pipeline`]'s
 //! producer reads pieces of a stash or of files and streams, [`writer`] sends them.
 
+pub mod cue;
 pub mod image;
 pub mod pipeline;
 mod session;
