@@ -7,17 +7,18 @@
 //! once from front to back. The same pieces, produced again on the caller's thread, are what
 //! a verification compares the disc with.
 //!
-//! A buffer is one WRITE(10): 32 data blocks (64 KiB) or 27 audio blocks (63 504 bytes),
-//! the transfer size libburn uses and one that every SG_IO and SPTI path takes whole. A buffer
-//! never mixes block sizes, nor generated blocks (silence of a gap) with payload. The
-//! queue holds 64 of them, 4 MiB: twice the buffer of a typical CD recorder, so that a
-//! stall of the source's disk shorter than the drive takes to write 4 MiB (1.7 s at 16×)
-//! never starves it.
+//! A WRITE(10) carries 32 data blocks (64 KiB) or 27 audio blocks (63 504 bytes), the
+//! transfer size libburn uses and one that every SG_IO and SPTI path takes whole. A buffer
+//! holds eight WRITEs (so that the threads meet once per half mebibyte, not per WRITE: on a
+//! busy machine each meeting can cost a context switch) and never mixes block sizes, nor
+//! generated blocks (silence of a gap) with payload. The queue holds 8 buffers, 4 MiB: twice
+//! the buffer of a typical CD recorder, so that a stall of the source's disk shorter than the
+//! drive takes to write 4 MiB (1.7 s at 16×) never starves it.
 
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
 
 use imapi_codes::ImapiCode;
 use imapi_stash::Stash;
@@ -25,7 +26,10 @@ use imapi_stash::Stash;
 use crate::error::{ImapiError, Result};
 
 /// Buffers in the queue.
-pub const QUEUE_BUFFERS: usize = 64;
+pub const QUEUE_BUFFERS: usize = 8;
+
+/// WRITEs in one buffer.
+pub const WRITES_PER_BUFFER: usize = 8;
 
 /// Bytes of one WRITE, at most.
 const WRITE_BYTES: usize = 64 * 1024;
@@ -35,7 +39,7 @@ pub(crate) fn blocks_per_write(block_len: usize) -> usize {
     (WRITE_BYTES / block_len.max(1)).max(1)
 }
 
-/// One buffer of whole blocks for one WRITE.
+/// One buffer of whole blocks, for one or more WRITEs.
 #[derive(Debug)]
 pub(crate) struct Chunk {
     /// The blocks' bytes.
@@ -133,9 +137,11 @@ pub(crate) enum Input<'a> {
     Sources(Vec<Source<'a>>),
 }
 
-/// The queue the producer fills, as the writer sees it.
+/// The queue the producer fills, as the writer sees it; written buffers go back to the
+/// producer through `recycle`, so that it neither allocates nor clears one per WRITE.
 pub(crate) struct Queue {
     pub(crate) rx: Receiver<Item>,
+    pub(crate) recycle: Sender<Vec<u8>>,
 }
 
 /// Runs a producer thread over `input`'s `pieces` and `consume` on the queue it fills on this
@@ -150,11 +156,12 @@ pub(crate) fn run<'a, R>(
 ) -> Result<(R, Option<u32>)> {
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Item>(QUEUE_BUFFERS);
+        let (recycle, returned) = channel::<Vec<u8>>();
         let producer = std::thread::Builder::new()
             .name("imapi-burn-producer".into())
             .spawn_scoped(scope, move || {
                 let mut crc = digest.then_some(0u32);
-                let sent = produce_each(input, &pieces, &mut |c: Chunk| {
+                let sent = produce_each(input, &pieces, Some(&returned), &mut |c: Chunk| {
                     if let (Some(crc), false) = (crc.as_mut(), c.generated) {
                         *crc = crc32c::crc32c_append(*crc, &c.bytes);
                     }
@@ -169,7 +176,7 @@ pub(crate) fn run<'a, R>(
                 ImapiError::new(ImapiCode::Generic, "cannot start the burn's reader thread")
                     .with_source(e)
             })?;
-        let queue = Queue { rx };
+        let queue = Queue { rx, recycle };
         let out = consume(&queue);
         drop(queue);
         let crc = producer.join().ok().flatten();
@@ -194,6 +201,7 @@ struct Open<'a> {
 pub(crate) fn produce_each<'a>(
     input: Input<'a>,
     pieces: &[Piece],
+    recycle: Option<&Receiver<Vec<u8>>>,
     send: &mut dyn FnMut(Chunk) -> bool,
 ) -> Result<()> {
     let mut stash = None;
@@ -205,7 +213,15 @@ pub(crate) fn produce_each<'a>(
         }
         Input::Sources(list) => sources = list.into_iter().map(|s| (Some(s), None)).collect(),
     }
-    let mut out = Out { buf: Vec::new(), block_len: 0, generated: false, gone: false, send };
+    let mut out = Out {
+        buf: Vec::new(),
+        fill: 0,
+        block_len: 0,
+        generated: false,
+        gone: false,
+        recycle,
+        send,
+    };
     for piece in pieces {
         match *piece {
             Piece::Zeros { blocks, block_len } => {
@@ -213,7 +229,8 @@ pub(crate) fn produce_each<'a>(
                 let mut left = blocks as usize * block_len;
                 while left > 0 {
                     let n = left.min(out.room());
-                    out.buf.resize(out.buf.len() + n, 0);
+                    out.space(n).fill(0);
+                    out.fill += n;
                     left -= n;
                     if !out.flush_full() {
                         return Ok(());
@@ -227,12 +244,10 @@ pub(crate) fn produce_each<'a>(
                 out.switch(block_len, false)?;
                 let mut r = stash.track_reader(track)?;
                 loop {
-                    let start = out.buf.len();
                     let room = out.room();
-                    out.buf.resize(start + room, 0);
-                    let got = read_full(&mut r, &mut out.buf[start..])
-                        .map_err(|e| stash_error(path, e))?;
-                    out.buf.truncate(start + got);
+                    let got =
+                        read_full(&mut r, out.space(room)).map_err(|e| stash_error(path, e))?;
+                    out.fill += got;
                     if got < room {
                         break;
                     }
@@ -264,21 +279,40 @@ pub(crate) fn produce_each<'a>(
 
 /// The buffer being filled and where it goes.
 struct Out<'s> {
+    /// A whole WRITE's bytes, filled up to `fill`.
     buf: Vec<u8>,
+    fill: usize,
     block_len: usize,
     generated: bool,
     /// The consumer went away: stop.
     gone: bool,
+    /// Buffers the consumer is done with.
+    recycle: Option<&'s Receiver<Vec<u8>>>,
     send: &'s mut dyn FnMut(Chunk) -> bool,
 }
 
 impl Out<'_> {
     fn size(&self) -> usize {
-        blocks_per_write(self.block_len) * self.block_len
+        blocks_per_write(self.block_len) * self.block_len * WRITES_PER_BUFFER
     }
 
     fn room(&self) -> usize {
-        self.size() - self.buf.len()
+        self.size() - self.fill
+    }
+
+    /// The next `n` bytes to fill (at most [`Out::room`]).
+    fn space(&mut self, n: usize) -> &mut [u8] {
+        let end = (self.fill + n).min(self.buf.len());
+        &mut self.buf[self.fill..end]
+    }
+
+    /// A buffer of a whole WRITE: one the consumer gave back, else a new one.
+    fn fresh(&mut self) -> Vec<u8> {
+        let size = self.size();
+        let mut v = self.recycle.and_then(|r| r.try_recv().ok()).unwrap_or_default();
+        // Only what was never filled is cleared: every byte sent is written before.
+        v.resize(size, 0);
+        v
     }
 
     /// Sends what is buffered when the next piece has another block size or origin.
@@ -290,18 +324,20 @@ impl Out<'_> {
             self.flush();
             self.block_len = block_len;
             self.generated = generated;
-            self.buf = Vec::with_capacity(self.size());
+            self.buf = self.fresh();
+            self.fill = 0;
         }
         Ok(())
     }
 
     /// Sends the buffer when full: false when the consumer is gone.
     fn flush_full(&mut self) -> bool {
-        if self.buf.len() < self.size() {
+        if self.fill < self.size() {
             return true;
         }
-        let size = self.size();
-        let bytes = std::mem::replace(&mut self.buf, Vec::with_capacity(size));
+        let fresh = self.fresh();
+        let bytes = std::mem::replace(&mut self.buf, fresh);
+        self.fill = 0;
         if !(self.send)(Chunk { bytes, block_len: self.block_len, generated: self.generated }) {
             self.gone = true;
         }
@@ -309,8 +345,10 @@ impl Out<'_> {
     }
 
     fn flush(&mut self) {
-        if !self.buf.is_empty() {
-            let bytes = std::mem::take(&mut self.buf);
+        if self.fill > 0 {
+            let mut bytes = std::mem::take(&mut self.buf);
+            bytes.truncate(self.fill);
+            self.fill = 0;
             (self.send)(Chunk { bytes, block_len: self.block_len, generated: self.generated });
         }
     }
@@ -374,10 +412,12 @@ fn read_blocks(
 ) -> Result<()> {
     let mut left = blocks as usize * block_len;
     while left > 0 {
-        let start = out.buf.len();
         let n = left.min(out.room());
-        out.buf.resize(start + n, 0);
-        open.fill(&mut out.buf[start..])?;
+        let space = out.space(n);
+        let got = open.fill(space)?;
+        // A source's short last sector ends in zeros.
+        space[got..].fill(0);
+        out.fill += n;
         left -= n;
         if !out.flush_full() {
             return Ok(());
@@ -402,12 +442,13 @@ fn read_sectors(
     let mut raw = vec![0u8; per * sector];
     let mut left = blocks as usize;
     while left > 0 {
-        let n = left.min(out.room() / block_len).max(1);
+        let n = left.min(out.room() / block_len).min(per).max(1);
         let bytes = &mut raw[..n * sector];
-        bytes.fill(0);
-        open.fill(bytes)?;
+        let got = open.fill(bytes)?;
+        bytes[got..].fill(0);
         for s in bytes.chunks_exact(sector) {
-            out.buf.extend_from_slice(&s[skip..skip + block_len]);
+            out.space(block_len).copy_from_slice(&s[skip..skip + block_len]);
+            out.fill += block_len;
         }
         left -= n;
         if !out.flush_full() {

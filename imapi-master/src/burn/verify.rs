@@ -11,7 +11,7 @@ use imapi_transport::{ops, Data, Transport};
 use crate::error::{ImapiError, Result};
 use crate::sense_map::Operation;
 
-use super::pipeline::{produce_each, Input, Piece};
+use super::pipeline::{blocks_per_write, produce_each, Input, Piece};
 
 /// Reads `out.len()` bytes of `block_len`-byte blocks from `lba`.
 fn read_back(
@@ -49,20 +49,24 @@ pub(crate) fn verify_pieces(
     let mut lba = start;
     let mut got = Vec::new();
     let mut failure = None;
-    produce_each(input, pieces, &mut |chunk| {
+    produce_each(input, pieces, None, &mut |chunk| {
         let at = lba;
         lba += chunk.blocks() as i32;
         if chunk.generated {
             return true;
         }
-        got.resize(chunk.bytes.len(), 0);
-        if let Err(e) = read_back(t, device, at, chunk.block_len, &mut got) {
-            failure = Some(e);
-            return false;
-        }
-        if got != chunk.bytes {
-            failure = Some(differs(device, at, what));
-            return false;
+        let per = blocks_per_write(chunk.block_len);
+        for (k, want) in chunk.bytes.chunks(per * chunk.block_len).enumerate() {
+            let from = at + (k * per) as i32;
+            got.resize(want.len(), 0);
+            if let Err(e) = read_back(t, device, from, chunk.block_len, &mut got) {
+                failure = Some(e);
+                return false;
+            }
+            if got != want {
+                failure = Some(differs(device, from, what));
+                return false;
+            }
         }
         true
     })?;
@@ -94,7 +98,7 @@ pub(crate) fn verify_digest(
             lba += i32::try_from(blocks).unwrap_or(i32::MAX);
             continue;
         }
-        let per = super::pipeline::blocks_per_write(block_len) as u64;
+        let per = blocks_per_write(block_len) as u64;
         let mut left = blocks;
         while left > 0 {
             let n = left.min(per);

@@ -20,7 +20,7 @@ use crate::error::{ImapiError, Result};
 use crate::progress::{long, Sinks};
 use crate::sense_map::Operation;
 
-use super::pipeline::Queue;
+use super::pipeline::{blocks_per_write, Queue};
 
 /// How long a drive may stay busy before the burn gives up.
 pub const BUSY_LIMIT: Duration = Duration::from_secs(120);
@@ -67,13 +67,21 @@ pub(crate) fn write_all(
             Ok(Err(e)) => return Err(e),
             Err(_) => break,
         };
-        let blocks = chunk.blocks();
-        if !write_one(t, device, lba, &chunk.bytes, chunk.block_len, sinks)? {
-            return Ok(Ended::Cancelled);
+        let per_write = blocks_per_write(chunk.block_len) * chunk.block_len;
+        for (k, part) in chunk.bytes.chunks(per_write).enumerate() {
+            if k > 0 && sinks.query_cancel() {
+                return Ok(Ended::Cancelled);
+            }
+            if !write_one(t, device, lba, part, chunk.block_len, sinks)? {
+                return Ok(Ended::Cancelled);
+            }
+            let blocks = part.len() / chunk.block_len.max(1);
+            lba += blocks as i32;
+            done += blocks as u64;
+            progress(done);
         }
-        lba += blocks as i32;
-        done += blocks as u64;
-        progress(done);
+        // The buffer goes back to the producer (gone already at the end: nothing to do).
+        let _ = queue.recycle.send(chunk.bytes);
     }
     Ok(Ended::Done)
 }
