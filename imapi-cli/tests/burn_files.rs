@@ -265,3 +265,28 @@ fn a_cue_too_big_a_simulation_and_bad_input() {
         "gone.bin",
     );
 }
+
+#[test]
+fn a_staged_disc_kept_for_resume_survives_an_image_burn() {
+    let b = Bench::new();
+    let src = tree(&b);
+    let iso = b.path("mine.iso");
+    b.ok(&["mkiso", "-o", iso.to_str().unwrap(), src.to_str().unwrap()]);
+    let first = b.recorder("first", "cd-r80");
+    let second = b.recorder("second", "cd-r80");
+    let drive = b.path("first");
+    b.ok(&["sim", "fault", drive.to_str().unwrap(), "--write-error-at", "50"]);
+    b.fails(
+        &["burn", "-r", &first, "--data", src.to_str().unwrap()],
+        "IMAPI_E_CANNOT_WRITE_TO_MEDIA",
+        "--resume",
+    );
+    let kept = b.path("cache/imapi/stash/imapi.stash");
+    assert!(kept.is_file(), "the failed burn keeps its stash");
+    b.ok(&["burn", "-r", &second, "--image", iso.to_str().unwrap()]);
+    assert!(kept.is_file(), "an image burn leaves the kept stash alone");
+    b.ok(&["sim", "fault", drive.to_str().unwrap(), "--clear"]);
+    b.ok(&["sim", "insert", drive.to_str().unwrap(), "--media", "cd-r80"]);
+    b.ok(&["burn", "-r", &first, "--resume"]);
+    assert_eq!(b.sessions(&first), 1);
+}
