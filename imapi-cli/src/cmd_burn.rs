@@ -38,7 +38,8 @@ the new one carries the earlier files too (multisession), unless --close finaliz
 `--audio` records a Red Book disc Session-at-Once (the disc must be blank). What was written \
 is read back and compared unless --no-verify. Ctrl-C cancels cleanly (IMAPI_E_USERABORT). A \
 failed burn leaves the staged disc in the stash: `--resume` burns it again (on a fresh disc, \
-or on the same disc for a later session).
+or on the same disc for a later session). `--image` and `--cue` read the files as they are and \
+stage nothing: the files are never changed, so after a failure the same command tries again.
 
 The stash is $XDG_CACHE_HOME/imapi/stash (~/.cache/imapi/stash).")]
 pub struct Args {
@@ -109,15 +110,25 @@ pub struct Args {
     #[arg(short, long)]
     quiet: bool,
     /// Burn the staged disc a failed burn left in the stash, as it is.
-    #[arg(long, conflicts_with_all = ["data", "audio"])]
+    #[arg(long, conflicts_with_all = ["data", "audio", "image", "cue"])]
     resume: bool,
+    /// Record this existing image file (an ISO) as one Track-at-Once data track on a blank
+    /// disc, as it is (IMAPI v2's IDiscFormat2Data::Write); the session stays appendable
+    /// unless --close.
+    #[arg(long, value_name = "FILE.iso", conflicts_with_all = ["data", "audio", "cue"])]
+    image: Option<PathBuf>,
+    /// Record a BIN/CUE Session-at-Once on a blank disc (audio, MODE1 data or both; pregaps,
+    /// INDEX points, ISRC, CATALOG; CD-Text from CDTEXTFILE or TITLE/PERFORMER): IMAPI v2's
+    /// RawCD.
+    #[arg(long, value_name = "FILE.cue", conflicts_with_all = ["data", "audio"])]
+    cue: Option<PathBuf>,
     /// Data: `HOSTPATH` (a folder adds its contents at the root) or `IMAGEPATH=HOSTPATH`.
     #[arg(
         long,
         value_name = "SOURCE",
         num_args = 1..,
         conflicts_with = "audio",
-        required_unless_present_any = ["audio", "resume"]
+        required_unless_present_any = ["audio", "resume", "image", "cue"]
     )]
     data: Vec<String>,
     /// Audio: `FILE.wav`, optionally with `:isrc=...`, `:title=...`, `:performer=...`.
@@ -223,6 +234,9 @@ fn blocks_bar(quiet: bool) -> ProgressBar {
 /// Runs `imapi burn`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let path = args.recorder.resolve()?;
+    if args.image.is_some() || args.cue.is_some() {
+        return burn_file(&args, path);
+    }
     let stash_dir = MasterOptions::default_stash_dir();
     let format = if args.resume {
         let stash = imapi_stash::Stash::open_in(&stash_dir).map_err(|e| {
@@ -388,5 +402,88 @@ fn add_pcm(
         if n < chunk {
             return Ok(());
         }
+    }
+}
+
+/// `--image FILE.iso` or `--cue FILE.cue`: the file is burned as it is, nothing is staged.
+fn burn_file(args: &Args, path: imapi_master::RecorderPath) -> anyhow::Result<()> {
+    // The master takes a stash folder with the recorder; this burn stages nothing, so it gets
+    // one of its own, apart from the one `--resume` keeps a failed staged disc in.
+    let stash_dir = MasterOptions::default_stash_dir().with_file_name("file-burn");
+    let mut opts = MasterOptions::new(stash_dir);
+    opts.recorders = RecorderSources { system: None, simulated: Vec::new() };
+    opts.pnp_poll = None;
+    let mut m = DiscMaster::new(opts);
+    m.open().map_err(imapi_error)?;
+    let format = if args.cue.is_some() { Format::Redbook } else { Format::Joliet };
+    m.set_active_disc_master_format(format).map_err(imapi_error)?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let flag = cancel.clone();
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    }
+    let bar = blocks_bar(args.quiet);
+    let counted = Arc::new(Counted::default());
+    m.progress_advise(Arc::new(Sink { bar: bar.clone(), cancel })).map_err(imapi_error)?;
+    m.progress_advise(counted.clone()).map_err(imapi_error)?;
+    let mut rec = m.recorder(path).map_err(imapi_error)?;
+    if let Some(n) = args.speed {
+        let max = rec.properties().max_write_speed;
+        let mut props = PropertyBag::new();
+        props.insert(WRITE_SPEED.into(), PropertyValue::I4(i32::from(n).min(max.max(1))));
+        rec.set_recorder_properties(&props).map_err(imapi_error)?;
+    }
+    let device = rec.path();
+    m.set_active_disc_recorder(&rec).map_err(imapi_error)?;
+    let record = RecordOptions {
+        simulate: args.simulate,
+        eject_after: args.eject,
+        close_disc: args.close,
+        verify: !args.no_verify,
+    };
+    let started = std::time::Instant::now();
+    let (file, result) = if let Some(image) = &args.image {
+        (image, m.record_image(image, &record))
+    } else if let Some(cue) = &args.cue {
+        (cue, m.record_cue(cue, &record))
+    } else {
+        anyhow::bail!("neither --image nor --cue");
+    };
+    bar.finish_and_clear();
+    m.close();
+    if let Err(e) = result {
+        // Every failure names the file burned, the drive's too.
+        let name = file.display().to_string();
+        if e.message().contains(&name) {
+            return Err(imapi_error(e));
+        }
+        return Err(coded(e.code(), format!("{} (burning {name})", e.message())));
+    }
+    if !args.quiet {
+        let blocks = counted.blocks.load(Ordering::Relaxed);
+        let secs = started.elapsed().as_secs_f64().max(0.001);
+        let speed = f64::from(u32::try_from(blocks).unwrap_or(u32::MAX)) / 75.0 / secs;
+        let verified = match (args.simulate, args.no_verify) {
+            (true, _) => "simulated, nothing written",
+            (false, true) => "not verified",
+            (false, false) => "verified",
+        };
+        eprintln!(
+            "burned {} to {device}: {blocks} blocks in {secs:.1} s ({speed:.1}x), {verified}",
+            file.display()
+        );
+    }
+    Ok(())
+}
+
+/// The blocks written, for the summary line.
+#[derive(Default)]
+struct Counted {
+    blocks: std::sync::atomic::AtomicI32,
+}
+
+impl ProgressEvents for Counted {
+    fn notify_block_progress(&self, completed: i32, _total: i32) {
+        self.blocks.store(completed, Ordering::Relaxed);
     }
 }

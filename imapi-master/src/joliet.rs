@@ -139,21 +139,22 @@ impl JolietState {
     /// single-session image. The files staged so far stay staged, each with its own bytes,
     /// laid over the new base: a staged entry whose path the imported session already holds
     /// is IMAPI_E_FILEEXISTS, and then nothing changes. (Staged data the disc cannot hold
-    /// is found by the burn, IMAPI_E_DISCFULL, as for a disc made active first.)
+    /// is found by the burn, IMAPI_E_DISCFULL, as for a disc made active first.) Returns
+    /// whether the base changed (a sealed image must then be planned again).
     pub(crate) fn set_base(
         &mut self,
         t: &mut dyn Transport,
         device: &str,
         media: &Media,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let fingerprint = media.fingerprint();
         if self.base.as_ref().is_some_and(|b| b.fingerprint == fingerprint) {
-            return Ok(());
+            return Ok(false);
         }
         let appendable = media.is_appendable() && media.is_writable();
         if self.base.is_none() && !appendable {
             // Single-session before and after: the staged image does not move.
-            return Ok(());
+            return Ok(false);
         }
         let (imported, base) = if appendable {
             let (tree, count) = import_last_session(t, device, media)?;
@@ -170,7 +171,8 @@ impl JolietState {
         self.tree = rebase(&self.tree, self.imported_tree.as_ref(), imported.as_ref(), device)?;
         self.imported_tree = imported;
         self.base = base;
-        Ok(())
+        self.checks = None;
+        Ok(true)
     }
 
     /// The session base of an adopted stash: where it was staged to start, checked against
@@ -200,10 +202,6 @@ impl JolietState {
             fingerprint: media.fingerprint(),
         });
         Ok(())
-    }
-
-    pub(crate) fn base_first_block(&self) -> Option<u32> {
-        self.base.as_ref().map(|b| b.first_block)
     }
 
     fn plan_options(&self, date: Option<chrono::DateTime<chrono::FixedOffset>>) -> PlanOptions {

@@ -10,6 +10,9 @@
 //! - [`RedbookDiscMaster`] (IRedbookDiscMaster): audio tracks of 2352-byte blocks.
 //! - [`DiscMaster::record_disc`] (RecordDisc): the burn engine ([`burn`]): Track-at-Once
 //!   data sessions (multisession), Session-at-Once audio, simulate, cancel, verify.
+//! - [`DiscMaster::record_image`] and [`DiscMaster::record_stream`] (IMAPI v2's
+//!   IDiscFormat2Data::Write): an existing image or stream as one data track;
+//!   [`DiscMaster::record_cue`] (RawCD): a BIN/CUE, Session-at-Once.
 //! - [`DiscRecorder`] (IDiscRecorder): identity, properties, exclusive access, media queries,
 //!   eject, erase.
 //! - [`ProgressEvents`] (IDiscMasterProgressEvents): the nine callbacks.

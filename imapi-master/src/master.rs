@@ -353,9 +353,9 @@ impl DiscMaster {
             rec.refresh_speed(id.max_write_speed);
         }
         // Take the stash now, so that another process staging is found here.
-        self.staging.writer(self.format.disc_kind())?;
-        if self.format == Format::Joliet {
-            self.joliet.set_base(t.as_mut(), &device, &media)?;
+        self.staging.lock(self.format.disc_kind())?;
+        if self.format == Format::Joliet && self.joliet.set_base(t.as_mut(), &device, &media)? {
+            self.staging.unseal()?;
         }
         drop(t);
         self.active = Some(Active { recorder: rec, media });
@@ -453,11 +453,6 @@ impl DiscMaster {
             Format::Joliet => crate::joliet::seal(self),
             Format::Redbook => crate::redbook::seal(self),
         }
-    }
-
-    /// The first block of the session a multisession data disc continues from.
-    pub(crate) fn joliet_base_first_block(&self) -> Option<u32> {
-        self.joliet.base_first_block()
     }
 
     /// Leaves multisession mode (the disc it was found on has changed).

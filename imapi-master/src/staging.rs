@@ -48,6 +48,23 @@ impl Staging {
                 (None, _) => {}
             }
         }
+        self.ensure_writer(kind)?;
+        match self.writer.as_mut() {
+            Some(w) => Ok(w),
+            None => Err(crate::ImapiError::new(imapi_codes::ImapiCode::Generic, "no stash")),
+        }
+    }
+
+    /// Takes the folder's lock for a disc of `kind` (IMAPI_E_STASHINUSE when another process
+    /// holds it), leaving what is staged or sealed as it is.
+    pub(crate) fn lock(&mut self, kind: DiscKind) -> Result<()> {
+        if self.writer.as_ref().is_some_and(|w| w.disc_kind() != kind) {
+            self.drop_writer();
+        }
+        self.ensure_writer(kind)
+    }
+
+    fn ensure_writer(&mut self, kind: DiscKind) -> Result<()> {
         if self.writer.is_none() {
             std::fs::create_dir_all(&self.dir).map_err(|e| {
                 // A full disk is IMAPI_E_NOTENOUGHDISKFORSTASH; anything else (a file in the
@@ -66,10 +83,21 @@ impl Staging {
             crate::stash_volume::check(&self.dir)?;
             self.writer = Some(StashWriter::create(&self.dir, &StashOptions::new(kind))?);
         }
-        match self.writer.as_mut() {
-            Some(w) => Ok(w),
-            None => Err(crate::ImapiError::new(imapi_codes::ImapiCode::Generic, "no stash")),
+        Ok(())
+    }
+
+    /// Makes a stash sealed here a staging again (its metadata goes; it is planned anew at
+    /// the next seal), for a staged image whose base changed. An adopted stash stays as it
+    /// is: it is burned only to the disc it was made for.
+    pub(crate) fn unseal(&mut self) -> Result<()> {
+        if let Some(Sealed { checkpoint: Some(cp), .. }) = &self.sealed {
+            let cp = cp.clone();
+            if let Some(w) = self.writer.as_mut() {
+                w.reopen(cp)?;
+            }
+            self.sealed = None;
         }
+        Ok(())
     }
 
     /// Whether the staged content is sealed in a finished stash.

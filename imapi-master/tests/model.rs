@@ -38,7 +38,9 @@
 //!   Joliet format the staged files stay staged, each with its own bytes, over the base the
 //!   disc gives: its last session when it is appendable (multisession), else none; a staged
 //!   file at a path that session holds is IMAPI_E_FILEEXISTS and nothing changes. The same
-//!   disc again (by IMAPI's disc fingerprint) keeps the base as it is.
+//!   disc again (by IMAPI's disc fingerprint) keeps the base as it is. A stash sealed here
+//!   stays sealed unless the base moves (then it is planned again at the burn); an adopted
+//!   one stays as it is.
 //! - Adding to a disc that cannot take a session (finalized, damaged, or none known since a
 //!   burn ejected it) is IMAPI_E_MEDIUM_INVALIDTYPE; so is creating an audio track on a disc
 //!   that is not blank. With no recorder active, adding is allowed.
@@ -47,9 +49,10 @@
 //! - AddAudioTrackBlocks with a partial block is IMAPI_E_GENERIC, checked before the track;
 //!   CloseAudioTrack under 300 blocks (4 s) is IMAPI_E_TRACK_NOT_BIG_ENOUGH, the track open.
 //! - RecordDisc: IMAPI_E_NOACTIVERECORDER, then the image (IMAPI_E_INVALIDIMAGE when empty,
-//!   IMAPI_E_TRACKOPEN), then no disc (IMAPI_E_MEDIUM_NOTPRESENT), then in multisession mode
-//!   another disc than the one seen is IMAPI_E_WRONGDISC, else a disc that is not blank is
-//!   IMAPI_E_MEDIUM_INVALIDTYPE; a write error is IMAPI_E_CANNOT_WRITE_TO_MEDIA and leaves
+//!   IMAPI_E_TRACKOPEN), then no disc (IMAPI_E_MEDIUM_NOTPRESENT), then for a data session
+//!   sealed to continue a disc (here or in an adopted stash) another disc than that one, or
+//!   than the one seen at SetActiveDiscRecorder, is IMAPI_E_WRONGDISC, else a disc that is
+//!   not blank is IMAPI_E_MEDIUM_INVALIDTYPE; a write error is IMAPI_E_CANNOT_WRITE_TO_MEDIA and leaves
 //!   the disc damaged (a simulated burn meets the armed fault too, the disc unchanged). A
 //!   simulated burn keeps the staged image (and ejects when asked). After a real burn the
 //!   image is cleared, multisession mode ends, and the recorder is made active again: an

@@ -40,37 +40,36 @@
 //!
 //! A cancel stops the writes, flushes the drive (SYNCHRONIZE CACHE) and closes what a data
 //! burn opened, so the disc holds no open track, and ends in IMAPI_E_USERABORT.
+//!
+//! # Beyond the stash (IMAPI v2)
+//! [`DiscMaster::record_image`] and [`DiscMaster::record_stream`] (IDiscFormat2Data::Write)
+//! burn an existing image or any stream of known length as one data track, without staging
+//! (see [`image`]'s rules); [`DiscMaster::record_cue`] (RawCD) burns a BIN/CUE
+//! Session-at-Once (see [`cue`]). Every burn goes through the same engine: the [`pipeline`]'s
+//! producer reads pieces of a stash or of files and streams, [`writer`] sends them.
 
+pub mod cue;
+pub mod image;
 pub mod pipeline;
+mod session;
 mod verify;
 pub mod writer;
 
-use std::time::Duration;
-
 use imapi_codes::ImapiCode;
-use imapi_mmc::toc::ATIP_LEN;
-use imapi_mmc::{
-    Atip, CloseTrackSession, CueSheet, DataBlockType, ModeData, ModePage, ModeSelect10,
-    MultiSession, ReadToc, ReadTrackInformation, Reply, SendOpcInformation, SetCdSpeed,
-    SynchronizeCache, TocFormat, WriteParameters,
-};
 use imapi_redbook::cdtext::Pack;
-use imapi_redbook::cuesheet::{cue_sheet, CueSheetOptions};
 use imapi_redbook::layout::{Capacity, Layout, Track as RbTrack, TrackFlags};
-use imapi_redbook::lead_in::{lead_in_units, PW_LEN};
 use imapi_redbook::Lba;
 use imapi_stash::{Stash, TrackMode};
-use imapi_transport::{ops, Access, Data, Transport};
+use imapi_transport::Transport;
 
 use crate::error::{ImapiError, Result};
-use crate::master::{Active, DiscMaster, Format, StagedDisc};
-use crate::media::{read_media, Media};
-use crate::progress::{long, Sinks};
-use crate::recorder::{wait_ready, RecorderState};
-use crate::sense_map::Operation;
+use crate::master::{DiscMaster, Format, StagedDisc};
+use crate::media::Media;
+use crate::progress::Sinks;
 
-use self::pipeline::{Piece, Producer};
-use self::writer::{write_all, write_one, Ended, Throttle};
+use self::pipeline::{Input, Piece};
+use self::session::{write_sao, write_tao, Ctx};
+use self::verify::verify_staged;
 
 /// How to record (beyond IMAPI's two flags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -86,12 +85,10 @@ pub struct RecordOptions {
     pub verify: bool,
 }
 
-/// Data blocks per WRITE: 64 KiB.
-const DATA_PER_WRITE: usize = 32;
-/// Audio blocks per WRITE: 63 504 bytes.
-const AUDIO_PER_WRITE: usize = 27;
-/// Lead-in subchannel units per WRITE: 64 512 bytes.
-const LEAD_IN_PER_WRITE: usize = 672;
+/// Bytes of a data block.
+pub(crate) const DATA_BLOCK: usize = 2048;
+/// Bytes of an audio block.
+pub(crate) const AUDIO_BLOCK: usize = 2352;
 
 impl DiscMaster {
     /// RecordDisc: burns the staged image to the active recorder and returns when done
@@ -111,114 +108,53 @@ impl DiscMaster {
 
     /// RecordDisc with every option.
     pub fn record_disc_with(&mut self, opts: &RecordOptions) -> Result<()> {
-        self.require_open()?;
-        self.active_disc_recorder()?;
-        self.eject_failure = None;
-        let sinks = self.sinks.clone();
-        let result = self.record_inner(opts, &sinks);
-        if let Some(a) = self.active.as_ref() {
-            if a.recorder.recorder_state() == RecorderState::Burning {
-                a.recorder.set_state(RecorderState::DoingNothing);
-            }
-        }
-        let status = result.as_ref().err().map(ImapiError::code);
-        sinks.each(|s| s.notify_burn_complete(status));
-        if result.is_ok() && !opts.simulate {
-            // "For security", as IMAPI: the stash is emptied after a successful burn. The
-            // disc changed, so the recorder is made active again: that reads the disc anew
-            // (multisession mode for the next session); with no disc left (ejected) it stays
-            // active with no medium known.
-            self.clear_staged()?;
-            self.drop_session_base();
-            if let Some(a) = self.active.take() {
-                if self.set_active_disc_recorder(&a.recorder).is_err() {
-                    self.active = Some(Active { recorder: a.recorder, media: Media::default() });
-                    self.refresh_capacity();
-                }
-            }
-        }
-        result
+        self.burn_frame(opts, true, |m, sinks| m.record_inner(opts, sinks))
     }
 
     fn record_inner(&mut self, opts: &RecordOptions, sinks: &Sinks) -> Result<()> {
         let staged = self.seal()?;
-        let Some(active) = self.active.as_mut() else {
-            return Err(ImapiError::new(ImapiCode::NoActiveRecorder, "no recorder is active"));
-        };
-        let speed = active.recorder.properties().write_speed.max(1);
-        sinks.each(|s| s.notify_preparing_burn(estimate(staged.blocks, speed) / 20 + 2));
-        let device = active.recorder.path();
-        let identity = active.recorder.identity().clone();
-        let buf = active.recorder.properties().use_buffer_underrun_free();
-        let expected = active.media.clone();
-        if active.recorder.is_open() {
-            return Err(ImapiError::new(
-                ImapiCode::DeviceNotAccessible,
-                format!("{device}: the recorder is held by open_exclusive (close it first)"),
-            ));
-        }
-        let path = active.recorder.recorder_path().clone();
-        let mut t = path.open(Access::Exclusive)?;
-        active.recorder.set_state(RecorderState::Burning);
-        let t = t.as_mut();
-        let media = read_media(t, &device)?;
-        if !media.present {
-            return Err(ImapiError::new(ImapiCode::MediumNotPresent, format!("{device}: no disc")));
-        }
-        if opts.simulate && !identity.test_write {
-            return Err(ImapiError::new(
-                ImapiCode::DeviceInvalidType,
-                format!("{device}: the drive cannot simulate (no test write)"),
-            ));
-        }
-        let base = self.joliet_base_first_block();
+        let mut o = self.open_for_burn(staged.blocks, opts, sinks)?;
+        // Where the sealed session was planned to start (none: a blank disc): what the disc
+        // must offer, whoever sealed the stash (this master, or an earlier run's adopted).
+        let planned = Stash::open(&staged.stash)?.disc_info().session_start;
         let checks = match staged.format {
             Format::Joliet => self.joliet.file_checks(),
             Format::Redbook => None,
         };
-        check_disc(&device, &staged, &media, &expected, base)?;
-        let _ = ops::command(t, &SetCdSpeed::write_multiple(u16::try_from(speed).unwrap_or(0)));
-        let ctx = Ctx { device: &device, sinks, opts, buf };
-        let written = match staged.format {
-            Format::Joliet => burn_data(t, &ctx, &staged, &media)?,
-            Format::Redbook => burn_audio(t, &ctx, &staged, &media)?,
+        check_disc(&o.device, &staged, &o.media, &o.expected, planned)?;
+        o.set_speed();
+        let t = o.t.as_mut();
+        let ctx = Ctx { device: &o.device, sinks, opts, buf: o.buf };
+        let (start, pieces) = match staged.format {
+            Format::Joliet => burn_data(t, &ctx, &staged, &o.media)?,
+            Format::Redbook => burn_audio(t, &ctx, &staged, &o.media)?,
         };
         if opts.verify && !opts.simulate {
-            verify::against_stash(t, device.as_str(), sinks, &staged, &written.starts, checks)?;
+            verify_staged(t, &o.device, &staged.stash, &pieces, start, checks.as_deref())?;
         }
         if opts.eject_after {
-            self.eject_failure = crate::recorder::eject(t, &device).err();
+            self.eject_failure = crate::recorder::eject(t, &o.device).err();
         }
         Ok(())
     }
 }
 
-/// What every step needs.
-struct Ctx<'a> {
-    device: &'a str,
-    sinks: &'a Sinks,
-    opts: &'a RecordOptions,
-    buf: bool,
-}
-
-/// Seconds to write `blocks` at `speed`×.
-fn estimate(blocks: u64, speed: i32) -> i32 {
-    long(blocks / (75 * u64::from(speed.unsigned_abs().max(1))))
-}
-
-/// Whether the disc in the drive can take the staged image.
+/// Whether the disc in the drive can take the staged image: a data session planned to
+/// start at `planned` needs the disc it was staged for (still as it was when the recorder
+/// was made active, its next writable address there), anything else a blank disc.
 fn check_disc(
     device: &str,
     staged: &StagedDisc,
     media: &Media,
     expected: &Media,
-    base: Option<u32>,
+    planned: Option<i32>,
 ) -> Result<()> {
     let invalid =
         |why: &str| ImapiError::new(ImapiCode::MediumInvalidType, format!("{device}: {why}"));
-    match (staged.format, base) {
+    match (staged.format, planned) {
         (Format::Joliet, Some(first)) => {
-            if media.fingerprint() != expected.fingerprint() || media.info.next_writable != first {
+            let nwa = i64::from(media.info.next_writable);
+            if media.fingerprint() != expected.fingerprint() || nwa != i64::from(first) {
                 return Err(ImapiError::new(
                     ImapiCode::WrongDisc,
                     format!("{device}: not the disc the multisession image was staged for"),
@@ -254,88 +190,27 @@ fn check_disc(
     Ok(())
 }
 
-/// MODE SELECT of page 05h.
-fn select(t: &mut dyn Transport, device: &str, page: WriteParameters) -> Result<()> {
-    let list =
-        ModeData::with_page(ModePage::WriteParameters(page)).to_select_vec().map_err(|_| {
-            ImapiError::new(ImapiCode::InitializeWrite, "write parameters do not encode")
-        })?;
-    let len = u16::try_from(list.len()).unwrap_or(u16::MAX);
-    ops::run(t, &ModeSelect10::new(len), Data::ToDevice(&list))
-        .map(|_| ())
-        .map_err(|e| ImapiError::command(device, Operation::PrepareWrite, e))
-}
-
-/// Where each stash track went on the disc.
-struct Written {
-    starts: Vec<i32>,
-}
-
+/// The staged data session, Track-at-Once; where it starts and its pieces.
 fn burn_data(
     t: &mut dyn Transport,
     ctx: &Ctx<'_>,
     staged: &StagedDisc,
     media: &Media,
-) -> Result<Written> {
-    let device = ctx.device;
-    let close = if ctx.opts.close_disc { MultiSession::Final } else { MultiSession::Open };
-    let mut page = WriteParameters::tao_data(close);
-    page.test_write = ctx.opts.simulate;
-    page.bufe = ctx.buf;
-    select(t, device, page)?;
-    let _ = ops::command(t, &SendOpcInformation { do_opc: true, param_len: 0 });
-    let nwa = ops::track_information(t, &ReadTrackInformation::invisible())
-        .map_err(|e| ImapiError::query(device, Operation::PrepareWrite, e))?;
-    if !nwa.nwa_valid || nwa.nwa.0 != i32::try_from(media.info.next_writable).unwrap_or(-1) {
-        return Err(ImapiError::new(
-            ImapiCode::WrongDisc,
-            format!("{device}: the next writable address moved"),
-        ));
-    }
-    let start = nwa.nwa.0;
-    let producer = Producer::start(&staged.stash, vec![Piece::Track(0)], 2048, DATA_PER_WRITE);
-    let mut throttle = Throttle::new(staged.blocks);
-    let ended = write_all(t, device, &producer, start, 2048, ctx.sinks, &mut |done| {
-        throttle.report(ctx.sinks, done)
-    });
-    drop(producer);
-    let ended = match ended {
-        Ok(e) => e,
-        Err(e) => {
-            // The drive keeps what it took; close the track so the disc holds no open one.
-            let _ = flush(t, device);
-            return Err(e);
-        }
-    };
-    flush(t, device)?;
-    let track = ops::track_information(t, &ReadTrackInformation::invisible())
-        .map(|ti| ti.track.saturating_sub(1))
-        .unwrap_or(1);
-    let _ = ops::command(t, &CloseTrackSession::track(track));
-    ctx.sinks.each(|s| s.notify_closing_disc(if ctx.opts.close_disc { 40 } else { 20 }));
-    ops::command(t, &CloseTrackSession::session())
-        .map_err(|e| ImapiError::command(device, Operation::Close, e))?;
-    wait_ready(t, device, Operation::Close, Duration::from_secs(3600))?;
-    match ended {
-        Ended::Done => Ok(Written { starts: vec![start] }),
-        Ended::Cancelled => Err(ImapiError::new(ImapiCode::UserAbort, "the burn was cancelled")),
-    }
+) -> Result<(i32, Vec<Piece>)> {
+    let pieces = vec![Piece::Track { track: 0, block_len: DATA_BLOCK }];
+    let input = Input::Stash(&staged.stash);
+    let nwa = media.info.next_writable;
+    let (start, _) = write_tao(t, ctx, nwa, input, pieces.clone(), staged.blocks, false)?;
+    Ok((start, pieces))
 }
 
-/// SYNCHRONIZE CACHE and wait for the drive.
-fn flush(t: &mut dyn Transport, device: &str) -> Result<()> {
-    ops::command(t, &SynchronizeCache::default())
-        .map_err(|e| ImapiError::command(device, Operation::Close, e))?;
-    wait_ready(t, device, Operation::Close, Duration::from_secs(3600))
-}
-
+/// The staged audio disc, Session-at-Once from LBA −150; its pieces.
 fn burn_audio(
     t: &mut dyn Transport,
     ctx: &Ctx<'_>,
     staged: &StagedDisc,
     media: &Media,
-) -> Result<Written> {
-    let device = ctx.device;
+) -> Result<(i32, Vec<Piece>)> {
     let stash = Stash::open(&staged.stash)?;
     let capacity =
         media.last_lead_out.map_or(Capacity::Minutes80, |l| Capacity::LastLeadOut(Lba(l)));
@@ -354,89 +229,14 @@ fn burn_audio(
     }
     layout.mcn = stash.disc_info().mcn.and_then(|m| m.as_str().parse().ok());
     let packs: Vec<Pack> = stash.disc_info().cd_text.iter().map(|p| Pack(*p.as_bytes())).collect();
-    // CD-Text goes in the lead-in: writing starts there (from the ATIP), in 96-byte units.
-    let lead_in = if packs.is_empty() {
-        None
-    } else {
-        let atip: Atip = ops::query(t, &ReadToc::new(TocFormat::Atip, ATIP_LEN as u16))
-            .map_err(|e| ImapiError::query(device, Operation::PrepareWrite, e))?;
-        Some(atip.lead_in_start)
-    };
-    let options = CueSheetOptions { cd_text_lead_in: lead_in, ..CueSheetOptions::default() };
-    let entries = cue_sheet(&layout, &options).map_err(|e| bad(e.to_string()))?;
-    let sheet = CueSheet { entries };
-    let mut page = WriteParameters::sao(MultiSession::Final);
-    page.test_write = ctx.opts.simulate;
-    page.bufe = ctx.buf;
-    page.data_block_type =
-        if lead_in.is_some() { DataBlockType::RawPwRaw } else { DataBlockType::Raw };
-    select(t, device, page)?;
-    let _ = ops::command(t, &SendOpcInformation { do_opc: true, param_len: 0 });
-    let _ = ops::track_information(t, &ReadTrackInformation::invisible());
-    let bytes = sheet.to_vec().map_err(|e| bad(e.to_string()))?;
-    ops::run(t, &sheet.request(), Data::ToDevice(&bytes))
-        .map_err(|e| ImapiError::command(device, Operation::PrepareWrite, e))?;
-    if let Some(start) = lead_in {
-        if !write_lead_in(t, ctx, start.to_lba().0, &packs)? {
-            let _ = flush(t, device);
-            return Err(ImapiError::new(ImapiCode::UserAbort, "the burn was cancelled"));
-        }
-    }
     // The pieces: each track's pregap (generated), then its payload; writes start at −150.
     let mut pieces = Vec::new();
-    let mut starts = Vec::new();
-    let mut at = -150i32;
-    let mut ends = Vec::new();
     for (k, tr) in stash.tracks().iter().enumerate() {
-        pieces.push(Piece::Zeros(u64::from(tr.info.pregap)));
-        at += i32::try_from(tr.info.pregap).unwrap_or(0);
-        starts.push(at);
-        pieces.push(Piece::Track(k));
-        at += i32::try_from(tr.blocks).unwrap_or(0);
-        ends.push(u64::try_from(at + 150).unwrap_or(0));
+        pieces.push(Piece::Zeros { blocks: u64::from(tr.info.pregap), block_len: AUDIO_BLOCK });
+        pieces.push(Piece::Track { track: k, block_len: AUDIO_BLOCK });
     }
-    let total = ends.last().copied().unwrap_or(0);
-    let tracks = stash.tracks().len() as u64;
-    let producer = Producer::start(&staged.stash, pieces, 2352, AUDIO_PER_WRITE);
-    let mut throttle = Throttle::new(total);
-    let mut finished = 0usize;
-    ctx.sinks.each(|s| s.notify_track_progress(0, long(tracks)));
-    let ended = write_all(t, device, &producer, -150, 2352, ctx.sinks, &mut |done| {
-        throttle.report(ctx.sinks, done);
-        while finished < ends.len() && done >= ends[finished] {
-            finished += 1;
-            ctx.sinks.each(|s| s.notify_track_progress(long(finished as u64), long(tracks)));
-        }
-    });
-    drop(producer);
-    match ended {
-        Ok(Ended::Done) => {
-            ctx.sinks.each(|s| s.notify_closing_disc(30));
-            flush(t, device)?;
-            Ok(Written { starts })
-        }
-        Ok(Ended::Cancelled) => {
-            let _ = flush(t, device);
-            Err(ImapiError::new(ImapiCode::UserAbort, "the burn was cancelled"))
-        }
-        Err(e) => {
-            let _ = flush(t, device);
-            Err(e)
-        }
-    }
-}
-
-/// Writes the CD-Text packs, cycling, from the lead-in's start up to LBA −150.
-fn write_lead_in(t: &mut dyn Transport, ctx: &Ctx<'_>, start: i32, packs: &[Pack]) -> Result<bool> {
-    let blocks = usize::try_from(-150 - start).unwrap_or(0);
-    let units = lead_in_units(packs, blocks);
-    let mut lba = start;
-    for chunk in units.chunks(LEAD_IN_PER_WRITE) {
-        let buf: Vec<u8> = chunk.iter().flatten().copied().collect();
-        if !write_one(t, ctx.device, lba, &buf, PW_LEN, ctx.sinks)? {
-            return Ok(false);
-        }
-        lba += chunk.len() as i32;
-    }
-    Ok(true)
+    drop(stash);
+    let input = Input::Stash(&staged.stash);
+    write_sao(t, ctx, &layout, &packs, input, pieces.clone(), &bad)?;
+    Ok((-150, pieces))
 }

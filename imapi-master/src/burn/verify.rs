@@ -1,96 +1,198 @@
-//! The read-back after a burn: every written block compared with the stash, and, for a data
-//! disc staged in this master, every file compared with what AddData read from its source.
+//! Reading back what a burn wrote: the same [`Piece`]s produced again from their input and
+//! compared, buffer by buffer, with the disc (READ(10) for 2048-byte blocks, READ CD for
+//! CD-DA); or, for a stream that cannot be read twice, the CRC-32C of the disc's blocks
+//! against the one taken as the stream passed. Generated silence (gaps) is not compared.
 //!
-//! The second check is what catches a staging defect. A disc equal to the stash proves the
-//! burn; it says nothing of whether the stash holds each file's bytes under that file's name.
-//! So AddData records a CRC-32C of each file's bytes as they are captured
-//! ([`imapi_stash::StashWriter::last_append_crc`]), the seal records where the plan put each
-//! file ([`FileCheck`]), and here, while the data track streams back from the disc, each
-//! file's blocks are summed again and compared; then the disc's ISO 9660 directories are
-//! read, and each file's record must name the planned extent and size. A stash adopted from
-//! an earlier run has no such sums (they lived in that run): it is checked block for block
-//! only.
-
-use std::io::Read;
+//! For a data disc staged in this master, each file is also checked against its source. A
+//! disc equal to the stash proves the burn; it says nothing of whether the stash holds each
+//! file's bytes under that file's name. So AddData records a CRC-32C of each file's bytes as
+//! they are captured ([`imapi_stash::StashWriter::last_append_crc`]), the seal records where
+//! the plan put each file ([`FileCheck`]), and here, while the data track streams back from
+//! the disc, each file's blocks are summed again and compared; then the disc's ISO 9660
+//! directories are read, and each file's record must name the planned extent and size. A
+//! stash adopted from an earlier run has no such sums (they lived in that run): it is
+//! checked block for block only.
 
 use imapi_codes::ImapiCode;
-use imapi_joliet::read::{Options, TreeKind};
 use imapi_mmc::{ReadCd, SectorType};
 use imapi_redbook::Lba;
-use imapi_stash::{Stash, TrackMode};
-use imapi_transport::{ops, BlockReader, Transport};
+use imapi_transport::{ops, Data, Transport};
+
+use std::path::Path;
+
+use imapi_joliet::read::{Options, TreeKind};
+use imapi_transport::BlockReader;
 
 use crate::error::{ImapiError, Result};
 use crate::file_check::FileCheck;
-use crate::master::StagedDisc;
-use crate::progress::Sinks;
 use crate::sense_map::Operation;
 
-/// Blocks read back per READ.
-const BLOCKS_PER_READ: u64 = 32;
+use super::pipeline::{blocks_per_write, produce_each, Input, Piece};
+use super::DATA_BLOCK;
 
-/// Reads every written track back and compares it with the stash block for block; with
-/// `checks`, also each file with its source's checksum and its directory record with the
-/// plan (see the module docs). A difference is IMAPI_E_GENERIC naming the blocks or the file.
-pub(crate) fn against_stash(
+/// Reads `out.len()` bytes of `block_len`-byte blocks from `lba`.
+fn read_back(
     t: &mut dyn Transport,
     device: &str,
-    _sinks: &Sinks,
-    staged: &StagedDisc,
-    starts: &[i32],
-    checks: Option<Vec<FileCheck>>,
+    lba: i32,
+    block_len: usize,
+    out: &mut [u8],
 ) -> Result<()> {
-    let mut stash = Stash::open(&staged.stash)?;
-    let tracks = stash.tracks().to_vec();
-    let mut sums = checks.as_deref().map(Sums::new);
-    for (k, tr) in tracks.iter().enumerate() {
-        let Some(&start) = starts.get(k) else { continue };
-        let bs = tr.info.block_size as usize;
-        let mut reader = stash.track_reader(k)?;
-        let mut want = vec![0u8; BLOCKS_PER_READ as usize * bs];
-        let mut got = vec![0u8; BLOCKS_PER_READ as usize * bs];
-        let mut lba = start;
-        let mut left = tr.blocks;
+    let blocks = u32::try_from(out.len() / block_len.max(1)).unwrap_or(u32::MAX);
+    let read = if block_len == 2352 {
+        let req = ReadCd {
+            sector_type: SectorType::CdDa,
+            sync: false,
+            header_codes: 0,
+            edc_ecc: false,
+            ..ReadCd::raw(Lba(lba), blocks)
+        };
+        ops::run(t, &req, Data::FromDevice(out))
+    } else {
+        ops::read10(t, u32::try_from(lba).unwrap_or(0), out)
+    };
+    read.map(|_| ()).map_err(|e| ImapiError::command(device, Operation::Read, e))
+}
+
+/// Compares the disc from `start` with `pieces` of `input`; `what` names the input.
+pub(crate) fn verify_pieces(
+    t: &mut dyn Transport,
+    device: &str,
+    input: Input<'_>,
+    pieces: &[Piece],
+    start: i32,
+    what: &str,
+) -> Result<()> {
+    verify_pieces_with(t, device, input, pieces, start, what, &mut |_, _, _| Ok(()))
+}
+
+/// Compares the disc from `start` with `pieces` of the stash `stash`, and with `checks`
+/// each staged file with the sum of its source bytes and its directory record with the
+/// plan (see the module docs).
+pub(crate) fn verify_staged(
+    t: &mut dyn Transport,
+    device: &str,
+    stash: &Path,
+    pieces: &[Piece],
+    start: i32,
+    checks: Option<&[FileCheck]>,
+) -> Result<()> {
+    let what = format!("the stash {}", stash.display());
+    let input = Input::Stash(stash);
+    let Some(checks) = checks else {
+        return verify_pieces(t, device, input, pieces, start, &what);
+    };
+    let mut sums = Sums::new(checks);
+    verify_pieces_with(t, device, input, pieces, start, &what, &mut |lba, block_len, got| {
+        if block_len == DATA_BLOCK {
+            sums.feed(u64::try_from(lba).unwrap_or(0), got, device)
+        } else {
+            Ok(())
+        }
+    })?;
+    sums.finish(device)?;
+    records_match(t, device, u32::try_from(start).unwrap_or(0), checks)
+}
+
+/// Told of each stretch read back that equals the input: its first block, block length and
+/// bytes.
+type Seen<'a> = dyn FnMut(i32, usize, &[u8]) -> Result<()> + 'a;
+
+/// [`verify_pieces`], handing each stretch read back (its first block, block length and
+/// bytes) to `seen` once it equals the input.
+fn verify_pieces_with(
+    t: &mut dyn Transport,
+    device: &str,
+    input: Input<'_>,
+    pieces: &[Piece],
+    start: i32,
+    what: &str,
+    seen: &mut Seen<'_>,
+) -> Result<()> {
+    let mut lba = start;
+    let mut got = Vec::new();
+    let mut failure = None;
+    produce_each(input, pieces, None, &mut |chunk| {
+        let at = lba;
+        lba += chunk.blocks() as i32;
+        if chunk.generated {
+            return true;
+        }
+        let per = blocks_per_write(chunk.block_len);
+        for (k, want) in chunk.bytes.chunks(per * chunk.block_len).enumerate() {
+            let from = at + (k * per) as i32;
+            got.resize(want.len(), 0);
+            if let Err(e) = read_back(t, device, from, chunk.block_len, &mut got) {
+                failure = Some(e);
+                return false;
+            }
+            if got != want {
+                failure = Some(differs(device, from, what));
+                return false;
+            }
+            if let Err(e) = seen(from, chunk.block_len, &got) {
+                failure = Some(e);
+                return false;
+            }
+        }
+        true
+    })?;
+    failure.map_or(Ok(()), Err)
+}
+
+/// Compares the CRC-32C of the disc's blocks of `pieces` (payload only) from `start` with
+/// `crc`, the one of the stream written; `what` names the stream.
+pub(crate) fn verify_digest(
+    t: &mut dyn Transport,
+    device: &str,
+    pieces: &[Piece],
+    start: i32,
+    crc: u32,
+    what: &str,
+) -> Result<()> {
+    let mut lba = start;
+    let mut sum = 0u32;
+    let mut buf = Vec::new();
+    for piece in pieces {
+        let (blocks, block_len, payload) = match *piece {
+            Piece::Zeros { blocks, block_len } => (blocks, block_len, false),
+            Piece::Read { blocks, block_len, .. } => (blocks, block_len, true),
+            Piece::Track { .. } => {
+                return Err(ImapiError::new(ImapiCode::Generic, "a stash piece in a stream"))
+            }
+        };
+        if !payload {
+            lba += i32::try_from(blocks).unwrap_or(i32::MAX);
+            continue;
+        }
+        let per = blocks_per_write(block_len) as u64;
+        let mut left = blocks;
         while left > 0 {
-            let n = left.min(BLOCKS_PER_READ) as usize;
-            reader.read_exact(&mut want[..n * bs]).map_err(|e| {
-                ImapiError::new(ImapiCode::InvalidImage, "reading the stash to verify")
-                    .with_source(e)
-            })?;
-            let read = if tr.info.mode == TrackMode::Audio {
-                let req = ReadCd {
-                    sector_type: SectorType::CdDa,
-                    sync: false,
-                    header_codes: 0,
-                    edc_ecc: false,
-                    ..ReadCd::raw(Lba(lba), n as u32)
-                };
-                ops::run(t, &req, imapi_transport::Data::FromDevice(&mut got[..n * bs]))
-            } else {
-                ops::read10(t, u32::try_from(lba).unwrap_or(0), &mut got[..n * bs])
-            };
-            read.map_err(|e| ImapiError::command(device, Operation::Read, e))?;
-            if want[..n * bs] != got[..n * bs] {
-                return Err(ImapiError::new(
-                    ImapiCode::Generic,
-                    format!(
-                        "{device}: verification failed: blocks from {lba} differ from the stash"
-                    ),
-                ));
-            }
-            if let (Some(s), TrackMode::Mode1) = (sums.as_mut(), tr.info.mode) {
-                s.feed(u64::try_from(lba).unwrap_or(0), &got[..n * bs], device)?;
-            }
+            let n = left.min(per);
+            buf.resize(n as usize * block_len, 0);
+            read_back(t, device, lba, block_len, &mut buf)?;
+            sum = crc32c::crc32c_append(sum, &buf);
             lba += n as i32;
-            left -= n as u64;
+            left -= n;
         }
     }
-    if let (Some(s), Some(checks)) = (sums, checks.as_deref()) {
-        s.finish(device)?;
-        let start = starts.first().copied().and_then(|s| u32::try_from(s).ok()).unwrap_or(0);
-        records_match(t, device, start, checks)?;
+    if sum != crc {
+        return Err(ImapiError::new(
+            ImapiCode::Generic,
+            format!(
+                "{device}: verification failed: the disc's blocks from {start} do not match \
+                 {what} (CRC-32C {sum:08x}, written {crc:08x})"
+            ),
+        ));
     }
     Ok(())
+}
+
+fn differs(device: &str, lba: i32, what: &str) -> ImapiError {
+    ImapiError::new(
+        ImapiCode::Generic,
+        format!("{device}: verification failed: blocks from {lba} differ from {what}"),
+    )
 }
 
 /// The files' checksums computed again as their blocks stream back, in disc order.
@@ -128,7 +230,7 @@ impl<'c> Sums<'c> {
                 break;
             }
             if self.running != f.crc {
-                return Err(differs(device, f, "its bytes on the disc"));
+                return Err(file_differs(device, f, "its bytes on the disc"));
             }
             self.next += 1;
             self.running = 0;
@@ -139,13 +241,13 @@ impl<'c> Sums<'c> {
     /// Every file was summed whole.
     fn finish(self, device: &str) -> Result<()> {
         match self.files.get(self.next) {
-            Some(f) => Err(differs(device, f, "the written track, which ends before it")),
+            Some(f) => Err(file_differs(device, f, "the written track, which ends before it")),
             None => Ok(()),
         }
     }
 }
 
-fn differs(device: &str, f: &FileCheck, what: &str) -> ImapiError {
+fn file_differs(device: &str, f: &FileCheck, what: &str) -> ImapiError {
     ImapiError::new(
         ImapiCode::Generic,
         format!(
@@ -184,13 +286,13 @@ fn records_match(
         match on_disc.get(&normal(&c.iso_path)) {
             Some(&(block, size)) if (block, size) == (c.extent, c.size) => {}
             Some(&(block, size)) => {
-                return Err(differs(
+                return Err(file_differs(
                     device,
                     c,
                     &format!("its directory record names {size} bytes at block {block}, which"),
                 ))
             }
-            None => return Err(differs(device, c, "no directory record; its bytes")),
+            None => return Err(file_differs(device, c, "no directory record; its bytes")),
         }
     }
     Ok(())

@@ -20,7 +20,7 @@ use crate::error::{ImapiError, Result};
 use crate::progress::{long, Sinks};
 use crate::sense_map::Operation;
 
-use super::pipeline::Producer;
+use super::pipeline::{blocks_per_write, Queue};
 
 /// How long a drive may stay busy before the burn gives up.
 pub const BUSY_LIMIT: Duration = Duration::from_secs(120);
@@ -45,14 +45,13 @@ fn is_busy(e: &CommandError) -> bool {
     }
 }
 
-/// Writes everything `producer` yields from `start`, `block_len` bytes a block; reports
-/// block progress against `total` through `progress` (called with blocks done).
+/// Writes everything the queue yields from `start`, each buffer with its own block size;
+/// reports progress through `progress` (called with blocks done).
 pub(crate) fn write_all(
     t: &mut dyn Transport,
     device: &str,
-    producer: &Producer,
+    queue: &Queue,
     start: i32,
-    block_len: usize,
     sinks: &Sinks,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Ended> {
@@ -63,18 +62,26 @@ pub(crate) fn write_all(
         if sinks.query_cancel() {
             return Ok(Ended::Cancelled);
         }
-        let buf = match producer.rx.recv() {
-            Ok(Ok(b)) => b,
+        let chunk = match queue.rx.recv() {
+            Ok(Ok(c)) => c,
             Ok(Err(e)) => return Err(e),
             Err(_) => break,
         };
-        let blocks = buf.len() / block_len;
-        if !write_one(t, device, lba, &buf, block_len, sinks)? {
-            return Ok(Ended::Cancelled);
+        let per_write = blocks_per_write(chunk.block_len) * chunk.block_len;
+        for (k, part) in chunk.bytes.chunks(per_write).enumerate() {
+            if k > 0 && sinks.query_cancel() {
+                return Ok(Ended::Cancelled);
+            }
+            if !write_one(t, device, lba, part, chunk.block_len, sinks)? {
+                return Ok(Ended::Cancelled);
+            }
+            let blocks = part.len() / chunk.block_len.max(1);
+            lba += blocks as i32;
+            done += blocks as u64;
+            progress(done);
         }
-        lba += blocks as i32;
-        done += blocks as u64;
-        progress(done);
+        // The buffer goes back to the producer (gone already at the end: nothing to do).
+        let _ = queue.recycle.send(chunk.bytes);
     }
     Ok(Ended::Done)
 }

@@ -263,10 +263,10 @@ impl Model {
         if self.writer.is_some_and(|k| k != kind) {
             self.drop_writer();
         }
-        if let Some((_, own)) = self.sealed.take() {
-            if own {
-                self.file = None;
-            }
+        // Staging again reopens a stash sealed here, and starts afresh after an adopted one:
+        // either way no finished stash is left in the folder.
+        if self.sealed.take().is_some() {
+            self.file = None;
         }
         self.writer.get_or_insert(kind);
     }
@@ -341,7 +341,11 @@ impl Model {
         if !self.drive.loaded {
             return Err(ImapiCode::MediumNotPresent);
         }
-        self.writer(self.format);
+        // The stash's lock is taken; what is sealed stays sealed unless the base moves.
+        if self.writer.is_some_and(|k| k != self.format) {
+            self.drop_writer();
+        }
+        self.writer.get_or_insert(self.format);
         if self.format == Fmt::Joliet {
             let id = self.drive.id();
             let same = self.base.as_ref().is_some_and(|b| b.disc == id);
@@ -353,6 +357,11 @@ impl Model {
                 }
                 self.imported = imported;
                 self.base = last.map(|_| Base { disc: id });
+                // A stash sealed here is planned again; an adopted one stays as it is.
+                if let Some((_, true)) = self.sealed {
+                    self.sealed = None;
+                    self.file = None;
+                }
             }
         }
         self.active = Some(self.drive.seen());
@@ -512,9 +521,10 @@ impl Model {
             return Err(ImapiCode::MediumNotPresent);
         }
         let now = self.drive.id();
-        match (content.format, &self.base) {
-            (Fmt::Joliet, Some(b)) => {
-                if now != seen.id || now != b.disc {
+        // The sealed image says which disc its session was planned for (none: a blank one).
+        match (content.format, content.session) {
+            (Fmt::Joliet, Some(planned)) => {
+                if now != seen.id || now != planned {
                     return Err(ImapiCode::WrongDisc);
                 }
             }
