@@ -24,10 +24,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use imapi_codes::atomic::{AtomicFile, Durability};
 
 use crate::error::Error;
+use crate::format::raw::{BLOCK, BLOCK_U64};
 use crate::host_open::HostOpener;
 use crate::meta::{Region, Span};
 use crate::plan::Plan;
-use crate::raw::{BLOCK, BLOCK_U64};
 use crate::tree::{Content, Kind, NodeId};
 
 /// Bytes gathered before each write.
@@ -545,7 +545,7 @@ impl Plan<'_> {
             return Err(self.changed(node, size, bytes.len() as u64));
         }
         let block = self.extents.get(content as usize).copied().unwrap_or(0);
-        crate::eltorito::patch_boot_info_table(&mut bytes, self.layout.pvd, block);
+        crate::format::eltorito::patch_boot_info_table(&mut bytes, self.layout.pvd, block);
         Ok(bytes)
     }
 

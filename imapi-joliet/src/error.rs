@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use imapi_codes::ImapiCode;
 
-use crate::date::DateError;
+use crate::format::date::DateError;
 
 /// Why a tree could not be built, planned or written.
 #[derive(Debug, thiserror::Error)]
@@ -13,7 +13,7 @@ use crate::date::DateError;
 pub enum Error {
     /// El Torito boot options that cannot be planned.
     #[error(transparent)]
-    Boot(#[from] crate::eltorito::BootError),
+    Boot(#[from] crate::boot::BootError),
     /// A file is already at this image path and replacing it was not asked for.
     #[error("{path:?} is already in the image")]
     FileExists {

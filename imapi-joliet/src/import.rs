@@ -7,9 +7,9 @@
 use std::collections::HashMap;
 
 use crate::error::Error;
-use crate::kind::TreeKind;
+use crate::format::kind::TreeKind;
+use crate::format::raw::{BLOCK_U64, MAX_SECTION};
 use crate::posix::{PosixAttrs, SpecialKind};
-use crate::raw::{BLOCK_U64, MAX_SECTION};
 use crate::read::rock_ridge::FileType;
 use crate::read::{Entry, Extent, Image, ReadAt, View};
 use crate::tree::{NodeId, Overwrite, Tree};

@@ -45,31 +45,37 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod date;
-pub mod eltorito;
+pub mod format;
+
+mod boot;
 pub mod emit;
 pub mod error;
 mod host_open;
 mod import;
-mod kind;
 mod listing;
 mod meta;
 pub mod names;
-pub mod order;
 pub mod plan;
 pub mod posix;
-pub mod raw;
 pub mod read;
 pub mod rock_ridge;
 pub mod source;
-pub mod susp;
 pub mod tree;
 pub mod verify;
+
+pub use format::{date, order, raw, susp};
+
+/// El Torito: bootable images. The catalog format ([`format::eltorito`]) and the boot options
+/// a plan takes ([`PlanOptions::boot`]).
+pub mod eltorito {
+    pub use crate::boot::*;
+    pub use crate::format::eltorito::*;
+}
 
 pub use eltorito::{BootEntry, BootOptions, Emulation, Platform};
 pub use emit::{EmitOptions, ImageReader};
 pub use error::{Error, Warning};
-pub use kind::TreeKind;
+pub use format::kind::TreeKind;
 pub use names::{IsoLevel, NonBmpPolicy};
 pub use plan::{Plan, PlanOptions};
 pub use posix::{NodeType, PosixAttrs, SpecialKind};

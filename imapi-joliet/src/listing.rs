@@ -9,9 +9,9 @@
 use std::borrow::Cow;
 
 use crate::error::{Error, Warning};
-use crate::kind::TreeKind;
+use crate::format::kind::TreeKind;
+use crate::format::order;
 use crate::names::{self, NameInput, NameProblem};
-use crate::order;
 use crate::plan::Plan;
 use crate::tree::{Kind, NodeId, NO_MTIME};
 
@@ -225,8 +225,9 @@ impl Plan<'_> {
             .collect();
         let inputs: Vec<NameInput<'_>> =
             moved.iter().map(|&c| NameInput { name: tree.name(c), is_dir: true }).collect();
-        let iso = names::assign_iso_names(&inputs, self.opts.level)
-            .map_err(|_| Error::TooManyCollisions { path: crate::susp::RELOCATION_DIR.into() })?;
+        let iso = names::assign_iso_names(&inputs, self.opts.level).map_err(|_| {
+            Error::TooManyCollisions { path: crate::format::susp::RELOCATION_DIR.into() }
+        })?;
         let mut listing = Listing::with_capacity(moved.len(), 16);
         for (&c, (id, _)) in moved.iter().zip(iso) {
             listing.push(c, id);

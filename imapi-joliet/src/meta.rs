@@ -4,16 +4,16 @@
 use zerocopy::byteorder::{BigEndian, LittleEndian, U16, U32};
 use zerocopy::IntoBytes;
 
-use crate::date::UNSPECIFIED_DATE17;
-use crate::eltorito::BOOT_SYSTEM_ID;
 use crate::error::Error;
-use crate::kind::TreeKind;
-use crate::listing::DateCache;
-use crate::plan::{section_sizes, Plan};
-use crate::raw::{
+use crate::format::date::UNSPECIFIED_DATE17;
+use crate::format::eltorito::BOOT_SYSTEM_ID;
+use crate::format::kind::TreeKind;
+use crate::format::raw::{
     dir_record_len, vd_type, BothU16, BothU32, DirRecordHeader, PathRecordHeader, VolumeDescriptor,
     BLOCK, FLAG_DIRECTORY, FLAG_MULTI_EXTENT, JOLIET_ESCAPE_L3, MAX_SECTION,
 };
+use crate::listing::DateCache;
+use crate::plan::{section_sizes, Plan};
 use crate::rock_ridge::area::{self, AreaCursor, ContinuationBlocks};
 use crate::rock_ridge::record::RecordSua;
 use crate::rock_ridge::relocate::IsoRecord;

@@ -45,14 +45,15 @@
 
 use chrono::{DateTime, FixedOffset, Local, Offset, TimeZone};
 
-use crate::date::IsoDateTime;
-use crate::eltorito::{self, BootError, BootOptions, Catalog, CatalogEntry, Emulation, Platform};
-use crate::eltorito::{Section, DEFAULT_LOAD_SECTORS, MAX_INFO_TABLE_FILE, MAX_MANUFACTURER};
+use crate::boot::{self, BootError, BootOptions, DEFAULT_LOAD_SECTORS};
 use crate::error::{Error, Warning};
-use crate::kind::TreeKind;
+use crate::format::date::IsoDateTime;
+use crate::format::eltorito::{self, Catalog, CatalogEntry, Emulation, Platform, Section};
+use crate::format::eltorito::{MAX_INFO_TABLE_FILE, MAX_MANUFACTURER};
+use crate::format::kind::TreeKind;
+use crate::format::raw::{dir_record_len, path_record_len, BLOCK_U64, MAX_SECTION};
 use crate::listing::Listing;
 use crate::names::{IsoLevel, NonBmpPolicy};
-use crate::raw::{dir_record_len, path_record_len, BLOCK_U64, MAX_SECTION};
 use crate::rock_ridge::area::{self, AreaCursor};
 use crate::rock_ridge::plan_info::RrInfo;
 use crate::rock_ridge::record::RecordSua;
@@ -867,7 +868,7 @@ impl<'t> Planner<'t> {
     }
 
     /// The catalog entry of one boot image, with its checks.
-    fn boot_entry(&mut self, e: &eltorito::BootEntry) -> Result<CatalogEntry, Error> {
+    fn boot_entry(&mut self, e: &boot::BootEntry) -> Result<CatalogEntry, Error> {
         let tree = self.plan.tree;
         let id = e.image;
         let path = || tree.path(id);
@@ -907,7 +908,7 @@ impl<'t> Planner<'t> {
                     Some(Content::Source(s)) => s.open_at(0).map_err(read)?,
                     _ => return Err(BootError::NotWritten { path: path() }.into()),
                 };
-                let sector = eltorito::read_sector(&mut r).map_err(read)?;
+                let sector = boot::read_sector(&mut r).map_err(read)?;
                 system_type = eltorito::mbr_system_type(&sector)
                     .map_err(|reason| BootError::BadMbr { path: path(), reason })?;
                 1

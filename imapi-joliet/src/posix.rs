@@ -42,7 +42,7 @@ pub enum SpecialKind {
 impl SpecialKind {
     /// The file type bits of a `PX` mode for this kind.
     pub fn type_bits(self) -> u32 {
-        use crate::susp::{S_IFBLK, S_IFCHR, S_IFIFO, S_IFSOCK};
+        use crate::format::susp::{S_IFBLK, S_IFCHR, S_IFIFO, S_IFSOCK};
         match self {
             Self::CharDevice => S_IFCHR,
             Self::BlockDevice => S_IFBLK,

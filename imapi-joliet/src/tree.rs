@@ -779,7 +779,7 @@ impl Tree {
     /// Adds `name` in `parent` as the El Torito boot catalog, a file of one block (2048
     /// bytes) at the catalog the plan writes, as `mkisofs -c` shows it; a bootable image
     /// hides its catalog otherwise. Planning a tree holding one without
-    /// [`crate::PlanOptions::boot`] is [`crate::eltorito::BootError::CatalogWithoutBoot`]. A file
+    /// [`crate::PlanOptions::boot`] is [`crate::boot::BootError::CatalogWithoutBoot`]. A file
     /// already there is replaced only with [`Overwrite::Replace`].
     ///
     /// ```
@@ -805,7 +805,7 @@ impl Tree {
         name: &str,
         overwrite: Overwrite,
     ) -> Result<NodeId, Error> {
-        let size = crate::eltorito::CATALOG_LEN as u64;
+        let size = crate::format::eltorito::CATALOG_LEN as u64;
         self.add_file_content(parent, name, size, Content::BootCatalog, overwrite)
     }
 

@@ -14,9 +14,9 @@ use zerocopy::{FromBytes, FromZeros};
 use super::rock_ridge::{FileType, RockRidge};
 use super::rr_read::{read_entries, RockRidgeVolume, RrRead};
 use super::{len64, sub, text, Ctx, ReadError, TreeKind};
-use crate::date::{DateError, IsoDateTime};
-use crate::raw::{DirRecordHeader, BLOCK_U64, DIR_RECORD_HEADER_LEN};
-use crate::raw::{FLAG_ASSOCIATED, FLAG_DIRECTORY, FLAG_HIDDEN, FLAG_MULTI_EXTENT};
+use crate::format::date::{DateError, IsoDateTime};
+use crate::format::raw::{DirRecordHeader, BLOCK_U64, DIR_RECORD_HEADER_LEN};
+use crate::format::raw::{FLAG_ASSOCIATED, FLAG_DIRECTORY, FLAG_HIDDEN, FLAG_MULTI_EXTENT};
 
 /// The smallest directory record: the fixed part and a one-byte identifier.
 pub const MIN_RECORD_LEN: u8 = 34;

@@ -87,9 +87,9 @@ pub use volume::{
 };
 pub use walk::{Walk, WalkEntry};
 
-use crate::eltorito::Catalog;
-pub use crate::kind::TreeKind;
-use crate::raw::{BothU16, BothU32, BLOCK, BLOCK_U64};
+use crate::format::eltorito::Catalog;
+pub use crate::format::kind::TreeKind;
+use crate::format::raw::{BothU16, BothU32, BLOCK, BLOCK_U64};
 
 /// Bounds on the work one call may do, against hostile images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

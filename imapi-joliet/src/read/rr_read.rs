@@ -17,7 +17,7 @@ use super::dir::{DirCursor, Extent};
 use super::rock_ridge::MAX_CONTINUATIONS;
 use super::rock_ridge::{Continuation, Problem, RockRidge, RockRidgeParser, RripVersion};
 use super::{Ctx, Volume};
-use crate::raw::{BLOCK, BLOCK_U64};
+use crate::format::raw::{BLOCK, BLOCK_U64};
 
 /// How Rock Ridge is recorded on a volume ([`Image::rock_ridge`](super::Image::rock_ridge)).
 ///
@@ -127,7 +127,7 @@ pub(crate) fn detect(ctx: Ctx<'_>, vol: &Volume) -> Option<RockRidgeVolume> {
     let root: Extent = vol.root();
     let mut budget = 1u64;
     let first = DirCursor::new(ctx, root).next_record(&mut budget)?.ok()?;
-    if !first.is_dot() || first.system_use().get(..2) != Some(&crate::susp::SP[..]) {
+    if !first.is_dot() || first.system_use().get(..2) != Some(&crate::format::susp::SP[..]) {
         return None;
     }
     let read = read_entries(ctx, first.system_use(), 0, true, volume_end);

@@ -16,8 +16,8 @@
 //! [`layout_lens`] gives the lengths alone, without building bytes, so a plan sizes directories
 //! and continuation blocks cheaply; [`layout`] builds the bytes and agrees with it.
 
-use crate::raw::{BLOCK, DIR_RECORD_HEADER_LEN};
-use crate::susp::CE_LEN;
+use crate::format::raw::{BLOCK, DIR_RECORD_HEADER_LEN};
+use crate::format::susp::CE_LEN;
 
 use super::entries::ce;
 

@@ -9,8 +9,8 @@
 //!   `RE` for a relocated directory, `NM` with the full name, `SL` for a link: the entries
 //!   that may be long come last, so they are the ones moved to a continuation area.
 
+use crate::format::susp::{LINK_LEN, PN_LEN, PX_LEN, RE_LEN, SP_LEN, S_IFDIR, S_IFLNK, S_IFREG};
 use crate::posix::{NodeType, PosixAttrs};
-use crate::susp::{LINK_LEN, PN_LEN, PX_LEN, RE_LEN, SP_LEN, S_IFDIR, S_IFLNK, S_IFREG};
 
 use super::entries::{self, Px, ER_RRIP_LEN, NM_MAX_CHUNK, TF_MODIFY_LEN};
 

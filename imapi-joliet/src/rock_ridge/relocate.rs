@@ -15,11 +15,11 @@
 //! takes a number (`rr_moved_1`, ...) if the root already holds the name.
 
 use crate::error::Error;
-use crate::kind::TreeKind;
+use crate::format::kind::TreeKind;
+use crate::format::susp::{RELOCATION_DIR, S_IFDIR};
 use crate::listing::{Item, Listing};
 use crate::plan::{Dir, Plan};
 use crate::posix::NodeType;
-use crate::susp::{RELOCATION_DIR, S_IFDIR};
 
 use super::entries::Px;
 use super::record::{RecordSua, Role, DEFAULT_DIR_MODE};
@@ -111,7 +111,7 @@ impl Plan<'_> {
         let mut pending = moved.map(|m| m.id.as_slice());
         for item in &listing.items {
             if let Some(id) = pending {
-                if crate::order::iso_cmp(id, listing.id(item)).is_lt() {
+                if crate::format::order::iso_cmp(id, listing.id(item)).is_lt() {
                     out.push(IsoRecord::Moved);
                     pending = None;
                 }
