@@ -56,11 +56,13 @@
 //! ```
 
 pub(crate) mod dir;
+mod entry;
 mod error;
 mod file;
 pub(crate) mod path_table;
 mod read_at;
 pub mod rock_ridge;
+mod rr_detect;
 pub(crate) mod rr_read;
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -74,7 +76,8 @@ mod walk;
 use std::borrow::Cow;
 use std::io::{Read, Seek};
 
-pub use dir::{Entries, Entry, EntryKind, Extent, Record, Records, MIN_RECORD_LEN};
+pub use dir::{Extent, Record, Records, MIN_RECORD_LEN};
+pub use entry::{Entries, Entry, EntryKind};
 pub use error::ReadError;
 pub use file::FileReader;
 pub use path_table::{PathTableKind, PathTableRecord};
@@ -317,7 +320,7 @@ impl<S: ReadAt> Image<S> {
     pub fn with_options(src: S, opts: Options) -> Result<Self, ReadError> {
         let ctx = Ctx { src: &src, opts: &opts };
         let set = volume::read_descriptors(ctx)?;
-        let rock_ridge = rr_read::detect(ctx, &set.primary);
+        let rock_ridge = rr_detect::detect(ctx, &set.primary);
         Ok(Self {
             rock_ridge,
             opts,
