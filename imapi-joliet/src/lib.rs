@@ -45,30 +45,23 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod build;
 pub mod format;
-
-mod boot;
-pub mod emit;
-pub mod error;
-mod host_open;
-mod import;
-mod listing;
-mod meta;
-pub mod names;
-pub mod plan;
-pub mod posix;
 pub mod read;
-pub mod rock_ridge;
-pub mod source;
-pub mod tree;
 pub mod verify;
 
+pub use build::tree::posix;
+pub use build::{emit, error, names, plan, source, tree};
 pub use format::{date, order, raw, susp};
 
+/// Rock Ridge as the builder writes it: the same module as [`build::rock_ridge_write`],
+/// under its earlier name.
+pub use build::rock_ridge_write as rock_ridge;
+
 /// El Torito: bootable images. The catalog format ([`format::eltorito`]) and the boot options
-/// a plan takes ([`PlanOptions::boot`]).
+/// a plan takes ([`build::boot`], [`PlanOptions::boot`]).
 pub mod eltorito {
-    pub use crate::boot::*;
+    pub use crate::build::boot::*;
     pub use crate::format::eltorito::*;
 }
 

@@ -13,14 +13,14 @@
 //!   type byte goes into the entry. The plan reads those 512 bytes: the one read of file data
 //!   before the emit pass.
 //! - The boot-info table ([`BootEntry::boot_info_table`]) is patched into the boot file as
-//!   the emit pass streams it: see [`crate::emit`].
+//!   the emit pass streams it: see [`crate::build::emit`].
 //!
 //! The catalog format itself is [`crate::format::eltorito`].
 
 use std::io::{self, Read};
 
+use crate::build::tree::node::NodeId;
 use crate::format::eltorito::{Emulation, Platform, MAX_INFO_TABLE_FILE};
-use crate::tree::NodeId;
 
 /// Default load size of a no-emulation entry, in 512-byte sectors (as `mkisofs`).
 pub const DEFAULT_LOAD_SECTORS: u16 = 4;
@@ -154,7 +154,7 @@ pub enum BootError {
 }
 
 /// Reads the first 512 bytes of `r` (fewer if it is shorter).
-pub(crate) fn read_sector(r: &mut dyn Read) -> io::Result<Vec<u8>> {
+pub(super) fn read_sector(r: &mut dyn Read) -> io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(512);
     r.take(512).read_to_end(&mut buf)?;
     Ok(buf)
