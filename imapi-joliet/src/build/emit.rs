@@ -1,20 +1,22 @@
 //! The emit phase: one sequential pass over the plan that writes the image, streaming file data.
 //!
-//! [`Plan::emit`](crate::Plan::emit) writes to any [`Write`]; [`Plan::emit_to_file`](crate::Plan::emit_to_file) writes to a file and lets the
-//! kernel copy large host files (`copy_file_range`) where it can; [`Plan::write_to_path`](crate::Plan::write_to_path) does
-//! that atomically through a temporary file; [`Plan::reader`](crate::Plan::reader) is a `Read + Seek` view that
-//! makes the image's bytes on demand. Every source's size is checked against the plan: a file
-//! that grew or shrank is [`Error::SourceChanged`], never truncated or padded in silence.
+//! [`Plan::emit`](crate::Plan::emit) writes to any [`Write`];
+//! [`Plan::emit_to_file`](crate::Plan::emit_to_file) writes to a file and lets the kernel copy
+//! large host files (`copy_file_range`) where it can;
+//! [`Plan::write_to_path`](crate::Plan::write_to_path) does that atomically through a temporary
+//! file; [`Plan::reader`](crate::Plan::reader) is a `Read + Seek` view that makes the image's bytes
+//! on demand. Every source's size is checked against the plan: a file that grew or shrank is
+//! [`Error::SourceChanged`], never truncated or padded in silence.
 //!
 //! # Boot files with a boot-info table
-//! A boot file that takes an El Torito boot-info table ([`crate::BootEntry::boot_info_table`])
-//! is not written as its source holds it: bytes 8–63 carry the primary descriptor's block,
-//! the file's block, its length and the checksum of its words from byte 64. Its checksum
-//! covers bytes that follow the table, so the pass reads the whole file into memory first
-//! (the plan caps it at [`crate::eltorito::MAX_INFO_TABLE_FILE`] bytes), checks its size,
-//! patches it and writes it through the buffer: such a file never takes the kernel-copy fast
-//! path, whatever its size. [`Plan::reader`](crate::Plan::reader) serves the patched bytes too. Every other file
-//! is streamed as before; without El Torito the pass checks one empty list per file.
+//! A boot file that takes an El Torito boot-info table ([`crate::BootEntry::boot_info_table`]) is
+//! not written as its source holds it: bytes 8–63 carry the primary descriptor's block, the file's
+//! block, its length and the checksum of its words from byte 64. Its checksum covers bytes that
+//! follow the table, so the pass reads the whole file into memory first (the plan caps it at
+//! [`crate::eltorito::MAX_INFO_TABLE_FILE`] bytes), checks its size, patches it and writes it
+//! through the buffer: such a file never takes the kernel-copy fast path, whatever its size.
+//! [`Plan::reader`](crate::Plan::reader) serves the patched bytes too. Every other file is streamed
+//! as before; without El Torito the pass checks one empty list per file.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -518,9 +520,9 @@ fn patched_boot_file(
     Ok(bytes)
 }
 
-/// A `Read + Seek` view of a planned image (see [`Plan::reader`](crate::Plan::reader)). Positions count from the
-/// session's first block. A source that changed size gives an `InvalidData` error; reading
-/// the blocks of a placed-data area is an error (the plan does not hold their bytes).
+/// A `Read + Seek` view of a planned image (see [`Plan::reader`](crate::Plan::reader)). Positions
+/// count from the session's first block. A source that changed size gives an `InvalidData` error;
+/// reading the blocks of a placed-data area is an error (the plan does not hold their bytes).
 pub struct ImageReader<'p, 't> {
     parts: Parts<'p>,
     _tree: PhantomData<&'t Tree>,

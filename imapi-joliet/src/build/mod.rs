@@ -8,11 +8,11 @@
 //! - [`tree`]: the arena of nodes; its host walk, checkpoints, POSIX attributes and session
 //!   import are child modules of it.
 //! - [`names`], [`source`]: identifiers of each tree; where file bytes come from.
-//! - [`plan`]: [`Plan`](plan::Plan) owns the layout ([`layout`]), the file extents, and the
+//! - [`plan`]: [`Plan`](plan::Plan) owns the layout (`layout`), the file extents, and the
 //!   metadata of each file system laid over them: for ISO 9660 and Joliet, the directory
-//!   table ([`dirs`]), the record dates ([`dates`]) and the Rock Ridge counts. Listings
-//!   ([`listing`]), the Rock Ridge system use ([`rock_ridge_write`]) and the metadata blocks
-//!   ([`meta`]) are functions over those parts, given as narrow, explicit inputs; the emit
+//!   table (`dirs`), the record dates (`dates`) and the Rock Ridge counts. Listings
+//!   (`listing`), the Rock Ridge system use ([`rock_ridge_write`]) and the metadata blocks
+//!   (`meta`) are functions over those parts, given as narrow, explicit inputs; the emit
 //!   pass ([`emit`]) streams the file data between them.
 //!
 //! Inside the layer the arrows go one way too: the tree and the options know nothing of the

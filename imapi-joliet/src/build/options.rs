@@ -47,7 +47,7 @@ pub struct PlanOptions {
     pub large_file_alignment: u32,
     /// Length in blocks of the placed-data area: data captured before planning, laid out
     /// right after the metadata (and the shared zero block), holding the files added with
-    /// [`Tree::add_placed_file`] at their blocks. It may hold more than those files need (the
+    /// [`Tree::add_placed_file`](crate::Tree::add_placed_file) at their blocks. It may hold more than those files need (the
     /// data of a file replaced later stays in it). Default 0: no area.
     pub placed_area_blocks: u64,
     /// El Torito boot images (see [`crate::eltorito`]); `None` (the default) for none. With
@@ -58,18 +58,18 @@ pub struct PlanOptions {
     /// record then carries POSIX attributes (`PX`: mode, links, owner, group, serial number),
     /// the modification time (`TF`) and the full name (`NM`), links their target (`SL`) and
     /// devices their number (`PN`); see [`crate::build::rock_ridge_write`]. Nodes with no attributes
-    /// recorded ([`Tree::set_posix`]) get mode `0o555` (directories), `0o444` (files and
+    /// recorded ([`Tree::set_posix`](crate::Tree::set_posix)) get mode `0o555` (directories), `0o444` (files and
     /// special files) or `0o777` (links), owner and group 0. Symbolic links and special files
-    /// ([`Tree::add_symlink`], [`Tree::add_special`]) appear in the ISO 9660 tree only, as
+    /// ([`Tree::add_symlink`](crate::Tree::add_symlink), [`Tree::add_special`](crate::Tree::add_special)) appear in the ISO 9660 tree only, as
     /// empty files; the Joliet tree cannot hold them and leaves them out, and without Rock
     /// Ridge both trees do. Continuation areas follow each ISO 9660 directory's extent,
-    /// before any file data, and count in [`Plan::metadata_blocks`].
+    /// before any file data, and count in [`Plan::metadata_blocks`](crate::Plan::metadata_blocks).
     pub rock_ridge: bool,
     /// With [`PlanOptions::rock_ridge`], move directories deeper than ECMA-119's 8 levels to
     /// a relocation directory at the root of the ISO 9660 tree, as RRIP allows (see
     /// [`crate::build::rock_ridge_write`]); readers that know Rock Ridge show them in place, the Joliet
     /// tree keeps the real shape. Default false: deep trees are kept as they are and reported
-    /// as [`Warning::DeepDirectory`].
+    /// as [`Warning::DeepDirectory`](crate::Warning::DeepDirectory).
     pub relocate_deep: bool,
     /// With [`PlanOptions::rock_ridge`], record the attributes `mkisofs -r` does
     /// (rationalized Rock Ridge, [`crate::build::rock_ridge_write::record::rationalized`]) rather than

@@ -27,6 +27,10 @@
 //! [`Options::session_start`]: descriptors are then read at that block + 16, while extents
 //! stay absolute.
 //!
+//! The reader imports [`crate::format`] only: it knows the bytes, not how the builder lays
+//! them out. Its Rock Ridge parser is [`rock_ridge`] (the builder writes with
+//! `build::rock_ridge_write`).
+//!
 //! # Hostile input
 //!
 //! Every length and number read from the image is checked before use: no input panics the

@@ -69,12 +69,12 @@ mod planner;
 /// A planned image: names, extents and size fixed; borrows the tree, which cannot change
 /// until the plan is dropped.
 ///
-/// It owns where everything lies ([`Layout`]), the file extents every file system of the
-/// image shares ([`Files`]), and the metadata of each file system laid over them: today the
-/// ISO 9660 and Joliet trees ([`IsoSide`]). Listings, Rock Ridge system use and metadata
-/// blocks are made by functions given the parts they need ([`Metadata`], [`RrView`],
-/// [`Naming`]); another file system (UDF) adds a side of its own here and a kind of region to
-/// the layout, not methods on the plan.
+/// It owns where everything lies (`Layout`), the file extents every file system of the
+/// image shares (`Files`), and the metadata of each file system laid over them: today the
+/// ISO 9660 and Joliet trees (`IsoSide`). Listings, Rock Ridge system use and metadata
+/// blocks are made by functions given the parts they need (`Metadata`, `RrView`, `Naming`);
+/// another file system (UDF) adds a side of its own here and a kind of region to the
+/// layout, not methods on the plan.
 pub struct Plan<'t> {
     tree: &'t Tree,
     opts: PlanOptions,

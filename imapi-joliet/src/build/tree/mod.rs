@@ -573,8 +573,8 @@ impl Tree {
     /// Adds `name` in `parent` as the El Torito boot catalog, a file of one block (2048
     /// bytes) at the catalog the plan writes, as `mkisofs -c` shows it; a bootable image
     /// hides its catalog otherwise. Planning a tree holding one without
-    /// [`crate::PlanOptions::boot`] is [`crate::build::boot::BootError::CatalogWithoutBoot`]. A file
-    /// already there is replaced only with [`Overwrite::Replace`].
+    /// [`crate::PlanOptions::boot`] is [`crate::eltorito::BootError::CatalogWithoutBoot`]. A
+    /// file already there is replaced only with [`Overwrite::Replace`].
     ///
     /// ```
     /// use imapi_joliet::{BootEntry, BootOptions, BytesSource, Overwrite, PlanOptions, Tree};
