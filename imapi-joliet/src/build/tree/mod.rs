@@ -5,6 +5,11 @@
 //! found by [`Tree::add_host`] are recorded by their folder and name, not by a full path, and
 //! are read only when the image is written, so memory stays proportional to the number of
 //! entries, never to the bytes of data.
+//!
+//! The tree's methods live in this module and its children: `host` (walking host folders),
+//! `checkpoint` (undoing changes all or nothing), [`posix`] (attributes, links and special
+//! files for Rock Ridge) and `import` (a session carried over from an image); `node` holds
+//! [`NodeId`] alone, so that what only names a node need not depend on the tree.
 
 use std::ffi::OsString;
 use std::hash::{BuildHasher, Hash, Hasher};
