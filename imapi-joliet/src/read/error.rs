@@ -320,7 +320,7 @@ pub enum ReadError {
         block: u64,
         /// What is wrong with it.
         #[source]
-        source: crate::eltorito::CatalogError,
+        source: crate::format::eltorito::CatalogError,
     },
 }
 

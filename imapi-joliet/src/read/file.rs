@@ -2,7 +2,8 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
-use super::dir::{Entry, Extent};
+use super::dir::Extent;
+use super::entry::Entry;
 use super::{len64, Ctx, ReadError};
 
 /// The most bytes one `read` call asks of the image.

@@ -27,6 +27,10 @@
 //! [`Options::session_start`]: descriptors are then read at that block + 16, while extents
 //! stay absolute.
 //!
+//! The reader imports [`crate::format`] only: it knows the bytes, not how the builder lays
+//! them out. Its Rock Ridge parser is [`rock_ridge`] (the builder writes with
+//! `build::rock_ridge_write`).
+//!
 //! # Hostile input
 //!
 //! Every length and number read from the image is checked before use: no input panics the
@@ -56,11 +60,13 @@
 //! ```
 
 pub(crate) mod dir;
+mod entry;
 mod error;
 mod file;
 pub(crate) mod path_table;
 mod read_at;
 pub mod rock_ridge;
+mod rr_detect;
 pub(crate) mod rr_read;
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -74,7 +80,8 @@ mod walk;
 use std::borrow::Cow;
 use std::io::{Read, Seek};
 
-pub use dir::{Entries, Entry, EntryKind, Extent, Record, Records, MIN_RECORD_LEN};
+pub use dir::{Extent, Record, Records, MIN_RECORD_LEN};
+pub use entry::{Entries, Entry, EntryKind};
 pub use error::ReadError;
 pub use file::FileReader;
 pub use path_table::{PathTableKind, PathTableRecord};
@@ -87,9 +94,9 @@ pub use volume::{
 };
 pub use walk::{Walk, WalkEntry};
 
-use crate::eltorito::Catalog;
-pub use crate::kind::TreeKind;
-use crate::raw::{BothU16, BothU32, BLOCK, BLOCK_U64};
+use crate::format::eltorito::Catalog;
+pub use crate::format::kind::TreeKind;
+use crate::format::raw::{BothU16, BothU32, BLOCK, BLOCK_U64};
 
 /// Bounds on the work one call may do, against hostile images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,7 +324,7 @@ impl<S: ReadAt> Image<S> {
     pub fn with_options(src: S, opts: Options) -> Result<Self, ReadError> {
         let ctx = Ctx { src: &src, opts: &opts };
         let set = volume::read_descriptors(ctx)?;
-        let rock_ridge = rr_read::detect(ctx, &set.primary);
+        let rock_ridge = rr_detect::detect(ctx, &set.primary);
         Ok(Self {
             rock_ridge,
             opts,

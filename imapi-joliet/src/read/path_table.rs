@@ -8,7 +8,7 @@ use zerocopy::FromBytes;
 
 use super::volume::Volume;
 use super::{sub, Ctx, ReadError, TreeKind};
-use crate::raw::{path_record_len, PathRecordHeader, BLOCK_U64, PATH_RECORD_HEADER_LEN};
+use crate::format::raw::{path_record_len, PathRecordHeader, BLOCK_U64, PATH_RECORD_HEADER_LEN};
 
 /// Which copy of a path table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -14,8 +14,8 @@
 //! target at [`MAX_TARGET_LEN`] (further bytes are dropped and noted). Following `CE` entries
 //! is the caller's job: it is capped at [`MAX_CONTINUATIONS`] areas per record.
 
-use crate::date::IsoDateTime;
-use crate::susp;
+use crate::format::date::IsoDateTime;
+use crate::format::susp;
 
 /// The most continuation areas read for one record (Linux stops at 32 too).
 pub const MAX_CONTINUATIONS: usize = 32;

@@ -1,23 +1,13 @@
-//! Rock Ridge on a volume: detecting it from the root's `.` record, and reading a record's
-//! entries through the continuation areas its `CE` entries name.
-//!
-//! # Detection
-//!
-//! A volume has Rock Ridge when the first record (`.`) of the primary root directory starts its
-//! system use area with a valid `SP` entry (check bytes `BE EF`) *and* either an `ER` entry
-//! naming an RRIP (`RRIP_1991A`, `IEEE_P1282`, `IEEE_1282`) is found in that record or its
-//! continuation areas, or the record holds RRIP entries itself (`RR`, `PX`, `TF`, ...: RRIP
-//! 1.09 images in practice carry no `ER`). Linux asks only for `SP`; asking for RRIP as well
-//! keeps other SUSP extensions from passing for Rock Ridge. An image whose root record cannot
-//! be read is taken to have no Rock Ridge (the ISO 9660 tree reports the fault).
+//! Rock Ridge on a volume: how it is recorded ([`RockRidgeVolume`], found by
+//! [`rr_detect`](super::rr_detect)), and reading a record's entries through the continuation
+//! areas its `CE` entries name.
 
 use std::collections::HashSet;
 
-use super::dir::{DirCursor, Extent};
 use super::rock_ridge::MAX_CONTINUATIONS;
 use super::rock_ridge::{Continuation, Problem, RockRidge, RockRidgeParser, RripVersion};
-use super::{Ctx, Volume};
-use crate::raw::{BLOCK, BLOCK_U64};
+use super::Ctx;
+use crate::format::raw::{BLOCK, BLOCK_U64};
 
 /// How Rock Ridge is recorded on a volume ([`Image::rock_ridge`](super::Image::rock_ridge)).
 ///
@@ -118,23 +108,4 @@ pub(crate) fn read_entries(
     }
     let (rr, problems) = p.finish();
     RrRead { rr, problems, fault }
-}
-
-/// Detects Rock Ridge on `vol` (see the module docs).
-pub(crate) fn detect(ctx: Ctx<'_>, vol: &Volume) -> Option<RockRidgeVolume> {
-    let volume_end =
-        u64::from(ctx.opts.session_start).saturating_add(u64::from(vol.volume_space_size()));
-    let root: Extent = vol.root();
-    let mut budget = 1u64;
-    let first = DirCursor::new(ctx, root).next_record(&mut budget)?.ok()?;
-    if !first.is_dot() || first.system_use().get(..2) != Some(&crate::susp::SP[..]) {
-        return None;
-    }
-    let read = read_entries(ctx, first.system_use(), 0, true, volume_end);
-    let skip = read.rr.sp_skip?;
-    (read.rr.rrip.is_some() || read.rr.has_rrip_entries).then_some(RockRidgeVolume {
-        skip,
-        rrip: read.rr.rrip,
-        volume_end,
-    })
 }

@@ -9,8 +9,8 @@ use zerocopy::byteorder::{BigEndian, LittleEndian, U32};
 use zerocopy::IntoBytes;
 
 use super::{Image, Options};
-use crate::raw::{vd_type, BothU16, BothU32, VolumeDescriptor, BLOCK, JOLIET_ESCAPE_L3};
-use crate::raw::{FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
+use crate::format::raw::{vd_type, BothU16, BothU32, VolumeDescriptor, BLOCK, JOLIET_ESCAPE_L3};
+use crate::format::raw::{FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
 
 pub const PVD: u64 = 16;
 pub const SVD: u64 = 17;

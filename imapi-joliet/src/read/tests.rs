@@ -4,7 +4,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 use super::testkit::*;
 use super::*;
-use crate::raw::{FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
+use crate::format::raw::{FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
 
 fn names<S: ReadAt>(image: &Image<S>, ns: TreeKind) -> Vec<(String, u64)> {
     image
@@ -222,7 +222,7 @@ fn rejects_too_many_descriptors() {
     let mut bytes = vec![0u8; 100 * 2048];
     bytes[..f.bytes.len()].copy_from_slice(&f.bytes);
     f.bytes = bytes;
-    let boot = crate::raw::VolumeDescriptor::new(crate::raw::vd_type::BOOT);
+    let boot = crate::format::raw::VolumeDescriptor::new(crate::format::raw::vd_type::BOOT);
     for b in TERM..TERM + 70 {
         let at = f.off(b);
         f.put(at, zerocopy::IntoBytes::as_bytes(&boot));
@@ -251,7 +251,7 @@ fn rejects_a_descriptor_version_other_than_1() {
 fn rejects_a_block_size_other_than_2048() {
     let mut f = Fixture::new();
     let at = f.off(PVD) + 128;
-    f.put(at, zerocopy::IntoBytes::as_bytes(&crate::raw::BothU16::new(512)));
+    f.put(at, zerocopy::IntoBytes::as_bytes(&crate::format::raw::BothU16::new(512)));
     assert!(matches!(f.image(), Err(ReadError::BlockSize { block: 16, size: 512 })));
 }
 

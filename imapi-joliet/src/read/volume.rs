@@ -5,9 +5,11 @@ use zerocopy::FromBytes;
 
 use super::dir::{parse_root_record, Extent};
 use super::{text, Ctx, ReadError, TreeKind};
-use crate::date::{DateError, IsoDateTime};
-use crate::raw::{vd_type, VolumeDescriptor, BLOCK, BLOCK_U64, FIRST_VD_BLOCK, JOLIET_ESCAPES};
-use crate::raw::{BothU16, BothU32, STANDARD_ID};
+use crate::format::date::{DateError, IsoDateTime};
+use crate::format::raw::{
+    vd_type, VolumeDescriptor, BLOCK, BLOCK_U64, FIRST_VD_BLOCK, JOLIET_ESCAPES,
+};
+use crate::format::raw::{BothU16, BothU32, STANDARD_ID};
 
 /// The most volume descriptors read before the terminator.
 pub const MAX_DESCRIPTORS: u32 = 64;
@@ -71,7 +73,7 @@ pub struct BootRecord {
 impl BootRecord {
     /// Whether the boot system identifier is `EL TORITO SPECIFICATION` (zero padded).
     pub fn is_el_torito(&self) -> bool {
-        let id = crate::eltorito::BOOT_SYSTEM_ID;
+        let id = crate::format::eltorito::BOOT_SYSTEM_ID;
         self.system_id[..id.len()] == id[..] && self.system_id[id.len()..].iter().all(|&b| b == 0)
     }
 }

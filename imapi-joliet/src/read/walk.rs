@@ -2,7 +2,8 @@
 
 use std::collections::HashSet;
 
-use super::dir::{Entry, EntryCursor, Extent};
+use super::dir::Extent;
+use super::entry::{Entry, EntryCursor};
 use super::rr_read::RockRidgeVolume;
 use super::{text, Ctx, ReadError, TreeKind};
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::scan::Scan;
 use super::{Findings, Rule};
-use crate::raw::BLOCK_U64;
+use crate::format::raw::BLOCK_U64;
 use crate::read::{Image, ReadAt, Volume};
 
 /// Runs every cross-tree rule.

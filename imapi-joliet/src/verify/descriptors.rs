@@ -4,8 +4,8 @@
 use zerocopy::FromBytes;
 
 use super::{Findings, Rule};
-use crate::date::IsoDateTime;
-use crate::raw::{DirRecordHeader, EndianMismatch};
+use crate::format::date::IsoDateTime;
+use crate::format::raw::{DirRecordHeader, EndianMismatch};
 use crate::read::{Image, ReadAt, TreeKind, Volume};
 
 /// Checks the descriptor set of `image`.

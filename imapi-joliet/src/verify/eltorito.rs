@@ -2,10 +2,10 @@
 //! entries point, and the boot-info table of a no-emulation image that carries one.
 
 use super::{Findings, Rule};
-use crate::eltorito::{
+use crate::format::eltorito::{
     boot_info_checksum, validation_sum, Catalog, Emulation, MAX_INFO_TABLE_FILE,
 };
-use crate::raw::{BLOCK_U64, FIRST_VD_BLOCK};
+use crate::format::raw::{BLOCK_U64, FIRST_VD_BLOCK};
 use crate::read::{Image, ReadAt};
 
 /// Checks the boot record and catalog of `image`, if it has an El Torito boot record.

@@ -3,7 +3,7 @@
 //! ISO 9660 names need.
 
 use super::{Findings, Rule};
-use crate::order::split_iso_id;
+use crate::format::order::split_iso_id;
 use crate::read::text::ucs2_units;
 
 /// The longest names met in an ISO 9660 tree, for the interchange level.

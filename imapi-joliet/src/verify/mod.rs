@@ -10,6 +10,9 @@
 //! violations (the image cannot be read as recorded) fail, the others are reported as
 //! warnings. Relaxations (a lower-case volume id, a deep tree) never fail.
 //!
+//! The verifier imports [`crate::read`] and [`crate::format`] only: it checks what a reader
+//! sees, never what the builder meant.
+//!
 //! ```
 //! # fn check(iso: &[u8]) -> Result<(), imapi_joliet::ReadError> {
 //! use imapi_joliet::{verify, Image};
@@ -27,7 +30,7 @@ mod descriptors;
 mod eltorito;
 mod ident;
 mod path_tables;
-mod rock_ridge;
+mod rock_ridge_rules;
 mod rules;
 mod scan;
 #[cfg(test)]
@@ -157,7 +160,7 @@ pub fn verify<S: ReadAt>(image: &Image<S>, strict: bool) -> Report {
     path_tables::check(ctx, image.primary(), &iso, &mut f);
     let session = u64::from(image.options().session_start);
     let volume_end = session + u64::from(image.primary().volume_space_size());
-    rock_ridge::check(ctx, &iso, volume_end, &mut f);
+    rock_ridge_rules::check(ctx, &iso, volume_end, &mut f);
     let joliet = image.joliet().map(|vol| {
         let s = scan::scan(ctx, vol, 0, &mut f);
         path_tables::check(ctx, vol, &s, &mut f);

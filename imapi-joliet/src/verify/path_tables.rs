@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::scan::Scan;
 use super::{Findings, Rule};
-use crate::order::{iso_cmp, joliet_bytes_cmp};
+use crate::format::order::{iso_cmp, joliet_bytes_cmp};
 use crate::read::path_table::read_path_table;
 use crate::read::{text, Ctx, PathTableKind, PathTableRecord, TreeKind, Volume};
 

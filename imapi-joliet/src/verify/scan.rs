@@ -5,8 +5,8 @@ use std::collections::{HashSet, VecDeque};
 
 use super::ident::{check_iso, check_joliet, LevelStats};
 use super::{Findings, Rule};
-use crate::order::{iso_cmp, joliet_bytes_cmp};
-use crate::raw::{BLOCK, BLOCK_U64, DIR_RECORD_HEADER_LEN};
+use crate::format::order::{iso_cmp, joliet_bytes_cmp};
+use crate::format::raw::{BLOCK, BLOCK_U64, DIR_RECORD_HEADER_LEN};
 use crate::read::dir::DirCursor;
 use crate::read::rock_ridge::{parse_area, FileType, RockRidge};
 use crate::read::{text, Ctx, Extent, ReadError, Record, TreeKind, Volume};

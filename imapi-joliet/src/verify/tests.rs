@@ -1,7 +1,7 @@
 //! The verifier on the hand-built fixture: clean as built, then one corruption per rule.
 
 use super::*;
-use crate::raw::{FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
+use crate::format::raw::{FLAG_DIRECTORY, FLAG_MULTI_EXTENT};
 use crate::read::testkit::*;
 use crate::read::Options;
 

@@ -8,8 +8,8 @@
 
 use std::collections::HashMap;
 
-use crate::error::Error;
-use crate::tree::{Content, NodeId, Overwrite, Tree};
+use crate::build::error::Error;
+use crate::build::tree::{Content, NodeId, Overwrite, Tree};
 
 /// The POSIX attributes Rock Ridge records for a node (`PX`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,7 +42,7 @@ pub enum SpecialKind {
 impl SpecialKind {
     /// The file type bits of a `PX` mode for this kind.
     pub fn type_bits(self) -> u32 {
-        use crate::susp::{S_IFBLK, S_IFCHR, S_IFIFO, S_IFSOCK};
+        use crate::format::susp::{S_IFBLK, S_IFCHR, S_IFIFO, S_IFSOCK};
         match self {
             Self::CharDevice => S_IFCHR,
             Self::BlockDevice => S_IFBLK,
@@ -59,7 +59,7 @@ impl SpecialKind {
 
 /// Per node, the index (plus one; 0 for none) of its attribute set; allocated on first use.
 #[derive(Default)]
-pub(crate) struct PosixTable {
+pub(in crate::build) struct PosixTable {
     slots: Vec<u32>,
     sets: Vec<PosixAttrs>,
     interned: HashMap<PosixAttrs, u32>,
@@ -68,14 +68,20 @@ pub(crate) struct PosixTable {
 }
 
 impl PosixTable {
-    pub(crate) fn get(&self, id: NodeId) -> Option<PosixAttrs> {
+    pub(in crate::build) fn get(&self, id: NodeId) -> Option<PosixAttrs> {
         let slot = *self.slots.get(id.index())?;
         self.sets.get(slot.checked_sub(1)? as usize).copied()
     }
 
     /// Sets the attributes of node `id` (of a tree of `nodes` nodes), journaling the old slot
     /// when `journal` is set.
-    pub(crate) fn set(&mut self, id: NodeId, attrs: PosixAttrs, nodes: usize, journal: bool) {
+    pub(in crate::build) fn set(
+        &mut self,
+        id: NodeId,
+        attrs: PosixAttrs,
+        nodes: usize,
+        journal: bool,
+    ) {
         let next = u32::try_from(self.sets.len()).unwrap_or(u32::MAX);
         let set = *self.interned.entry(attrs).or_insert_with(|| {
             self.sets.push(attrs);
@@ -93,12 +99,12 @@ impl PosixTable {
     }
 
     /// The length of the journal, for a checkpoint.
-    pub(crate) fn mark(&self) -> usize {
+    pub(in crate::build) fn mark(&self) -> usize {
         self.journal.len()
     }
 
     /// Undoes the changes journaled since `mark` and forgets the nodes from `nodes` on.
-    pub(crate) fn rollback(&mut self, mark: usize, nodes: usize) {
+    pub(in crate::build) fn rollback(&mut self, mark: usize, nodes: usize) {
         while self.journal.len() > mark {
             let Some((id, old)) = self.journal.pop() else { break };
             if let Some(slot) = self.slots.get_mut(id as usize) {
@@ -108,13 +114,13 @@ impl PosixTable {
         self.slots.truncate(nodes);
     }
 
-    pub(crate) fn clear_journal(&mut self) {
+    pub(in crate::build) fn clear_journal(&mut self) {
         self.journal.clear();
     }
 
     /// Bytes allocated, for memory accounting.
     #[cfg(test)]
-    pub(crate) fn heap_bytes(&self) -> usize {
+    pub(in crate::build) fn heap_bytes(&self) -> usize {
         self.slots.capacity() * 4
             + self.sets.capacity() * std::mem::size_of::<PosixAttrs>()
             + self.interned.capacity() * (std::mem::size_of::<PosixAttrs>() + 4 + 1)

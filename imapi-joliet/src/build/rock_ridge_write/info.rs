@@ -9,16 +9,17 @@
 //!   plan of a tree to the next.
 //! - Times (`TF`): the modification time alone, the same instant as the record's date.
 
-use crate::plan::Plan;
-use crate::posix::NodeType;
-use crate::tree::{Kind, NodeId, Tree};
+use crate::build::dirs::DirTable;
+use crate::build::tree::posix::NodeType;
+use crate::build::tree::{Kind, NodeId, Tree};
+use crate::format::susp::S_IFDIR;
 
 use super::entries::Px;
-use super::record::{mode_of, rationalized, RecordSua, Role};
+use super::record::{mode_of, rationalized, RecordSua, Role, DEFAULT_DIR_MODE};
 
 /// Per content and per directory counts, made once per plan when Rock Ridge is on.
 #[derive(Debug, Default)]
-pub(crate) struct RrInfo {
+pub(in crate::build) struct RrInfo {
     /// Per content: the names it has.
     links: Vec<u32>,
     /// Per directory: its subdirectories.
@@ -27,7 +28,7 @@ pub(crate) struct RrInfo {
 
 impl RrInfo {
     /// Counts the names of every content and the subdirectories of every directory.
-    pub(crate) fn new(tree: &Tree, dirs: usize) -> Self {
+    pub(in crate::build) fn new(tree: &Tree, dirs: usize) -> Self {
         let mut links = vec![0u32; tree.contents.len()];
         let mut subdirs = vec![0u32; dirs];
         for (i, node) in tree.nodes.iter().enumerate() {
@@ -51,22 +52,33 @@ impl RrInfo {
     }
 }
 
-impl Plan<'_> {
+/// What the system use of a record is made from: the tree, the directory table (extents,
+/// relocation) and the counts, nothing else of the plan.
+#[derive(Clone, Copy)]
+pub(in crate::build) struct RrView<'p> {
+    pub(in crate::build) tree: &'p Tree,
+    pub(in crate::build) dirs: &'p DirTable,
+    pub(in crate::build) info: &'p RrInfo,
+    /// Record rationalized attributes ([`crate::PlanOptions::rationalize`]).
+    pub(in crate::build) rationalize: bool,
+}
+
+impl<'p> RrView<'p> {
     /// The `PX` of directory `d` (the relocation directory included).
-    pub(crate) fn rr_dir_px(&self, d: u32) -> Px {
-        if self.moved_dir() == Some(d) {
+    pub(in crate::build) fn dir_px(&self, d: u32) -> Px {
+        if self.dirs.moved_dir() == Some(d) {
             return self.moved_px();
         }
-        let node = self.dirs.get(d as usize).map_or(self.tree.root(), |x| x.node);
-        self.rr_px(node)
+        let node = self.dirs.get(d).map_or(self.tree.root(), |x| x.node);
+        self.px(node)
     }
 
     /// The `PX` of a node.
-    pub(crate) fn rr_px(&self, node: NodeId) -> Px {
+    pub(in crate::build) fn px(&self, node: NodeId) -> Px {
         let tree = self.tree;
-        let info = self.rr.as_ref();
+        let info = Some(self.info);
         let ty = tree.node_type(node).unwrap_or(NodeType::File);
-        let attrs = match self.opts.rationalize {
+        let attrs = match self.rationalize {
             true => Some(rationalized(ty, tree.posix(node))),
             false => tree.posix(node),
         };
@@ -88,12 +100,12 @@ impl Plan<'_> {
     /// The system use of the record naming `node` in ISO 9660 directory `d`: a relocated
     /// directory is a stand-in (`CL`) in its original parent and carries `RE` in the
     /// relocation directory.
-    pub(crate) fn rr_child<'p>(&'p self, d: u32, node: NodeId, modified: [u8; 7]) -> RecordSua<'p> {
+    pub(in crate::build) fn child(&self, d: u32, node: NodeId, modified: [u8; 7]) -> RecordSua<'p> {
         let tree = self.tree;
-        let moved = self.dir_index(node).filter(|&cd| self.is_relocated(cd));
-        let in_moved = self.moved_dir() == Some(d);
+        let moved = tree.dir_index(node).filter(|&cd| self.dirs.is_relocated(cd));
+        let in_moved = self.dirs.moved_dir() == Some(d);
         let relocated_to = match moved {
-            Some(cd) if !in_moved => Some(self.dirs.get(cd as usize).map_or(0, |x| x.iso_extent)),
+            Some(cd) if !in_moved => Some(self.dirs.get(cd).map_or(0, |x| x.iso_extent)),
             _ => None,
         };
         RecordSua {
@@ -103,26 +115,49 @@ impl Plan<'_> {
                 relocated_to,
                 relocated: moved.is_some() && in_moved,
             },
-            px: self.rr_px(node),
+            px: self.px(node),
             modified,
         }
     }
 
     /// The system use of directory `d`'s `.` record.
-    pub(crate) fn rr_dot(&self, d: u32, modified: [u8; 7]) -> RecordSua<'_> {
+    pub(in crate::build) fn dot(&self, d: u32, modified: [u8; 7]) -> RecordSua<'p> {
         let role = if d == 0 { Role::RootDot } else { Role::Dot };
-        RecordSua { role, px: self.rr_dir_px(d), modified }
+        RecordSua { role, px: self.dir_px(d), modified }
     }
 
     /// The system use of directory `d`'s `..` record: its ISO 9660 parent's attributes, and
     /// in a relocated directory its original parent's extent (`PL`).
-    pub(crate) fn rr_dotdot(&self, d: u32, modified: [u8; 7]) -> RecordSua<'_> {
-        let dir = self.dirs.get(d as usize);
+    pub(in crate::build) fn dotdot(&self, d: u32, modified: [u8; 7]) -> RecordSua<'p> {
+        let dir = self.dirs.get(d);
         let iso_parent = dir.map_or(0, |x| x.iso_parent);
-        let pl = self.is_relocated(d).then(|| {
+        let pl = self.dirs.is_relocated(d).then(|| {
             let parent = dir.map_or(0, |x| x.parent);
-            self.dirs.get(parent as usize).map_or(0, |x| x.iso_extent)
+            self.dirs.get(parent).map_or(0, |x| x.iso_extent)
         });
-        RecordSua { role: Role::DotDot(pl), px: self.rr_dir_px(iso_parent), modified }
+        RecordSua { role: Role::DotDot(pl), px: self.dir_px(iso_parent), modified }
+    }
+
+    /// The `PX` of the relocation directory.
+    pub(in crate::build) fn moved_px(&self) -> Px {
+        let (dir, moved) = self.dirs.moved().map_or((0, 0), |m| (m.dir, m.count));
+        Px {
+            mode: S_IFDIR | DEFAULT_DIR_MODE,
+            links: moved.saturating_add(2),
+            uid: 0,
+            gid: 0,
+            serial: dir.saturating_add(1),
+        }
+    }
+
+    /// The system use of the relocation directory's record in the root: `RE`, so Rock Ridge
+    /// readers hide it.
+    pub(in crate::build) fn moved_record(&self, modified: [u8; 7]) -> RecordSua<'p> {
+        let name = self.dirs.moved().map_or(&b""[..], |m| m.name.as_bytes());
+        RecordSua {
+            role: Role::Child { name, node: NodeType::Dir, relocated_to: None, relocated: true },
+            px: self.moved_px(),
+            modified,
+        }
     }
 }

@@ -8,11 +8,11 @@
 
 use super::scan::Scan;
 use super::{Findings, Rule};
+use crate::format::susp;
 use crate::read::dir::DirCursor;
 use crate::read::rock_ridge::{Problem, RockRidge, SuspEntries};
 use crate::read::rr_read::read_entries;
 use crate::read::{Ctx, Extent, Record};
-use crate::susp;
 
 /// What the pass saw over the whole tree.
 #[derive(Default)]

@@ -1,12 +1,12 @@
 //! Encoders of single SUSP and RRIP 1.12 entries. Each appends complete entries to a byte
 //! vector; none does I/O or fails. The entries' signatures, lengths and flags are those of
-//! [`crate::susp`].
+//! [`crate::format::susp`].
 //!
 //! Long names ([`nm`]) and long link targets ([`sl`]) take several entries, linked by the
 //! CONTINUE flag; [`nm_len`] and [`sl_lens`] give their lengths without building them, so a
 //! plan can size directories cheaply.
 
-use crate::susp::{
+use crate::format::susp::{
     CE, CE_LEN, CL, ER, FLAG_CONTINUE, FLAG_CURRENT, FLAG_PARENT, FLAG_ROOT, HEADER_LEN, LINK_LEN,
     NM, PL, PN, PN_LEN, PX, PX_LEN, RE, RE_LEN, RRIP_112_DESCRIPTOR, RRIP_112_ID, RRIP_112_SOURCE,
     SL, SP, SP_CHECK, SP_LEN, ST, TF, TF_MODIFY, VERSION,
@@ -85,7 +85,7 @@ pub fn st(out: &mut Vec<u8>) {
 /// POSIX attributes of one `PX` entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Px {
-    /// File mode: type bits ([`crate::susp::S_IFMT`]) and permissions.
+    /// File mode: type bits ([`crate::format::susp::S_IFMT`]) and permissions.
     pub mode: u32,
     /// Number of links.
     pub links: u32,

@@ -8,6 +8,12 @@
 //!   lengths alone for planning and the bytes for writing.
 //! - [`record`]: the entries of one directory record (`.` of the root, `.`, `..`, named
 //!   records) and the default modes.
+//! - `info`: what a plan knows beyond names and extents (link counts, serial numbers) and
+//!   the system use of each record, from the directory table and the tree.
+//! - `relocate`: which directories move to `rr_moved`, and where it sits in the root.
+//!
+//! The reader's parser of these entries is [`crate::read::rock_ridge`]; the verifier's rules
+//! are in [`crate::verify`].
 //!
 //! # In an image ([`crate::PlanOptions::rock_ridge`])
 //! Every ISO 9660 record carries a system use area: the root's `.` holds `SP`, `PX`, `TF`
@@ -33,6 +39,6 @@
 
 pub mod area;
 pub mod entries;
-pub(crate) mod plan_info;
+pub(in crate::build) mod info;
 pub mod record;
-pub(crate) mod relocate;
+pub(in crate::build) mod relocate;

@@ -6,13 +6,13 @@
 
 use std::collections::HashMap;
 
-use crate::error::Error;
-use crate::kind::TreeKind;
-use crate::posix::{PosixAttrs, SpecialKind};
-use crate::raw::{BLOCK_U64, MAX_SECTION};
+use crate::build::error::Error;
+use crate::build::tree::posix::{PosixAttrs, SpecialKind};
+use crate::build::tree::{NodeId, Overwrite, Tree};
+use crate::format::kind::TreeKind;
+use crate::format::raw::{BLOCK_U64, MAX_SECTION};
 use crate::read::rock_ridge::FileType;
 use crate::read::{Entry, Extent, Image, ReadAt, View};
-use crate::tree::{NodeId, Overwrite, Tree};
 
 /// The name of an entry as a tree holds it: an ISO 9660 name loses its version (`;1`) and the
 /// dot of an empty extension (`README.`).

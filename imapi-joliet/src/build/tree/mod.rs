@@ -5,10 +5,13 @@
 //! found by [`Tree::add_host`] are recorded by their folder and name, not by a full path, and
 //! are read only when the image is written, so memory stays proportional to the number of
 //! entries, never to the bytes of data.
+//!
+//! The tree's methods live in this module and its children: `host` (walking host folders),
+//! `checkpoint` (undoing changes all or nothing), [`posix`] (attributes, links and special
+//! files for Rock Ridge) and `import` (a session carried over from an image); `node` holds
+//! [`NodeId`] alone, so that what only names a node need not depend on the tree.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
-use std::fs;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -16,30 +19,30 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use globset::GlobSet;
 use hashbrown::HashTable;
 
-use crate::error::{Error, Warning};
-use crate::posix::{PosixAttrs, PosixTable, SpecialKind};
-use crate::source::Source;
+use crate::build::error::Error;
+use crate::build::source::Source;
+use checkpoint::Undo;
+use posix::{PosixTable, SpecialKind};
 
-/// A node of a [`Tree`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NodeId(pub(crate) u32);
+mod checkpoint;
+mod host;
+mod import;
+pub(in crate::build) mod node;
+pub mod posix;
 
-impl NodeId {
-    pub(crate) fn index(self) -> usize {
-        self.0 as usize
-    }
-}
+pub use checkpoint::Checkpoint;
+pub use node::NodeId;
 
 /// Modification time not set: the plan's default date is recorded.
-pub(crate) const NO_MTIME: i64 = i64::MIN;
+pub(in crate::build) const NO_MTIME: i64 = i64::MIN;
 
 /// One node: 32 bytes. Nodes append their names to the tree's name arena in node order, so a
 /// node's name runs from the end of the previous node's name to `name_end`.
-pub(crate) struct Node {
+pub(in crate::build) struct Node {
     name_end: u32,
-    pub(crate) parent: NodeId,
-    pub(crate) mtime: i64,
-    pub(crate) kind: Kind,
+    pub(in crate::build) parent: NodeId,
+    pub(in crate::build) mtime: i64,
+    pub(in crate::build) kind: Kind,
 }
 
 const _: () = assert!(std::mem::size_of::<Node>() == 32);
@@ -54,7 +57,7 @@ fn name_range(nodes: &[Node], i: usize) -> std::ops::Range<usize> {
 
 /// A directory (its index in `Tree::dir_children`) or a file.
 #[derive(Clone, Copy)]
-pub(crate) enum Kind {
+pub(in crate::build) enum Kind {
     Dir(u32),
     File { size: u64, content: u32 },
 }
@@ -62,7 +65,7 @@ pub(crate) enum Kind {
 /// Where a file's bytes are. Hard links share one content, hence one extent. 16 bytes: a
 /// source is boxed twice so that its wide pointer does not make every content 24 bytes
 /// (host files, the many, have none).
-pub(crate) enum Content {
+pub(in crate::build) enum Content {
     /// A file in a host folder found by a walk: `host_dirs[dir]` joined with the name.
     Host { dir: u32, name: HostName },
     /// Any other source.
@@ -83,14 +86,14 @@ pub(crate) enum Content {
 
 impl Content {
     /// Whether this content is a link or a special file, which only Rock Ridge records.
-    pub(crate) fn rock_ridge_only(&self) -> bool {
+    pub(in crate::build) fn rock_ridge_only(&self) -> bool {
         matches!(self, Self::Symlink(_) | Self::Special { .. })
     }
 }
 
 /// The host name of a walked file: that of a node (when it is valid UTF-8) or an odd one.
 #[derive(Clone, Copy)]
-pub(crate) enum HostName {
+pub(in crate::build) enum HostName {
     Node(NodeId),
     Odd(u32),
 }
@@ -128,12 +131,12 @@ pub struct HostOptions {
 
 /// A tree of directories and files to put in an image.
 pub struct Tree {
-    pub(crate) nodes: Vec<Node>,
+    pub(in crate::build) nodes: Vec<Node>,
     names: String,
     dir_children: Vec<Vec<NodeId>>,
-    pub(crate) contents: Vec<Content>,
-    pub(crate) host_dirs: Vec<PathBuf>,
-    pub(crate) odd_names: Vec<OsString>,
+    pub(in crate::build) contents: Vec<Content>,
+    pub(in crate::build) host_dirs: Vec<PathBuf>,
+    pub(in crate::build) odd_names: Vec<OsString>,
     index: HashTable<u32>,
     hasher: hashbrown::DefaultHashBuilder,
     /// Serial numbers of the open checkpoints, oldest first.
@@ -141,39 +144,8 @@ pub struct Tree {
     /// While a checkpoint is open: the old state of every node changed in place.
     journal: Vec<Undo>,
     /// POSIX attributes, allocated when the first one is set.
-    pub(crate) posix: PosixTable,
+    pub(in crate::build) posix: PosixTable,
 }
-
-/// The state of an existing node before a change in place (a file replaced, a date set).
-struct Undo {
-    id: NodeId,
-    kind: Kind,
-    mtime: i64,
-}
-
-/// A point a [`Tree`] can go back to ([`Tree::rollback`]) or stop recording for
-/// ([`Tree::commit`]); made by [`Tree::checkpoint`].
-///
-/// It holds the lengths of the tree's arenas when it was made; what changed in place since
-/// is journaled by the tree, so going back costs time in proportion to the changes made
-/// after the checkpoint, not to the size of the tree.
-#[derive(Debug)]
-#[must_use = "a checkpoint records changes until it is rolled back or committed"]
-pub struct Checkpoint {
-    serial: u64,
-    nodes: usize,
-    names: usize,
-    dir_children: usize,
-    contents: usize,
-    host_dirs: usize,
-    odd_names: usize,
-    journal: usize,
-    posix_journal: usize,
-}
-
-/// Serial numbers of checkpoints, unique in the process, so a checkpoint of one tree is never
-/// taken for one of another.
-static CHECKPOINT_SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// Where the bytes of a file of a [`Tree`] come from (see [`Tree::file_origin`]).
 #[derive(Debug)]
@@ -257,99 +229,6 @@ fn valid_name(name: &str) -> bool {
         && !name.contains(['/', '\0'])
 }
 
-fn unix_mtime(meta: &fs::Metadata) -> i64 {
-    match meta.modified() {
-        Ok(t) => match t.duration_since(UNIX_EPOCH) {
-            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-            Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
-        },
-        Err(_) => NO_MTIME,
-    }
-}
-
-/// A host name as UTF-8, with `_` for bytes that are not; and whether it was changed.
-fn decode_host_name(name: &std::ffi::OsStr) -> (std::borrow::Cow<'_, str>, bool) {
-    match name.to_str() {
-        Some(s) => (s.into(), false),
-        None => {
-            let lossy = name.to_string_lossy();
-            (lossy.replace('\u{FFFD}', "_").into(), true)
-        }
-    }
-}
-
-#[cfg(unix)]
-fn file_identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    Some((meta.dev(), meta.ino()))
-}
-
-#[cfg(not(unix))]
-fn file_identity(_meta: &fs::Metadata) -> Option<(u64, u64)> {
-    None
-}
-
-/// A host entry's permission bits, owner and group.
-#[cfg(unix)]
-fn posix_of(meta: &fs::Metadata) -> Option<PosixAttrs> {
-    use std::os::unix::fs::MetadataExt;
-    Some(PosixAttrs {
-        mode: meta.mode() & crate::posix::PERMISSION_BITS,
-        uid: meta.uid(),
-        gid: meta.gid(),
-    })
-}
-
-#[cfg(not(unix))]
-fn posix_of(_meta: &fs::Metadata) -> Option<PosixAttrs> {
-    None
-}
-
-/// The kind and device number of a host device node, FIFO or socket.
-#[cfg(unix)]
-fn special_of(meta: &fs::Metadata) -> Option<(SpecialKind, u64)> {
-    use std::os::unix::fs::{FileTypeExt, MetadataExt};
-    let ft = meta.file_type();
-    let kind = if ft.is_char_device() {
-        SpecialKind::CharDevice
-    } else if ft.is_block_device() {
-        SpecialKind::BlockDevice
-    } else if ft.is_fifo() {
-        SpecialKind::Fifo
-    } else if ft.is_socket() {
-        SpecialKind::Socket
-    } else {
-        return None;
-    };
-    Some((kind, meta.rdev()))
-}
-
-#[cfg(not(unix))]
-fn special_of(_meta: &fs::Metadata) -> Option<(SpecialKind, u64)> {
-    None
-}
-
-#[cfg(unix)]
-fn is_hard_linked(meta: &fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    meta.nlink() > 1
-}
-
-#[cfg(not(unix))]
-fn is_hard_linked(_meta: &fs::Metadata) -> bool {
-    false
-}
-
-/// State of one [`Tree::add_host`] call.
-struct Walk<'o> {
-    opts: &'o HostOptions,
-    warnings: Vec<Warning>,
-    /// Every folder entered: its identity and the index of its parent folder here, so a link
-    /// can be checked against its own ancestors (a loop) and no others.
-    chain: Vec<(Option<(u64, u64)>, usize)>,
-    hard_links: HashMap<(u64, u64), u32>,
-}
-
 impl Tree {
     /// An empty tree: a root directory alone.
     pub fn new() -> Self {
@@ -384,7 +263,20 @@ impl Tree {
         self.nodes.len() == 1
     }
 
-    pub(crate) fn node(&self, id: NodeId) -> &Node {
+    /// The directory index of a directory node (`Kind::Dir(d)`); `None` for a file.
+    pub(in crate::build) fn dir_index(&self, id: NodeId) -> Option<u32> {
+        match self.node(id).kind {
+            Kind::Dir(d) => Some(d),
+            Kind::File { .. } => None,
+        }
+    }
+
+    /// Whether the tree holds links or special files, which only Rock Ridge records.
+    pub(in crate::build) fn has_rock_ridge_only_nodes(&self) -> bool {
+        self.contents.iter().any(Content::rock_ridge_only)
+    }
+
+    pub(in crate::build) fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id.index()]
     }
 
@@ -476,99 +368,6 @@ impl Tree {
             tree: self,
             stack: vec![(self.children(self.root()), 0, 0)],
             path: String::new(),
-        }
-    }
-
-    /// Starts recording changes, so that [`Tree::rollback`] can undo everything done from
-    /// now on (nodes added, files replaced, dates set, host folders and names recorded), or
-    /// [`Tree::commit`] keep it. Meant for one change at a time, as IMAPI's all-or-nothing
-    /// `AddData`; checkpoints may nest, and are then ended last first (ending one ends those
-    /// made after it).
-    pub fn checkpoint(&mut self) -> Checkpoint {
-        let serial = CHECKPOINT_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.open_checkpoints.push(serial);
-        Checkpoint {
-            serial,
-            nodes: self.nodes.len(),
-            names: self.names.len(),
-            dir_children: self.dir_children.len(),
-            contents: self.contents.len(),
-            host_dirs: self.host_dirs.len(),
-            odd_names: self.odd_names.len(),
-            journal: self.journal.len(),
-            posix_journal: self.posix.mark(),
-        }
-    }
-
-    /// Keeps every change made since `cp` and stops recording for it. A checkpoint that is
-    /// not open on this tree (of another tree, or already ended) is ignored.
-    pub fn commit(&mut self, cp: Checkpoint) {
-        self.close_checkpoint(&cp);
-    }
-
-    /// Undoes every change made since `cp`: the tree is again exactly as it was when `cp` was
-    /// made. Costs time in proportion to the changes undone. A checkpoint that is not open on
-    /// this tree (of another tree, or already ended) is ignored.
-    pub fn rollback(&mut self, cp: Checkpoint) {
-        if !self.open_checkpoints.contains(&cp.serial) {
-            return;
-        }
-        // Changes in place, newest first, so the oldest state of each node wins.
-        while self.journal.len() > cp.journal {
-            let Some(undo) = self.journal.pop() else { break };
-            if let Some(node) = self.nodes.get_mut(undo.id.index()) {
-                node.kind = undo.kind;
-                node.mtime = undo.mtime;
-            }
-        }
-        // Nodes added, newest first: each is then the last child of its parent.
-        while self.nodes.len() > cp.nodes.max(1) {
-            let id = NodeId(u32::try_from(self.nodes.len() - 1).unwrap_or(u32::MAX));
-            let parent = self.nodes[id.index()].parent;
-            let hash = self.hash_key(parent, self.name(id));
-            if let Ok(entry) = self.index.find_entry(hash, |&i| i == id.0) {
-                entry.remove();
-            }
-            if let Kind::Dir(d) = self.nodes[parent.index()].kind {
-                if let Some(children) = self.dir_children.get_mut(d as usize) {
-                    if children.last() == Some(&id) {
-                        children.pop();
-                    }
-                }
-            }
-            self.nodes.pop();
-        }
-        self.names.truncate(cp.names);
-        self.dir_children.truncate(cp.dir_children.max(1));
-        self.contents.truncate(cp.contents);
-        self.host_dirs.truncate(cp.host_dirs);
-        self.odd_names.truncate(cp.odd_names);
-        self.posix.rollback(cp.posix_journal, self.nodes.len());
-        self.close_checkpoint(&cp);
-    }
-
-    fn close_checkpoint(&mut self, cp: &Checkpoint) {
-        if let Some(at) = self.open_checkpoints.iter().position(|&s| s == cp.serial) {
-            self.open_checkpoints.truncate(at);
-            if self.open_checkpoints.is_empty() {
-                self.journal.clear();
-                self.posix.clear_journal();
-            }
-        }
-    }
-
-    /// Whether a checkpoint is open (changes in place are then journaled).
-    pub(crate) fn checkpoint_open(&self) -> bool {
-        !self.open_checkpoints.is_empty()
-    }
-
-    /// Journals the state of node `id` before a change in place, while a checkpoint is open.
-    fn remember(&mut self, id: NodeId) {
-        if self.open_checkpoints.is_empty() {
-            return;
-        }
-        if let Some(node) = self.nodes.get(id.index()) {
-            self.journal.push(Undo { id, kind: node.kind, mtime: node.mtime });
         }
     }
 
@@ -676,7 +475,7 @@ impl Tree {
         Ok(cur)
     }
 
-    pub(crate) fn add_file_content(
+    pub(in crate::build) fn add_file_content(
         &mut self,
         parent: NodeId,
         name: &str,
@@ -779,8 +578,8 @@ impl Tree {
     /// Adds `name` in `parent` as the El Torito boot catalog, a file of one block (2048
     /// bytes) at the catalog the plan writes, as `mkisofs -c` shows it; a bootable image
     /// hides its catalog otherwise. Planning a tree holding one without
-    /// [`crate::PlanOptions::boot`] is [`crate::eltorito::BootError::CatalogWithoutBoot`]. A file
-    /// already there is replaced only with [`Overwrite::Replace`].
+    /// [`crate::PlanOptions::boot`] is [`crate::eltorito::BootError::CatalogWithoutBoot`]. A
+    /// file already there is replaced only with [`Overwrite::Replace`].
     ///
     /// ```
     /// use imapi_joliet::{BootEntry, BootOptions, BytesSource, Overwrite, PlanOptions, Tree};
@@ -805,7 +604,7 @@ impl Tree {
         name: &str,
         overwrite: Overwrite,
     ) -> Result<NodeId, Error> {
-        let size = crate::eltorito::CATALOG_LEN as u64;
+        let size = crate::format::eltorito::CATALOG_LEN as u64;
         self.add_file_content(parent, name, size, Content::BootCatalog, overwrite)
     }
 
@@ -824,7 +623,10 @@ impl Tree {
         self.check_parent(parent)?;
         let content = match self.nodes.get(target.index()).map(|n| n.kind) {
             Some(Kind::File { content, .. })
-                if matches!(self.node_type(target), Some(crate::posix::NodeType::File)) =>
+                if matches!(
+                    self.node_type(target),
+                    Some(crate::build::tree::posix::NodeType::File)
+                ) =>
             {
                 content
             }
@@ -837,320 +639,14 @@ impl Tree {
         self.add_file_shared(parent, name, size, content, overwrite)
     }
 
-    /// Adds a host file or folder under `parent`. A folder adds its *contents* to `parent`
-    /// (merged with what is there), as IMAPI's `AddData` does; a file is added under its own
-    /// name. Returns the warnings of the walk (links skipped, names changed).
-    pub fn add_host(
-        &mut self,
-        parent: NodeId,
-        host: &Path,
-        opts: &HostOptions,
-    ) -> Result<Vec<Warning>, Error> {
-        let meta = self.host_meta(host, opts.follow_links)?;
-        if meta.is_dir() {
-            let mut walk = Walk::new(opts);
-            // The folder whose contents merge into `parent` gives it its attributes and time
-            // when it has none yet (the root of a Rock Ridge image shows the source folder's,
-            // as xorriso's does).
-            if opts.posix && self.posix(parent).is_none() {
-                self.record_posix(parent, &meta);
-                if self.mtime(parent).is_none() {
-                    self.set_mtime(parent, unix_mtime(&meta));
-                }
-            }
-            self.walk_dir(parent, host, &meta, &mut walk)?;
-            return Ok(walk.warnings);
-        }
-        let name = host.file_name().ok_or_else(|| bad_path(&host.display().to_string()))?;
-        let (name, changed) = decode_host_name(name);
-        let mut walk = Walk::new(opts);
-        if changed {
-            walk.warnings
-                .push(Warning::NonUtf8Name { path: host.to_path_buf(), name: name.to_string() });
-        }
-        self.add_host_entry(parent, &name, host, &meta, &mut walk)?;
-        Ok(walk.warnings)
-    }
-
-    /// Adds a host file or folder at `name` in `parent` (a graft point): a folder becomes the
-    /// directory `name` holding its contents, a file the file `name`.
-    pub fn add_host_as(
-        &mut self,
-        parent: NodeId,
-        name: &str,
-        host: &Path,
-        opts: &HostOptions,
-    ) -> Result<Vec<Warning>, Error> {
-        let meta = self.host_meta(host, opts.follow_links)?;
-        let mut walk = Walk::new(opts);
-        self.add_host_entry(parent, name, host, &meta, &mut walk)?;
-        Ok(walk.warnings)
-    }
-
-    fn host_meta(&self, host: &Path, follow: bool) -> Result<fs::Metadata, Error> {
-        let meta = if follow { fs::metadata(host) } else { fs::symlink_metadata(host) };
-        let meta = meta.map_err(|e| Error::Host { path: host.to_path_buf(), source: e })?;
-        if meta.file_type().is_symlink() {
-            // A link named on the command line is followed, as tar and mkisofs do.
-            return fs::metadata(host)
-                .map_err(|e| Error::Host { path: host.to_path_buf(), source: e });
-        }
-        Ok(meta)
-    }
-
-    fn add_host_entry(
-        &mut self,
-        parent: NodeId,
-        name: &str,
-        host: &Path,
-        meta: &fs::Metadata,
-        walk: &mut Walk<'_>,
-    ) -> Result<(), Error> {
-        if meta.is_dir() {
-            let dir = self.add_dir(parent, name)?;
-            self.set_mtime(dir, unix_mtime(meta));
-            if walk.opts.posix {
-                self.record_posix(dir, meta);
-            }
-            self.walk_dir(dir, host, meta, walk)
-        } else if meta.is_file() {
-            let host_dir = host.parent().unwrap_or(Path::new("")).to_path_buf();
-            let file_name = host.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-            let dir = self.push_host_dir(host_dir);
-            let odd = self.push_odd_name(file_name);
-            self.add_host_file(parent, name, meta, dir, HostName::Odd(odd), walk)?;
-            Ok(())
-        } else if let Some((kind, rdev)) = special_of(meta).filter(|_| walk.opts.posix) {
-            self.add_host_special(parent, name, meta, kind, rdev, walk)?;
-            Ok(())
-        } else {
-            walk.warnings.push(Warning::SpecialFileSkipped { path: host.to_path_buf() });
-            Ok(())
-        }
-    }
-
-    fn push_host_dir(&mut self, path: PathBuf) -> u32 {
-        self.host_dirs.push(path);
-        u32::try_from(self.host_dirs.len() - 1).unwrap_or(u32::MAX)
-    }
-
-    fn push_odd_name(&mut self, name: OsString) -> u32 {
-        self.odd_names.push(name);
-        u32::try_from(self.odd_names.len() - 1).unwrap_or(u32::MAX)
-    }
-
-    fn add_host_file(
-        &mut self,
-        parent: NodeId,
-        name: &str,
-        meta: &fs::Metadata,
-        dir: u32,
-        host_name: HostName,
-        walk: &mut Walk<'_>,
-    ) -> Result<NodeId, Error> {
-        let size = meta.len();
-        let linked = is_hard_linked(meta).then(|| file_identity(meta)).flatten();
-        let id = match linked.and_then(|k| walk.hard_links.get(&k).copied()) {
-            Some(content) => {
-                self.add_file_shared(parent, name, size, content, walk.opts.overwrite)?
-            }
-            None => {
-                let content = u32::try_from(self.contents.len()).unwrap_or(u32::MAX);
-                let id = self.add_file_shared(parent, name, size, content, walk.opts.overwrite)?;
-                let host_name = match host_name {
-                    HostName::Node(_) => HostName::Node(id),
-                    odd => odd,
-                };
-                self.contents.push(Content::Host { dir, name: host_name });
-                if let Some(k) = linked {
-                    walk.hard_links.insert(k, content);
-                }
-                id
-            }
-        };
-        self.set_mtime(id, unix_mtime(meta));
-        if walk.opts.posix {
-            self.record_posix(id, meta);
-        }
-        Ok(id)
-    }
-
-    /// Records the host entry's permission bits, owner and group for node `id`.
-    fn record_posix(&mut self, id: NodeId, meta: &fs::Metadata) {
-        if let Some(attrs) = posix_of(meta) {
-            self.set_posix(id, attrs);
-        }
-    }
-
-    fn add_host_special(
-        &mut self,
-        parent: NodeId,
-        name: &str,
-        meta: &fs::Metadata,
-        kind: SpecialKind,
-        rdev: u64,
-        walk: &mut Walk<'_>,
-    ) -> Result<NodeId, Error> {
-        let id = self.add_special(parent, name, kind, rdev, walk.opts.overwrite)?;
-        self.set_mtime(id, unix_mtime(meta));
-        self.record_posix(id, meta);
-        Ok(id)
-    }
-
-    /// Adds the host link at `host_path` as a link (Rock Ridge), with its own attributes.
-    fn add_host_symlink(
-        &mut self,
-        parent: NodeId,
-        name: &str,
-        host_path: &Path,
-        meta: &fs::Metadata,
-        walk: &mut Walk<'_>,
-    ) -> Result<(), Error> {
-        let target = fs::read_link(host_path)
-            .map_err(|e| Error::Host { path: host_path.to_path_buf(), source: e })?;
-        let (target, changed) = decode_host_name(target.as_os_str());
-        if changed {
-            walk.warnings.push(Warning::NonUtf8Name {
-                path: host_path.to_path_buf(),
-                name: target.to_string(),
-            });
-        }
-        if target.is_empty() {
-            walk.warnings.push(Warning::SymlinkBroken { path: host_path.to_path_buf() });
-            return Ok(());
-        }
-        let id = self.add_symlink(parent, name, &target, walk.opts.overwrite)?;
-        self.set_mtime(id, unix_mtime(meta));
-        self.record_posix(id, meta);
-        Ok(())
-    }
-
-    /// Adds the contents of host folder `host` into directory `into`, depth first with an
-    /// explicit stack.
-    fn walk_dir(
-        &mut self,
-        into: NodeId,
-        host: &Path,
-        meta: &fs::Metadata,
-        walk: &mut Walk<'_>,
-    ) -> Result<(), Error> {
-        walk.chain.push((file_identity(meta), usize::MAX));
-        let mut stack: Vec<(NodeId, PathBuf, PathBuf, usize)> =
-            vec![(into, host.to_path_buf(), PathBuf::new(), walk.chain.len() - 1)];
-        while let Some((dir_node, dir_path, rel, link)) = stack.pop() {
-            let reader = fs::read_dir(&dir_path)
-                .map_err(|e| Error::Host { path: dir_path.clone(), source: e })?;
-            let mut entries = Vec::new();
-            for entry in reader {
-                let entry = entry.map_err(|e| Error::Host { path: dir_path.clone(), source: e })?;
-                entries.push((entry.file_name(), entry));
-            }
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            let host_dir = self.push_host_dir(dir_path.clone());
-            for (os_name, entry) in entries {
-                // The path below the added folder matters only to exclusion patterns.
-                let rel_path = match &walk.opts.exclude {
-                    Some(ex) => {
-                        let rel_path = rel.join(&os_name);
-                        if ex.is_match(&os_name) || ex.is_match(&rel_path) {
-                            continue;
-                        }
-                        rel_path
-                    }
-                    None => PathBuf::new(),
-                };
-                let host_path = || dir_path.join(&os_name);
-                let (name, changed) = decode_host_name(&os_name);
-                if changed {
-                    walk.warnings
-                        .push(Warning::NonUtf8Name { path: host_path(), name: name.to_string() });
-                }
-                let mut meta =
-                    entry.metadata().map_err(|e| Error::Host { path: host_path(), source: e })?;
-                let is_link = meta.file_type().is_symlink();
-                if is_link {
-                    if !walk.opts.follow_links && walk.opts.posix {
-                        self.add_host_symlink(dir_node, &name, &host_path(), &meta, walk)?;
-                        continue;
-                    }
-                    if !walk.opts.follow_links {
-                        walk.warnings.push(Warning::SymlinkSkipped { path: host_path() });
-                        continue;
-                    }
-                    meta = match fs::metadata(host_path()) {
-                        Ok(m) => m,
-                        Err(e) if e.raw_os_error() == Some(LOOP_ERRNO) => {
-                            walk.warnings.push(Warning::SymlinkLoop { path: host_path() });
-                            continue;
-                        }
-                        Err(_) => {
-                            walk.warnings.push(Warning::SymlinkBroken { path: host_path() });
-                            continue;
-                        }
-                    };
-                }
-                if meta.is_dir() {
-                    let key = file_identity(&meta);
-                    if is_link && key.is_some() && walk.is_ancestor(link, key) {
-                        walk.warnings.push(Warning::SymlinkLoop { path: host_path() });
-                        continue;
-                    }
-                    let child = self.add_dir(dir_node, &name)?;
-                    self.set_mtime(child, unix_mtime(&meta));
-                    if walk.opts.posix {
-                        self.record_posix(child, &meta);
-                    }
-                    walk.chain.push((key, link));
-                    stack.push((child, host_path(), rel_path, walk.chain.len() - 1));
-                } else if meta.is_file() {
-                    let host_name = if changed {
-                        HostName::Odd(self.push_odd_name(os_name.clone()))
-                    } else {
-                        HostName::Node(NodeId(0))
-                    };
-                    self.add_host_file(dir_node, &name, &meta, host_dir, host_name, walk)?;
-                } else if let Some((kind, rdev)) = special_of(&meta).filter(|_| walk.opts.posix) {
-                    self.add_host_special(dir_node, &name, &meta, kind, rdev, walk)?;
-                } else {
-                    walk.warnings.push(Warning::SpecialFileSkipped { path: host_path() });
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// The host path of a walked file's content.
-    pub(crate) fn host_path(&self, dir: u32, name: HostName) -> PathBuf {
+    pub(in crate::build) fn host_path(&self, dir: u32, name: HostName) -> PathBuf {
         let base = self.host_dirs.get(dir as usize).map(PathBuf::as_path).unwrap_or(Path::new(""));
         match name {
             HostName::Node(id) => base.join(self.name(id)),
             HostName::Odd(i) => base
                 .join(self.odd_names.get(i as usize).map(OsString::as_os_str).unwrap_or_default()),
         }
-    }
-}
-
-/// The errno of a path that resolves through too many links (ELOOP).
-#[cfg(unix)]
-const LOOP_ERRNO: i32 = rustix::io::Errno::LOOP.raw_os_error();
-/// Without ELOOP, a loop the kernel refuses shows as a broken link.
-#[cfg(not(unix))]
-const LOOP_ERRNO: i32 = i32::MIN;
-
-impl<'o> Walk<'o> {
-    /// Whether the folder `key` is the folder at `at` in the chain or one of its ancestors.
-    fn is_ancestor(&self, mut at: usize, key: Option<(u64, u64)>) -> bool {
-        while let Some(&(k, parent)) = self.chain.get(at) {
-            if k == key {
-                return true;
-            }
-            at = parent;
-        }
-        false
-    }
-
-    fn new(opts: &'o HostOptions) -> Self {
-        Self { opts, warnings: Vec::new(), chain: Vec::new(), hard_links: HashMap::new() }
     }
 }
 

@@ -1,53 +1,46 @@
-//! The metadata blocks of a planned image: volume descriptors, path tables and directories.
-//! Pure functions of the plan: no I/O.
+//! The ISO 9660 and Joliet metadata blocks of a planned image: volume descriptors, path
+//! tables and directories (with their Rock Ridge system use and continuation areas), and the
+//! El Torito boot record and catalog. Pure functions of the parts of the plan they are given
+//! ([`Metadata`]): no I/O.
 
 use zerocopy::byteorder::{BigEndian, LittleEndian, U16, U32};
 use zerocopy::IntoBytes;
 
-use crate::date::UNSPECIFIED_DATE17;
-use crate::eltorito::BOOT_SYSTEM_ID;
-use crate::error::Error;
-use crate::kind::TreeKind;
-use crate::listing::DateCache;
-use crate::plan::{section_sizes, Plan};
-use crate::raw::{
+use crate::build::dates::{DateCache, Dates};
+use crate::build::dirs::DirTable;
+use crate::build::error::Error;
+use crate::build::layout::{section_sizes, spans, Layout, Region, Span};
+use crate::build::listing::Naming;
+use crate::build::options::PlanOptions;
+use crate::build::rock_ridge_write::area::{self, AreaCursor, ContinuationBlocks};
+use crate::build::rock_ridge_write::info::RrView;
+use crate::build::rock_ridge_write::record::RecordSua;
+use crate::build::rock_ridge_write::relocate::{iso_records, IsoRecord};
+use crate::build::tree::{Kind, Tree};
+use crate::format::date::{IsoDateTime, UNSPECIFIED_DATE17};
+use crate::format::eltorito::{Catalog, BOOT_SYSTEM_ID};
+use crate::format::kind::TreeKind;
+use crate::format::raw::{
     dir_record_len, vd_type, BothU16, BothU32, DirRecordHeader, PathRecordHeader, VolumeDescriptor,
     BLOCK, FLAG_DIRECTORY, FLAG_MULTI_EXTENT, JOLIET_ESCAPE_L3, MAX_SECTION,
 };
-use crate::rock_ridge::area::{self, AreaCursor, ContinuationBlocks};
-use crate::rock_ridge::record::RecordSua;
-use crate::rock_ridge::relocate::IsoRecord;
-use crate::tree::Kind;
 
-/// A run of blocks of the session and what fills it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Region {
-    Zeros,
-    Descriptor(TreeKind),
-    /// The El Torito boot record.
-    BootRecord,
-    /// The El Torito boot catalog.
-    BootCatalog,
-    Terminator,
-    PathTable {
-        kind: TreeKind,
-        big_endian: bool,
-    },
-    Dir {
-        kind: TreeKind,
-        dir: u32,
-    },
-    /// The placed-data area, whose bytes the caller gives.
-    Placed,
-    Files,
-}
-
-/// A region and the absolute blocks it covers.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Span {
-    pub(crate) start: u32,
-    pub(crate) blocks: u32,
-    pub(crate) region: Region,
+/// What the ISO 9660 and Joliet metadata is made from: the parts of a plan, each named.
+#[derive(Clone, Copy)]
+pub(super) struct Metadata<'p> {
+    pub(super) tree: &'p Tree,
+    pub(super) opts: &'p PlanOptions,
+    pub(super) volume_name: &'p str,
+    pub(super) volume_date: &'p IsoDateTime,
+    pub(super) layout: &'p Layout,
+    pub(super) dirs: &'p DirTable,
+    pub(super) naming: Naming<'p>,
+    pub(super) dates: Dates,
+    /// With Rock Ridge: what the system use of each record is made from.
+    pub(super) rr: Option<RrView<'p>>,
+    /// Per content: its first block.
+    pub(super) extents: &'p [u32],
+    pub(super) catalog: Option<&'p Catalog>,
 }
 
 fn fill_a(field: &mut [u8], text: &str) {
@@ -113,101 +106,20 @@ fn push_record_with(buf: &mut Vec<u8>, r: Record, id: &[u8], sua: &[u8]) {
     buf.extend_from_slice(sua);
 }
 
-impl Plan<'_> {
+impl Metadata<'_> {
     /// Every region of the session, in block order, covering it without gaps.
-    pub(crate) fn spans(&self) -> Vec<Span> {
-        let l = &self.layout;
-        let mut spans = vec![Span { start: l.first, blocks: 16, region: Region::Zeros }];
-        spans.push(Span { start: l.pvd, blocks: 1, region: Region::Descriptor(TreeKind::Iso) });
-        if let Some(b) = l.boot_record {
-            spans.push(Span { start: b, blocks: 1, region: Region::BootRecord });
-        }
-        if let Some(svd) = l.svd {
-            spans.push(Span {
-                start: svd,
-                blocks: 1,
-                region: Region::Descriptor(TreeKind::Joliet),
-            });
-        }
-        spans.push(Span { start: l.terminator, blocks: 1, region: Region::Terminator });
-        let pt_blocks = |size: u32| size.div_ceil(BLOCK as u32);
-        spans.push(Span {
-            start: l.iso_path_l,
-            blocks: pt_blocks(l.iso_path_size),
-            region: Region::PathTable { kind: TreeKind::Iso, big_endian: false },
-        });
-        spans.push(Span {
-            start: l.iso_path_m,
-            blocks: pt_blocks(l.iso_path_size),
-            region: Region::PathTable { kind: TreeKind::Iso, big_endian: true },
-        });
-        if self.opts.joliet {
-            spans.push(Span {
-                start: l.jol_path_l,
-                blocks: pt_blocks(l.jol_path_size),
-                region: Region::PathTable { kind: TreeKind::Joliet, big_endian: false },
-            });
-            spans.push(Span {
-                start: l.jol_path_m,
-                blocks: pt_blocks(l.jol_path_size),
-                region: Region::PathTable { kind: TreeKind::Joliet, big_endian: true },
-            });
-        }
-        for kind in [TreeKind::Iso, TreeKind::Joliet] {
-            let order = match kind {
-                TreeKind::Iso => &self.iso_preorder,
-                TreeKind::Joliet => &self.jol_preorder,
-            };
-            for &d in order {
-                let (start, size) = self.dir_extent(kind, d);
-                let region = Region::Dir { kind, dir: d };
-                let continuation = match kind {
-                    TreeKind::Iso => self.dirs[d as usize].iso_ce_blocks,
-                    TreeKind::Joliet => 0,
-                };
-                spans.push(Span { start, blocks: size / BLOCK as u32 + continuation, region });
-            }
-        }
-        if let Some(c) = l.catalog {
-            spans.push(Span { start: c, blocks: 1, region: Region::BootCatalog });
-        }
-        if let Some(z) = l.zero_block {
-            spans.push(Span { start: z, blocks: 1, region: Region::Zeros });
-        }
-        if l.files_start > l.placed_start {
-            spans.push(Span {
-                start: l.placed_start,
-                blocks: l.files_start - l.placed_start,
-                region: Region::Placed,
-            });
-        }
-        if l.files_end > l.files_start {
-            spans.push(Span {
-                start: l.files_start,
-                blocks: l.files_end - l.files_start,
-                region: Region::Files,
-            });
-        }
-        if l.end > l.files_end {
-            spans.push(Span {
-                start: l.files_end,
-                blocks: l.end - l.files_end,
-                region: Region::Zeros,
-            });
-        }
-        spans
+    pub(super) fn spans(&self) -> Vec<Span> {
+        spans(self.layout, self.dirs, self.opts.joliet)
     }
 
     /// The bytes of a metadata region (not `Files`), a whole number of blocks.
-    pub(crate) fn region_bytes(&self, span: &Span) -> Result<Vec<u8>, Error> {
+    pub(super) fn region_bytes(&self, span: &Span) -> Result<Vec<u8>, Error> {
         let mut out = match span.region {
             Region::Zeros | Region::Placed | Region::Files => Vec::new(),
             Region::Descriptor(kind) => self.descriptor(kind).as_bytes().to_vec(),
             Region::Terminator => VolumeDescriptor::new(vd_type::TERMINATOR).as_bytes().to_vec(),
             Region::BootRecord => self.boot_record(),
-            Region::BootCatalog => {
-                self.catalog.as_ref().and_then(|c| c.to_bytes()).unwrap_or_default()
-            }
+            Region::BootCatalog => self.catalog.and_then(|c| c.to_bytes()).unwrap_or_default(),
             Region::PathTable { kind, big_endian } => self.path_table(kind, big_endian),
             Region::Dir { kind, dir } => self.directory(kind, dir)?,
         };
@@ -227,18 +139,10 @@ impl Plan<'_> {
         b
     }
 
-    fn dir_extent(&self, kind: TreeKind, d: u32) -> (u32, u32) {
-        let dir = &self.dirs[d as usize];
-        match kind {
-            TreeKind::Iso => (dir.iso_extent, dir.iso_size),
-            TreeKind::Joliet => (dir.jol_extent, dir.jol_size),
-        }
-    }
-
     fn root_record(&self, kind: TreeKind) -> [u8; 34] {
-        let (extent, size) = self.dir_extent(kind, 0);
+        let (extent, size) = self.dirs.extent(kind, 0);
         let mut buf = Vec::with_capacity(34);
-        let date = self.record_date(self.tree.root(), &mut DateCache::default());
+        let date = self.dates.of(self.tree, self.tree.root(), &mut DateCache::default());
         push_record(&mut buf, extent, size, date, FLAG_DIRECTORY, &[0]);
         let mut out = [0u8; 34];
         out.copy_from_slice(&buf[..34]);
@@ -252,10 +156,10 @@ impl Plan<'_> {
         let text: fn(&mut [u8], &str) = if joliet { fill_ucs2 } else { fill_a };
         text(&mut vd.system_id, &self.opts.system_id);
         if joliet {
-            fill_ucs2(&mut vd.volume_id, &self.volume_name);
+            fill_ucs2(&mut vd.volume_id, self.volume_name);
             vd.escapes[..3].copy_from_slice(&JOLIET_ESCAPE_L3);
         } else {
-            fill_a(&mut vd.volume_id, &self.volume_name);
+            fill_a(&mut vd.volume_id, self.volume_name);
         }
         vd.volume_space_size = BothU32::new(self.layout.end - self.layout.first);
         vd.volume_set_size = BothU16::new(1);
@@ -288,23 +192,24 @@ impl Plan<'_> {
     }
 
     fn path_table(&self, kind: TreeKind, big_endian: bool) -> Vec<u8> {
-        let (order, size) = match kind {
-            TreeKind::Iso => (&self.iso_path_order, self.layout.iso_path_size),
-            TreeKind::Joliet => (&self.jol_path_order, self.layout.jol_path_size),
+        let order = self.dirs.path_order(kind);
+        let size = match kind {
+            TreeKind::Iso => self.layout.iso_path_size,
+            TreeKind::Joliet => self.layout.jol_path_size,
         };
         let mut out = Vec::with_capacity(size as usize);
         for &d in order {
-            let dir = &self.dirs[d as usize];
-            let id = if d == 0 { &[0][..] } else { self.dir_name(kind, d) };
+            let dir = self.dirs.dir(d);
+            let id = if d == 0 { &[0][..] } else { self.dirs.name(kind, d) };
             let parent = match kind {
-                TreeKind::Iso => &self.dirs[dir.iso_parent as usize],
-                TreeKind::Joliet => &self.dirs[dir.parent as usize],
+                TreeKind::Iso => self.dirs.dir(dir.iso_parent),
+                TreeKind::Joliet => self.dirs.dir(dir.parent),
             };
             let parent_number = match kind {
                 TreeKind::Iso => parent.iso_number,
                 TreeKind::Joliet => parent.jol_number,
             };
-            let (extent, _) = self.dir_extent(kind, d);
+            let (extent, _) = self.dirs.extent(kind, d);
             if big_endian {
                 let h = PathRecordHeader::<BigEndian> {
                     len_di: id.len() as u8,
@@ -331,22 +236,22 @@ impl Plan<'_> {
     }
 
     /// The records of directory `d` in tree `kind`: `.`, `..`, then its children as
-    /// [`Plan::listing`] names and orders them, padded to the directory's size.
-    /// The records of directory `d` in tree `kind`, then (ISO 9660 tree with Rock Ridge)
-    /// the blocks of its continuation areas.
+    /// [`Naming::listing`] names and orders them, padded to the directory's size; then (ISO
+    /// 9660 tree with Rock Ridge) the blocks of its continuation areas.
     fn directory(&self, kind: TreeKind, d: u32) -> Result<Vec<u8>, Error> {
-        let dir = &self.dirs[d as usize];
-        let (extent, size) = self.dir_extent(kind, d);
+        let dir = self.dirs.dir(d);
+        let (extent, size) = self.dirs.extent(kind, d);
         let parent = match kind {
             TreeKind::Iso => dir.iso_parent,
             TreeKind::Joliet => dir.parent,
         };
-        let (pextent, psize) = self.dir_extent(kind, parent);
+        let (pextent, psize) = self.dirs.extent(kind, parent);
         let mut buf = Vec::with_capacity(size as usize);
         let mut dates = DateCache::default();
-        let date = self.record_date(dir.node, &mut dates);
-        let pdate = self.record_date(self.dirs[parent as usize].node, &mut dates);
-        let rock_ridge = self.rr.is_some() && kind == TreeKind::Iso;
+        let date = self.dates.of(self.tree, dir.node, &mut dates);
+        let pdate = self.dates.of(self.tree, self.dirs.dir(parent).node, &mut dates);
+        let rr = self.rr.filter(|_| kind == TreeKind::Iso);
+        let rock_ridge = rr.is_some();
         let ce_start = extent.saturating_add(size / BLOCK as u32);
         let mut sua = Suas {
             on: rock_ridge,
@@ -357,24 +262,24 @@ impl Plan<'_> {
         };
         let path = || self.tree.path(dir.node);
         let dot = Record { extent, size, date, flags: FLAG_DIRECTORY };
-        sua.lay(rock_ridge.then(|| self.rr_dot(d, date)), 1, path)?;
+        sua.lay(rr.map(|rr| rr.dot(d, date)), 1, path)?;
         push_record_with(&mut buf, dot, &[0], &sua.record);
         let dotdot = Record { extent: pextent, size: psize, date: pdate, flags: FLAG_DIRECTORY };
-        sua.lay(rock_ridge.then(|| self.rr_dotdot(d, pdate)), 1, path)?;
+        sua.lay(rr.map(|rr| rr.dotdot(d, pdate)), 1, path)?;
         push_record_with(&mut buf, dotdot, &[1], &sua.record);
-        let listing = self.listing(d, kind, None)?;
+        let listing = self.naming.listing(self.dirs, d, kind, None)?;
         let tree = self.tree;
         let records = match kind {
-            TreeKind::Iso => self.iso_records(d, &listing),
+            TreeKind::Iso => iso_records(self.dirs.moved(), d, &listing),
             TreeKind::Joliet => listing.items.iter().map(IsoRecord::Item).collect(),
         };
         for record in records {
             let item = match record {
                 IsoRecord::Item(item) => item,
                 IsoRecord::Moved => {
-                    let Some(m) = &self.rr_moved else { continue };
-                    let (e, s) = self.dir_extent(kind, m.dir);
-                    sua.lay(rock_ridge.then(|| self.rr_moved_record(date)), m.id.len(), path)?;
+                    let Some(m) = self.dirs.moved() else { continue };
+                    let (e, s) = self.dirs.extent(kind, m.dir);
+                    sua.lay(rr.map(|rr| rr.moved_record(date)), m.id.len(), path)?;
                     let r = Record { extent: e, size: s, date, flags: FLAG_DIRECTORY };
                     push_record_with(&mut buf, r, &m.id, &sua.record);
                     continue;
@@ -382,22 +287,22 @@ impl Plan<'_> {
             };
             let c = item.node;
             let id = listing.id(item);
-            let date = self.record_date(c, &mut dates);
-            sua.lay(rock_ridge.then(|| self.rr_child(d, c, date)), id.len(), path)?;
+            let date = self.dates.of(tree, c, &mut dates);
+            sua.lay(rr.map(|rr| rr.child(d, c, date)), id.len(), path)?;
             match tree.node(c).kind {
                 Kind::Dir(cd)
                     if kind == TreeKind::Iso
-                        && self.is_relocated(cd)
-                        && Some(d) != self.moved_dir() =>
+                        && self.dirs.is_relocated(cd)
+                        && Some(d) != self.dirs.moved_dir() =>
                 {
                     // The stand-in of a relocated directory: an empty file whose CL entry
                     // points at the directory.
-                    let (e, _) = self.dir_extent(kind, cd);
+                    let (e, _) = self.dirs.extent(kind, cd);
                     let r = Record { extent: e, size: 0, date, flags: 0 };
                     push_record_with(&mut buf, r, id, &sua.record);
                 }
                 Kind::Dir(cd) => {
-                    let (e, s) = self.dir_extent(kind, cd);
+                    let (e, s) = self.dirs.extent(kind, cd);
                     let r = Record { extent: e, size: s, date, flags: FLAG_DIRECTORY };
                     push_record_with(&mut buf, r, id, &sua.record);
                 }
@@ -407,7 +312,7 @@ impl Plan<'_> {
                     for (i, s) in section_sizes(size, self.opts.level).enumerate() {
                         if i > 0 {
                             // Every section carries the same system use.
-                            sua.lay(rock_ridge.then(|| self.rr_child(d, c, date)), id.len(), path)?;
+                            sua.lay(rr.map(|rr| rr.child(d, c, date)), id.len(), path)?;
                         }
                         let e =
                             first.saturating_add((i as u64 * MAX_SECTION / BLOCK as u64) as u32);

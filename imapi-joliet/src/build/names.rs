@@ -328,7 +328,7 @@ pub fn assign_joliet_names(full: &[Vec<u16>]) -> Vec<(Vec<u16>, bool)> {
 
 /// Appends to `out` the ISO 9660 identifier [`assign_iso_names`] gives `name` when nothing
 /// collides with it, without allocating.
-pub(crate) fn push_iso_identifier(name: &str, is_dir: bool, level: IsoLevel, out: &mut Vec<u8>) {
+pub(super) fn push_iso_identifier(name: &str, is_dir: bool, level: IsoLevel, out: &mut Vec<u8>) {
     let start = out.len();
     if is_dir {
         out.extend(name.chars().take(level.dir_max()).map(d_char));
@@ -361,7 +361,7 @@ pub(crate) fn push_iso_identifier(name: &str, is_dir: bool, level: IsoLevel, out
 
 /// The key two ISO 9660 identifiers collide on: the identifier without `;1`, and without
 /// its dot when the extension is empty (a file `A` and a directory `A` collide).
-pub(crate) fn iso_collision_key(id: &[u8]) -> &[u8] {
+pub(super) fn iso_collision_key(id: &[u8]) -> &[u8] {
     let id = id.strip_suffix(b";1").unwrap_or(id);
     id.strip_suffix(b".").unwrap_or(id)
 }
@@ -371,7 +371,7 @@ pub(crate) fn iso_collision_key(id: &[u8]) -> &[u8] {
 /// allowed and in the BMP, at most 64 units, not reserved) and no other name of the
 /// directory is the same; returns false, leaving `out` as it was, when the name needs the
 /// policy's other rules.
-pub(crate) fn push_plain_joliet(name: &str, out: &mut Vec<u8>) -> bool {
+pub(super) fn push_plain_joliet(name: &str, out: &mut Vec<u8>) -> bool {
     if name.is_empty() || name == "." || name == ".." {
         return false;
     }

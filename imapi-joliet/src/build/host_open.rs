@@ -4,11 +4,11 @@
 use std::fs::File;
 use std::io;
 
-use crate::tree::{HostName, Tree};
+use crate::build::tree::{HostName, Tree};
 
 /// Opens host files, keeping the last folder open.
 #[derive(Default)]
-pub(crate) struct HostOpener {
+pub(super) struct HostOpener {
     #[cfg(target_os = "linux")]
     dir: Option<(u32, std::os::fd::OwnedFd)>,
 }
@@ -16,7 +16,7 @@ pub(crate) struct HostOpener {
 impl HostOpener {
     /// Opens the file `name` of walked folder `dir` for reading.
     #[cfg(target_os = "linux")]
-    pub(crate) fn open(&mut self, tree: &Tree, dir: u32, name: HostName) -> io::Result<File> {
+    pub(super) fn open(&mut self, tree: &Tree, dir: u32, name: HostName) -> io::Result<File> {
         use rustix::fs::{Mode, OFlags};
         if self.dir.as_ref().map(|d| d.0) != Some(dir) {
             self.dir = None;
@@ -44,7 +44,7 @@ impl HostOpener {
 
     /// Opens the file `name` of walked folder `dir` for reading.
     #[cfg(not(target_os = "linux"))]
-    pub(crate) fn open(&mut self, tree: &Tree, dir: u32, name: HostName) -> io::Result<File> {
+    pub(super) fn open(&mut self, tree: &Tree, dir: u32, name: HostName) -> io::Result<File> {
         File::open(tree.host_path(dir, name))
     }
 }

@@ -16,8 +16,8 @@
 //! [`layout_lens`] gives the lengths alone, without building bytes, so a plan sizes directories
 //! and continuation blocks cheaply; [`layout`] builds the bytes and agrees with it.
 
-use crate::raw::{BLOCK, DIR_RECORD_HEADER_LEN};
-use crate::susp::CE_LEN;
+use crate::format::raw::{BLOCK, DIR_RECORD_HEADER_LEN};
+use crate::format::susp::CE_LEN;
 
 use super::entries::ce;
 
@@ -249,7 +249,7 @@ pub fn layout(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rock_ridge::entries::{er_rrip, nm, px, sl, sp, tf_modify, Px};
+    use crate::build::rock_ridge_write::entries::{er_rrip, nm, px, sl, sp, tf_modify, Px};
 
     fn both(b: &[u8]) -> u32 {
         u32::from_le_bytes(b[..4].try_into().unwrap())

@@ -9,8 +9,8 @@
 //!   `RE` for a relocated directory, `NM` with the full name, `SL` for a link: the entries
 //!   that may be long come last, so they are the ones moved to a continuation area.
 
-use crate::posix::{NodeType, PosixAttrs};
-use crate::susp::{LINK_LEN, PN_LEN, PX_LEN, RE_LEN, SP_LEN, S_IFDIR, S_IFLNK, S_IFREG};
+use crate::build::tree::posix::{NodeType, PosixAttrs};
+use crate::format::susp::{LINK_LEN, PN_LEN, PX_LEN, RE_LEN, SP_LEN, S_IFDIR, S_IFLNK, S_IFREG};
 
 use super::entries::{self, Px, ER_RRIP_LEN, NM_MAX_CHUNK, TF_MODIFY_LEN};
 
@@ -32,7 +32,9 @@ pub fn mode_of(node: NodeType<'_>, attrs: Option<PosixAttrs>) -> (u32, u32, u32)
         NodeType::Special { kind, .. } => (kind.type_bits(), DEFAULT_FILE_MODE),
     };
     match attrs {
-        Some(a) => (type_bits | (a.mode & crate::posix::PERMISSION_BITS), a.uid, a.gid),
+        Some(a) => {
+            (type_bits | (a.mode & crate::build::tree::posix::PERMISSION_BITS), a.uid, a.gid)
+        }
         None => (type_bits | default, 0, 0),
     }
 }
@@ -184,7 +186,7 @@ struct Parts<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::posix::SpecialKind;
+    use crate::build::tree::posix::SpecialKind;
 
     fn px() -> Px {
         Px { mode: 0o100444, links: 1, uid: 0, gid: 0, serial: 5 }

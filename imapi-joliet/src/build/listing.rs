@@ -3,22 +3,27 @@
 //!
 //! The plan keeps no per-entry names: a directory's listing is made when the plan sizes the
 //! directory, when it lays out the files (in the ISO tree's record order) and when the
-//! directory's records are written. Naming is deterministic ([`crate::names`]), so each time
-//! gives the same identifiers, and memory stays at what one directory needs.
+//! directory's records are written. Naming is deterministic ([`crate::build::names`]), so each
+//! time gives the same identifiers, and memory stays at what one directory needs.
+//!
+//! [`Naming`] holds what naming depends on (the tree and the naming options); the directory
+//! table ([`DirTable`]) says which directory is which, and which moved to `rr_moved`.
 
 use std::borrow::Cow;
 
-use crate::error::{Error, Warning};
-use crate::kind::TreeKind;
-use crate::names::{self, NameInput, NameProblem};
-use crate::order;
-use crate::plan::Plan;
-use crate::tree::{Kind, NodeId, NO_MTIME};
+use crate::build::dirs::DirTable;
+use crate::build::error::{Error, Warning};
+use crate::build::names::{self, IsoLevel, NameInput, NameProblem, NonBmpPolicy};
+use crate::build::options::PlanOptions;
+use crate::build::tree::{NodeId, Tree};
+use crate::format::kind::TreeKind;
+use crate::format::order;
+use crate::format::susp::RELOCATION_DIR;
 
 /// One child in a [`Listing`].
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Item {
-    pub(crate) node: NodeId,
+pub(super) struct Item {
+    pub(super) node: NodeId,
     off: u32,
     len: u8,
 }
@@ -26,20 +31,20 @@ pub(crate) struct Item {
 /// The children of one directory in one tree, in record order, with their identifiers as
 /// recorded (ISO 9660 d-characters, or Joliet UCS-2 big-endian bytes).
 #[derive(Debug, Default)]
-pub(crate) struct Listing {
-    pub(crate) items: Vec<Item>,
+pub(super) struct Listing {
+    pub(super) items: Vec<Item>,
     ids: Vec<u8>,
 }
 
 impl Listing {
     /// The recorded identifier of an item.
-    pub(crate) fn id(&self, item: &Item) -> &[u8] {
+    pub(super) fn id(&self, item: &Item) -> &[u8] {
         let start = item.off as usize;
         self.ids.get(start..start + usize::from(item.len)).unwrap_or(&[])
     }
 
     /// The identifier of `node`, if it is in this listing.
-    pub(crate) fn id_of(&self, node: NodeId) -> Option<&[u8]> {
+    pub(super) fn id_of(&self, node: NodeId) -> Option<&[u8]> {
         self.items.iter().find(|i| i.node == node).map(|i| self.id(i))
     }
 
@@ -62,24 +67,45 @@ impl Listing {
     }
 }
 
-/// The last date made, kept because neighbouring entries mostly share a modification time.
-#[derive(Default)]
-pub(crate) struct DateCache {
-    last: Option<(i64, [u8; 7])>,
+/// What naming the children of a directory depends on: the tree and the naming options,
+/// nothing of the plan's layout.
+#[derive(Clone, Copy)]
+pub(super) struct Naming<'t> {
+    tree: &'t Tree,
+    level: IsoLevel,
+    non_bmp: NonBmpPolicy,
+    replace_forbidden: bool,
+    /// Whether the ISO 9660 tree records links and special files (Rock Ridge is on).
+    rock_ridge: bool,
+    /// Whether the tree holds links or special files, which only Rock Ridge records.
+    rr_only_nodes: bool,
 }
 
-impl Plan<'_> {
+impl<'t> Naming<'t> {
+    /// The naming of `tree` under `opts` (one pass over the tree's contents).
+    pub(super) fn new(tree: &'t Tree, opts: &PlanOptions) -> Self {
+        Self {
+            tree,
+            level: opts.level,
+            non_bmp: opts.non_bmp,
+            replace_forbidden: opts.replace_forbidden,
+            rock_ridge: opts.rock_ridge,
+            rr_only_nodes: tree.has_rock_ridge_only_nodes(),
+        }
+    }
+
     /// The listing of tree directory `d` in tree `kind`. With `warnings`, names that the
     /// policy changed are reported there (the plan does so once).
-    pub(crate) fn listing(
+    pub(super) fn listing(
         &self,
+        dirs: &DirTable,
         d: u32,
         kind: TreeKind,
         warnings: Option<&mut Vec<Warning>>,
     ) -> Result<Listing, Error> {
-        let Some(dir) = self.dirs.get(d as usize) else { return Ok(Listing::default()) };
-        if self.moved_dir() == Some(d) {
-            return self.relocation_listing();
+        let Some(dir) = dirs.get(d) else { return Ok(Listing::default()) };
+        if dirs.moved_dir() == Some(d) {
+            return self.relocation_listing(dirs);
         }
         let plain = match kind {
             TreeKind::Iso => self.plain_iso_listing(dir.node),
@@ -104,12 +130,7 @@ impl Plan<'_> {
         let mut listing = Listing::with_capacity(children.len(), 16);
         for &c in children {
             let off = u32::try_from(listing.ids.len()).ok()?;
-            names::push_iso_identifier(
-                tree.name(c),
-                tree.is_dir(c),
-                self.opts.level,
-                &mut listing.ids,
-            );
+            names::push_iso_identifier(tree.name(c), tree.is_dir(c), self.level, &mut listing.ids);
             let len = u8::try_from(listing.ids.len() - off as usize).ok()?;
             listing.items.push(Item { node: c, off, len });
         }
@@ -156,7 +177,7 @@ impl Plan<'_> {
             .iter()
             .map(|&c| NameInput { name: tree.name(c), is_dir: tree.is_dir(c) })
             .collect();
-        let iso = names::assign_iso_names(&inputs, self.opts.level)
+        let iso = names::assign_iso_names(&inputs, self.level)
             .map_err(|_| Error::TooManyCollisions { path: tree.path(node) })?;
         let mut listing = Listing::with_capacity(children.len(), 16);
         let mut warnings = warnings;
@@ -182,7 +203,7 @@ impl Plan<'_> {
         let tree = self.tree;
         let children = self.recorded_children(node, TreeKind::Joliet);
         let children = &children[..];
-        let (policy, replace) = (self.opts.non_bmp, self.opts.replace_forbidden);
+        let (policy, replace) = (self.non_bmp, self.replace_forbidden);
         let mut full = Vec::with_capacity(children.len());
         let mut replaced = Vec::with_capacity(children.len());
         for &c in children {
@@ -217,16 +238,14 @@ impl Plan<'_> {
     }
 
     /// The ISO 9660 listing of the relocation directory: the directories moved there.
-    fn relocation_listing(&self) -> Result<Listing, Error> {
+    fn relocation_listing(&self, dirs: &DirTable) -> Result<Listing, Error> {
         let tree = self.tree;
-        let moved: Vec<NodeId> = self
-            .relocated_dirs()
-            .filter_map(|d| self.dirs.get(d as usize).map(|x| x.node))
-            .collect();
+        let moved: Vec<NodeId> =
+            dirs.relocated().filter_map(|d| dirs.get(d).map(|x| x.node)).collect();
         let inputs: Vec<NameInput<'_>> =
             moved.iter().map(|&c| NameInput { name: tree.name(c), is_dir: true }).collect();
-        let iso = names::assign_iso_names(&inputs, self.opts.level)
-            .map_err(|_| Error::TooManyCollisions { path: crate::susp::RELOCATION_DIR.into() })?;
+        let iso = names::assign_iso_names(&inputs, self.level)
+            .map_err(|_| Error::TooManyCollisions { path: RELOCATION_DIR.into() })?;
         let mut listing = Listing::with_capacity(moved.len(), 16);
         for (&c, (id, _)) in moved.iter().zip(iso) {
             listing.push(c, id);
@@ -239,38 +258,9 @@ impl Plan<'_> {
     /// ISO 9660 tree of an image with Rock Ridge. Borrowed when nothing is left out.
     fn recorded_children(&self, node: NodeId, kind: TreeKind) -> Cow<'_, [NodeId]> {
         let all = self.tree.children(node);
-        if !self.rr_only_nodes || (kind == TreeKind::Iso && self.opts.rock_ridge) {
+        if !self.rr_only_nodes || (kind == TreeKind::Iso && self.rock_ridge) {
             return Cow::Borrowed(all);
         }
         Cow::Owned(all.iter().copied().filter(|&c| !self.tree.is_rock_ridge_only(c)).collect())
-    }
-
-    /// The tree directory index of a directory node.
-    pub(crate) fn dir_index(&self, node: NodeId) -> Option<u32> {
-        match self.tree.node(node).kind {
-            Kind::Dir(d) => Some(d),
-            Kind::File { .. } => None,
-        }
-    }
-
-    /// The recording date of a node (7-byte form): the fixed date when one is set, else its
-    /// modification time at the local offset of that instant, else the volume's date.
-    pub(crate) fn record_date(&self, node: NodeId, cache: &mut DateCache) -> [u8; 7] {
-        if let Some(fixed) = self.fixed_date {
-            return fixed;
-        }
-        let mtime = self.tree.node(node).mtime;
-        if mtime == NO_MTIME {
-            return self.default_date;
-        }
-        match cache.last {
-            Some((secs, bytes)) if secs == mtime => bytes,
-            _ => {
-                // Checked for every node when planning: this cannot fail.
-                let bytes = crate::plan::mtime_date(mtime).unwrap_or(self.default_date);
-                cache.last = Some((mtime, bytes));
-                bytes
-            }
-        }
     }
 }

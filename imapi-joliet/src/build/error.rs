@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use imapi_codes::ImapiCode;
 
-use crate::date::DateError;
+use crate::format::date::DateError;
 
 /// Why a tree could not be built, planned or written.
 #[derive(Debug, thiserror::Error)]
@@ -13,7 +13,7 @@ use crate::date::DateError;
 pub enum Error {
     /// El Torito boot options that cannot be planned.
     #[error(transparent)]
-    Boot(#[from] crate::eltorito::BootError),
+    Boot(#[from] crate::build::boot::BootError),
     /// A file is already at this image path and replacing it was not asked for.
     #[error("{path:?} is already in the image")]
     FileExists {
@@ -91,7 +91,7 @@ pub enum Error {
         path: String,
         /// Why.
         #[source]
-        source: crate::rock_ridge::area::AreaError,
+        source: crate::build::rock_ridge_write::area::AreaError,
     },
     /// The image would not fit the 32-bit block addresses of ISO 9660.
     #[error("the image needs {blocks} blocks, more than ISO 9660 can address")]
