@@ -161,7 +161,7 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
     if let Some(rr) = image.rock_ridge() {
         let version = match rr.rrip {
             Some(RripVersion::Ieee1282) => "RRIP 1.12 (ER IEEE_1282)",
-            Some(RripVersion::IeeeP1282) => "RRIP 1.12 draft (ER IEEE_P1282)",
+            Some(RripVersion::IeeeP1282) => "RRIP 1.12 (ER IEEE_P1282)",
             Some(RripVersion::Rrip1991A) => "RRIP 1.09/1.10 (ER RRIP_1991A)",
             None => "RRIP entries without ER",
         };

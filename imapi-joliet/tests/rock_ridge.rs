@@ -297,23 +297,35 @@ fn pycdlib_reads_rrip_1_12() {
     let tree = build(&src);
     let iso = dir.path().join("rr.iso");
     write(&tree, &rr_opts(), &iso);
-    // pycdlib knows RRIP 1.12 by its PX length (44) but takes only `RRIP_1991A` and
-    // `IEEE_P1282` as Rock Ridge ER identifiers, not RRIP 1.12's `IEEE_1282` (which libisofs
-    // writes too): its volume-wide version stays empty, each record reports 1.12.
+    // Our ER names RRIP 1.12 as `IEEE_P1282` (as libisofs and mkisofs do), which pycdlib
+    // takes as Rock Ridge: the volume has it, and every file reads through its Rock Ridge
+    // path.
     let script = r#"
-import sys, pycdlib
+import io, sys, pycdlib
 iso = pycdlib.PyCdlib()
 iso.open(sys.argv[1])
+print("has_rock_ridge", iso.has_rock_ridge())
 for path in sys.argv[2:]:
     rr = iso.get_record(rr_path=path).rock_ridge
     link = rr.symlink_path().decode() if rr.is_symlink() else ''
     print(rr.rr_version, rr.name().decode(), oct(rr.get_file_mode()), link)
+for dirname, dirs, files in iso.walk(rr_path='/'):
+    for f in sorted(files):
+        path = dirname.rstrip('/') + '/' + f
+        rr = iso.get_record(rr_path=path).rock_ridge
+        if rr.get_file_mode() & 0o170000 != 0o100000:
+            continue
+        out = io.BytesIO()
+        iso.get_file_from_iso_fp(out, rr_path=path)
+        print("file", path, out.getvalue().hex())
 "#;
     let paths = ["/bin/tool", "/bin/up", "/bin/long", "/secret/key", "/fifo", "/null"];
     let long = format!("/{}", long_name());
     let out = run(Command::new("python3").args(["-c", script]).arg(&iso).args(paths).arg(&long));
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "has_rock_ridge True");
+    let lines = &lines[1..];
     assert_eq!(lines[0], "1.12 tool 0o100755 ");
     assert_eq!(lines[1], "1.12 up 0o120777 ../secret/key");
     assert_eq!(lines[2], format!("1.12 long 0o120777 {}", long_target()));
@@ -321,6 +333,27 @@ for path in sys.argv[2:]:
     assert_eq!(lines[4], "1.12 fifo 0o10640 ");
     assert_eq!(lines[5], "1.12 null 0o20666 ");
     assert_eq!(lines[6], format!("1.12 {} 0o100644 ", long_name()));
+    // Every regular file of the source, read through its Rock Ridge path, has its bytes.
+    let files: std::collections::BTreeMap<String, String> = lines[7..]
+        .iter()
+        .filter_map(|l| l.strip_prefix("file "))
+        .filter_map(|l| l.split_once(' '))
+        .map(|(p, hex)| (p.to_string(), hex.to_string()))
+        .collect();
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let mut want = std::collections::BTreeMap::new();
+    for (p, b) in [
+        ("/bin/tool", &b"#!/bin/sh\necho hi\n"[..]),
+        ("/secret/key", b"k"),
+        ("/shared", b"shared data"),
+        ("/bin/shared-too", b"shared data"),
+    ] {
+        want.insert(p.to_string(), hex(b));
+    }
+    want.insert(long.clone(), hex(b"long"));
+    for (p, h) in &want {
+        assert_eq!(files.get(p), Some(h), "{p} read through pycdlib's rr_path: {files:?}");
+    }
 }
 
 #[test]

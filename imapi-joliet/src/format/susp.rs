@@ -88,14 +88,19 @@ pub const TF_EFFECTIVE: u8 = 0x40;
 /// `TF` flag: times are 17-byte long forms (ECMA-119 §8.4.26.1) instead of 7-byte ones.
 pub const TF_LONG_FORM: u8 = 0x80;
 
-/// The `ER` identifier of RRIP 1.12.
-pub const RRIP_112_ID: &[u8] = b"IEEE_1282";
-/// The `ER` descriptor of RRIP 1.12.
+/// The `ER` identifier RRIP 1.12 gives itself (§4.3): `IEEE_P1282`, the form libisofs and
+/// mkisofs write for 1.12 and every reader we test accepts (pycdlib knows `IEEE_P1282` and
+/// `RRIP_1991A`, not the `IEEE_1282` the standard says the strings become upon adoption).
+pub const RRIP_112_ID: &[u8] = RRIP_P1282_ID;
+/// The `ER` descriptor of RRIP 1.12 (§4.3).
 pub const RRIP_112_DESCRIPTOR: &[u8] =
-    b"THE IEEE 1282 PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS.";
-/// The `ER` source of RRIP 1.12.
+    b"THE IEEE P1282 PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS.";
+/// The `ER` source of RRIP 1.12 (§4.3).
 pub const RRIP_112_SOURCE: &[u8] =
-    b"PLEASE CONTACT THE IEEE STANDARDS DEPARTMENT, PISCATAWAY, NJ, USA FOR THE 1282 SPECIFICATION.";
+    b"PLEASE CONTACT THE IEEE STANDARDS DEPARTMENT, PISCATAWAY, NJ, USA FOR THE P1282 SPECIFICATION.";
+/// The `ER` identifier RRIP 1.12 says its strings become upon adoption as an IEEE standard
+/// (each one byte shorter), which readers accept.
+pub const RRIP_1282_ID: &[u8] = b"IEEE_1282";
 /// The `ER` identifier of RRIP 1.09 and 1.10, which readers accept.
 pub const RRIP_1991A_ID: &[u8] = b"RRIP_1991A";
 /// The `ER` identifier of the draft of RRIP 1.12, which readers accept.

@@ -197,9 +197,10 @@ impl FileType {
 pub enum RripVersion {
     /// `RRIP_1991A` (RRIP 1.09 and 1.10).
     Rrip1991A,
-    /// `IEEE_P1282` (the draft of 1.12).
+    /// `IEEE_P1282` (RRIP 1.12 as its own text names it; what mkisofs, libisofs and imapi
+    /// write for 1.12).
     IeeeP1282,
-    /// `IEEE_1282` (RRIP 1.12).
+    /// `IEEE_1282` (the name RRIP 1.12 gives for after its adoption).
     Ieee1282,
 }
 
@@ -209,7 +210,7 @@ impl RripVersion {
         match id {
             _ if id == susp::RRIP_1991A_ID => Some(Self::Rrip1991A),
             _ if id == susp::RRIP_P1282_ID => Some(Self::IeeeP1282),
-            _ if id == susp::RRIP_112_ID => Some(Self::Ieee1282),
+            _ if id == susp::RRIP_1282_ID => Some(Self::Ieee1282),
             _ => None,
         }
     }

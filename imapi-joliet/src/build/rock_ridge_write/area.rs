@@ -324,10 +324,10 @@ mod tests {
         let lens = layout(&e, room, &mut cursor, &mut rec, &mut blocks).unwrap();
         assert_eq!(&rec[..2], b"SP");
         assert_eq!(lens.record, (7 + 44 + 12 + 28usize).next_multiple_of(2));
-        assert_eq!(lens.continued, 182);
+        assert_eq!(lens.continued, 185);
         let ce = &rec[63..91];
         assert_eq!(&ce[..2], b"CE");
-        assert_eq!((both(&ce[4..]), both(&ce[12..]), both(&ce[20..])), (50, 0, 182));
+        assert_eq!((both(&ce[4..]), both(&ce[12..]), both(&ce[20..])), (50, 0, 185));
         assert_eq!(cursor.blocks_used(), 1);
         assert_eq!(follow(&rec, &blocks.into_bytes(1), 50), e);
     }

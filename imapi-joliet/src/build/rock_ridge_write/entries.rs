@@ -65,7 +65,7 @@ pub fn ce(out: &mut Vec<u8>, block: u32, offset: u32, len: u32) {
     both32(out, len);
 }
 
-/// `ER` naming RRIP 1.12 (`IEEE_1282`), extension version 1.
+/// `ER` naming RRIP 1.12 as §4.3 gives it (`IEEE_P1282`), extension version 1.
 pub fn er_rrip(out: &mut Vec<u8>) {
     header(out, ER, ER_RRIP_LEN);
     out.push(RRIP_112_ID.len() as u8);
@@ -386,8 +386,8 @@ mod tests {
         assert_eq!(usize::from(v[2]), v.len());
         let (id_len, des_len, src_len) = (usize::from(v[4]), usize::from(v[5]), usize::from(v[6]));
         assert_eq!(v[7], 1);
-        assert_eq!(&v[8..8 + id_len], b"IEEE_1282");
-        assert!(v[8 + id_len..8 + id_len + des_len].starts_with(b"THE IEEE 1282 PROTOCOL"));
+        assert_eq!(&v[8..8 + id_len], b"IEEE_P1282");
+        assert!(v[8 + id_len..8 + id_len + des_len].starts_with(b"THE IEEE P1282 PROTOCOL"));
         assert_eq!(8 + id_len + des_len + src_len, v.len());
     }
 

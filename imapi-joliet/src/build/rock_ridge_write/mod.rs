@@ -17,7 +17,7 @@
 //!
 //! # In an image ([`crate::PlanOptions::rock_ridge`])
 //! Every ISO 9660 record carries a system use area: the root's `.` holds `SP`, `PX`, `TF`
-//! and a `CE` pointing at a continuation area that holds `ER` (RRIP 1.12, `IEEE_1282`);
+//! and a `CE` pointing at a continuation area that holds `ER` (RRIP 1.12, `IEEE_P1282`);
 //! every other `.` and `..` holds `PX` and `TF`; named records hold `PX`, `TF`, `NM` (the
 //! full name, bytes as given), `SL` for a link and `PN` for a device. `TF` records the
 //! modification time alone, in the 7-byte form. Link counts: a file has as many as names
