@@ -330,7 +330,11 @@ fn stage_data(m: &mut DiscMaster, args: &Args) -> anyhow::Result<()> {
     for arg in &args.data {
         let src = parse_source(arg);
         let at = src.image_path.as_deref().map(|p| p.trim_matches('/')).filter(|p| !p.is_empty());
-        let warnings = j.add_data_with(&src.host, at, &add).map_err(imapi_error)?;
+        let warnings = match j.add_data_with(&src.host, at, &add) {
+            Ok(w) => w,
+            // The staged tree holds what the disc's last session brought.
+            Err(e) => return Err(add_error(m, e)),
+        };
         if !args.quiet {
             for w in warnings.iter().take(20) {
                 eprintln!("warning: {w}");
@@ -338,6 +342,32 @@ fn stage_data(m: &mut DiscMaster, args: &Args) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A failed AddData; a name the disc's last session already holds (multisession, without
+/// `--overwrite`) says so and how to replace it.
+fn add_error(m: &DiscMaster, e: imapi_master::ImapiError) -> anyhow::Error {
+    let clash =
+        match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<imapi_joliet::Error>()) {
+            Some(imapi_joliet::Error::FileExists { path }) => Some(path.clone()),
+            _ => None,
+        };
+    let tree = m.staged_tree();
+    let on_disc = clash.filter(|path| {
+        tree.lookup(path)
+            .and_then(|id| tree.file_origin(id))
+            .is_some_and(|origin| matches!(origin, imapi_joliet::FileOrigin::Imported { .. }))
+    });
+    match on_disc {
+        Some(path) => coded(
+            e.code(),
+            format!(
+                "{path:?} is already on the disc (its last session holds it); --overwrite \
+                 replaces it"
+            ),
+        ),
+        None => imapi_error(e),
+    }
 }
 
 /// Audio blocks read and added per call.
