@@ -47,11 +47,12 @@ pub fn megabytes(bytes: u64) -> String {
     format!("{} MB", figure(bytes as f64 / 1e6))
 }
 
-/// A duration: `35 ms`, `4.2 s`, `12 s`, `4 min 05 s`, `1 h 02 min`.
+/// A duration: `0.4 ms`, `35 ms`, `4.2 s`, `12 s`, `4 min 05 s`, `1 h 02 min`.
 pub fn duration(d: Duration) -> String {
     let secs = d.as_secs();
     match secs {
-        0 if d.as_millis() < 950 => format!("{} ms", d.as_millis()),
+        0 if d.as_micros() < 9_950 => format!("{:.1} ms", d.as_secs_f64() * 1e3),
+        0 if d.as_millis() < 950 => format!("{} ms", (d.as_secs_f64() * 1e3).round()),
         0..=9 => format!("{:.1} s", d.as_secs_f64()),
         10..=59 => format!("{secs} s"),
         60..=3599 => format!("{} min {:02} s", secs / 60, secs % 60),
@@ -336,9 +337,8 @@ pub struct Summary<'a> {
 /// a simulation reads `simulated WHAT on DEVICE: ..., nothing written`.
 pub fn summary_line(s: &Summary<'_>) -> String {
     let secs = s.took.as_secs_f64();
-    // Writes too quick to time (a few blocks to an unthrottled simulated recorder) have no
-    // speed to tell.
-    let (rate, bytes_rate) = if secs >= 0.001 {
+    // No writes timed (none reported), no speed.
+    let (rate, bytes_rate) = if secs > 0.0 {
         (s.blocks as f64 / secs, s.blocks as f64 * s.block_len as f64 / secs)
     } else {
         (0.0, 0.0)
@@ -403,6 +403,8 @@ mod tests {
 
     #[test]
     fn durations_read_as_people_say_them() {
+        assert_eq!(duration(Duration::from_micros(412)), "0.4 ms");
+        assert_eq!(duration(Duration::from_micros(9_960)), "10 ms");
         assert_eq!(duration(Duration::from_millis(35)), "35 ms");
         assert_eq!(duration(Duration::from_millis(960)), "1.0 s");
         assert_eq!(duration(Duration::from_millis(4_240)), "4.2 s");
@@ -440,7 +442,7 @@ mod tests {
         let sim = Summary { result: Verify::Simulated, took: Duration::ZERO, ..s };
         assert_eq!(
             summary_line(&sim),
-            "simulated data session 2 on sim:/tmp/drive: 3000 blocks (6.1 MB) in 0 ms, \
+            "simulated data session 2 on sim:/tmp/drive: 3000 blocks (6.1 MB) in 0.0 ms, \
              nothing written (test write)"
         );
     }
