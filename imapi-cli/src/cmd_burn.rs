@@ -17,14 +17,14 @@ use imapi_master::properties::{
     PLACE_BOOT_IMAGE_ON_DISC,
 };
 use imapi_master::{
-    AddOptions, AudioTrackInfo, DiscMaster, Format, MasterOptions, ProgressEvents, PropertyBag,
-    PropertyValue, RecordOptions, RecorderSources,
+    AddOptions, AudioTrackInfo, DiscMaster, Format, MasterOptions, PropertyBag, PropertyValue,
+    RecordOptions, RecorderSources,
 };
 use imapi_redbook::cdtext::TextFields;
 use imapi_redbook::wav::WavReader;
 use imapi_redbook::{Mcn, TrackInput};
-use indicatif::ProgressBar;
 
+use crate::burn_progress::{burn_bar, BurnSink, Verify};
 use crate::cmd_mkiso::{fixed_date, parse_source, BootEmulation};
 use crate::error::coded;
 use crate::recorder_arg::{self, imapi_error};
@@ -185,52 +185,6 @@ fn boot_properties(args: &Args, bag: &mut PropertyBag) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The progress bar and the Ctrl-C flag, as IMAPI's progress sink.
-struct Sink {
-    bar: ProgressBar,
-    cancel: Arc<AtomicBool>,
-}
-
-impl ProgressEvents for Sink {
-    fn query_cancel(&self) -> bool {
-        self.cancel.load(Ordering::Relaxed)
-    }
-    fn notify_add_progress(&self, completed: i32, total: i32) {
-        self.bar.set_message("staging");
-        self.bar.set_length(u64::try_from(total).unwrap_or(0).max(1));
-        self.bar.set_position(u64::try_from(completed).unwrap_or(0));
-    }
-    fn notify_preparing_burn(&self, _seconds: i32) {
-        self.bar.set_message("preparing");
-    }
-    fn notify_block_progress(&self, completed: i32, total: i32) {
-        self.bar.set_message("writing");
-        self.bar.set_length(u64::try_from(total).unwrap_or(0).max(1));
-        self.bar.set_position(u64::try_from(completed).unwrap_or(0));
-    }
-    fn notify_track_progress(&self, completed: i32, total: i32) {
-        self.bar.set_message(format!("writing track {}/{total}", (completed + 1).min(total)));
-    }
-    fn notify_closing_disc(&self, _seconds: i32) {
-        self.bar.set_message("closing");
-    }
-}
-
-fn blocks_bar(quiet: bool) -> ProgressBar {
-    use std::io::IsTerminal;
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(1);
-    let style = indicatif::ProgressStyle::with_template(
-        "{msg:>16} [{bar:40}] {pos}/{len} blocks, {per_sec}, {eta} left",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-    .progress_chars("=> ");
-    bar.set_style(style);
-    bar
-}
-
 /// Runs `imapi burn`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let path = args.recorder.resolve()?;
@@ -262,13 +216,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     m.open().map_err(imapi_error)?;
     m.set_active_disc_master_format(format).map_err(imapi_error)?;
 
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let flag = cancel.clone();
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
-    }
-    let bar = blocks_bar(args.quiet);
-    m.progress_advise(Arc::new(Sink { bar: bar.clone(), cancel })).map_err(imapi_error)?;
+    let bar = burn_bar(args.quiet);
+    let block_len = match format {
+        Format::Joliet => DATA_BLOCK,
+        Format::Redbook => AUDIO_BLOCK,
+    };
+    let sink = Arc::new(BurnSink::new(bar.clone(), ctrl_c(), block_len));
+    m.progress_advise(sink.clone()).map_err(imapi_error)?;
 
     let mut rec = m.recorder(path).map_err(imapi_error)?;
     let mut props = PropertyBag::new();
@@ -280,7 +234,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         props.insert(AUDIO_GAP_SIZE.into(), PropertyValue::I4(i32::try_from(g).unwrap_or(150)));
     }
     rec.set_recorder_properties(&props).map_err(imapi_error)?;
+    let device = rec.path();
     m.set_active_disc_recorder(&rec).map_err(imapi_error)?;
+    // The session this burn writes: the one after the disc's last.
+    let session = m.active_media().map_or(0, |media| media.info.sessions) + 1;
 
     match format {
         _ if args.resume => {
@@ -312,7 +269,40 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Err(imapi_error(e));
     }
     m.close();
+    if !args.quiet {
+        let what = match format {
+            Format::Joliet if args.close => format!("data session {session} (disc closed)"),
+            Format::Joliet => format!("data session {session}"),
+            Format::Redbook => match sink.tracks() {
+                1 => "audio disc of 1 track".to_string(),
+                n => format!("audio disc of {n} tracks"),
+            },
+        };
+        eprintln!("{}", sink.summary(&what, &device, verify_result(&args)));
+    }
     Ok(())
+}
+
+/// Bytes of a data block.
+const DATA_BLOCK: u64 = 2048;
+/// Bytes of an audio block, a CD sector written raw.
+const AUDIO_BLOCK: u64 = 2352;
+
+/// Ctrl-C as a flag that the sink's QueryCancel reads.
+fn ctrl_c() -> Arc<AtomicBool> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    cancel
+}
+
+/// What the summary line says of the read-back.
+fn verify_result(args: &Args) -> Verify {
+    match (args.simulate, args.no_verify) {
+        (true, _) => Verify::Simulated,
+        (false, true) => Verify::NotVerified,
+        (false, false) => Verify::Verified,
+    }
 }
 
 fn stage_data(m: &mut DiscMaster, args: &Args) -> anyhow::Result<()> {
@@ -340,7 +330,11 @@ fn stage_data(m: &mut DiscMaster, args: &Args) -> anyhow::Result<()> {
     for arg in &args.data {
         let src = parse_source(arg);
         let at = src.image_path.as_deref().map(|p| p.trim_matches('/')).filter(|p| !p.is_empty());
-        let warnings = j.add_data_with(&src.host, at, &add).map_err(imapi_error)?;
+        let warnings = match j.add_data_with(&src.host, at, &add) {
+            Ok(w) => w,
+            // The staged tree holds what the disc's last session brought.
+            Err(e) => return Err(add_error(m, e)),
+        };
         if !args.quiet {
             for w in warnings.iter().take(20) {
                 eprintln!("warning: {w}");
@@ -348,6 +342,32 @@ fn stage_data(m: &mut DiscMaster, args: &Args) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A failed AddData; a name the disc's last session already holds (multisession, without
+/// `--overwrite`) says so and how to replace it.
+fn add_error(m: &DiscMaster, e: imapi_master::ImapiError) -> anyhow::Error {
+    let clash =
+        match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<imapi_joliet::Error>()) {
+            Some(imapi_joliet::Error::FileExists { path }) => Some(path.clone()),
+            _ => None,
+        };
+    let tree = m.staged_tree();
+    let on_disc = clash.filter(|path| {
+        tree.lookup(path)
+            .and_then(|id| tree.file_origin(id))
+            .is_some_and(|origin| matches!(origin, imapi_joliet::FileOrigin::Imported { .. }))
+    });
+    match on_disc {
+        Some(path) => coded(
+            e.code(),
+            format!(
+                "{path:?} is already on the disc (its last session holds it); --overwrite \
+                 replaces it"
+            ),
+        ),
+        None => imapi_error(e),
+    }
 }
 
 /// Audio blocks read and added per call.
@@ -417,15 +437,11 @@ fn burn_file(args: &Args, path: imapi_master::RecorderPath) -> anyhow::Result<()
     m.open().map_err(imapi_error)?;
     let format = if args.cue.is_some() { Format::Redbook } else { Format::Joliet };
     m.set_active_disc_master_format(format).map_err(imapi_error)?;
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let flag = cancel.clone();
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
-    }
-    let bar = blocks_bar(args.quiet);
-    let counted = Arc::new(Counted::default());
-    m.progress_advise(Arc::new(Sink { bar: bar.clone(), cancel })).map_err(imapi_error)?;
-    m.progress_advise(counted.clone()).map_err(imapi_error)?;
+    let bar = burn_bar(args.quiet);
+    // A CUE's sectors are counted as CD sectors of 2352 bytes, its data tracks' too.
+    let block_len = if args.cue.is_some() { AUDIO_BLOCK } else { DATA_BLOCK };
+    let sink = Arc::new(BurnSink::new(bar.clone(), ctrl_c(), block_len));
+    m.progress_advise(sink.clone()).map_err(imapi_error)?;
     let mut rec = m.recorder(path).map_err(imapi_error)?;
     if let Some(n) = args.speed {
         let max = rec.properties().max_write_speed;
@@ -441,7 +457,6 @@ fn burn_file(args: &Args, path: imapi_master::RecorderPath) -> anyhow::Result<()
         close_disc: args.close,
         verify: !args.no_verify,
     };
-    let started = std::time::Instant::now();
     let (file, result) = if let Some(image) = &args.image {
         (image, m.record_image(image, &record))
     } else if let Some(cue) = &args.cue {
@@ -460,30 +475,13 @@ fn burn_file(args: &Args, path: imapi_master::RecorderPath) -> anyhow::Result<()
         return Err(coded(e.code(), format!("{} (burning {name})", e.message())));
     }
     if !args.quiet {
-        let blocks = counted.blocks.load(Ordering::Relaxed);
-        let secs = started.elapsed().as_secs_f64().max(0.001);
-        let speed = f64::from(u32::try_from(blocks).unwrap_or(u32::MAX)) / 75.0 / secs;
-        let verified = match (args.simulate, args.no_verify) {
-            (true, _) => "simulated, nothing written",
-            (false, true) => "not verified",
-            (false, false) => "verified",
+        let what = match (&args.image, &args.cue) {
+            (Some(image), _) if args.close => format!("image {} (disc closed)", image.display()),
+            (Some(image), _) => format!("image {}", image.display()),
+            (None, Some(cue)) => format!("cue {}", cue.display()),
+            (None, None) => String::new(),
         };
-        eprintln!(
-            "burned {} to {device}: {blocks} blocks in {secs:.1} s ({speed:.1}x), {verified}",
-            file.display()
-        );
+        eprintln!("{}", sink.summary(&what, &device, verify_result(args)));
     }
     Ok(())
-}
-
-/// The blocks written, for the summary line.
-#[derive(Default)]
-struct Counted {
-    blocks: std::sync::atomic::AtomicI32,
-}
-
-impl ProgressEvents for Counted {
-    fn notify_block_progress(&self, completed: i32, _total: i32) {
-        self.blocks.store(completed, Ordering::Relaxed);
-    }
 }

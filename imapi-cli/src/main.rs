@@ -1,6 +1,7 @@
 //! `imapi`: the command-line front door of imapi-rs. Glue only: every subcommand is a thin layer
 //! over the library crates. The forms are a contract (see CLI.md in the design notes).
 
+mod burn_progress;
 mod error;
 mod image_file;
 mod output;

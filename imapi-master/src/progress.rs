@@ -5,9 +5,14 @@ use std::sync::{Arc, Mutex};
 
 use imapi_codes::ImapiCode;
 
-/// The nine callbacks of IDiscMasterProgressEvents. Every method has a default that does
+/// The nine callbacks of IDiscMasterProgressEvents, and one beyond IMAPI v1
+/// ([`ProgressEvents::notify_verify_progress`]). Every method has a default that does
 /// nothing (IMAPI's `E_NOTIMPL`), so a sink implements only what it cares about. Callbacks
 /// may come from a thread other than the caller's during a burn: sinks are `Send + Sync`.
+///
+/// A burn sends, in order: NotifyPreparingBurn; NotifyBlockProgress from 0 to the total
+/// (for audio with NotifyTrackProgress between); NotifyClosingDisc; with verification,
+/// NotifyVerifyProgress from 0 to the total; NotifyBurnComplete.
 pub trait ProgressEvents: Send + Sync {
     /// Polled during add data, add audio blocks and a burn: `true` cancels, and the call
     /// ends with IMAPI_E_USERABORT.
@@ -32,8 +37,17 @@ pub trait ProgressEvents: Send + Sync {
     /// burn starts.
     fn notify_preparing_burn(&self, _estimated_seconds: i32) {}
 
-    /// The disc is being closed; the estimate is in seconds. Nothing else comes until the end.
+    /// The disc is being closed; the estimate is in seconds. Nothing else comes until the end,
+    /// but for the read-back of a burn with verification
+    /// ([`ProgressEvents::notify_verify_progress`]).
     fn notify_closing_disc(&self, _estimated_seconds: i32) {}
+
+    /// Beyond IMAPI v1, which has no callback for it (IMAPI v2 reports the action
+    /// `IMAPI_FORMAT2_DATA_WRITE_ACTION_VERIFYING`): what a burn wrote is being read back and
+    /// compared, `completed` of `total` blocks, counted as NotifyBlockProgress counts them
+    /// (generated silence, which is not compared, counts as passed). Sent for the first block,
+    /// the last and some between, after NotifyClosingDisc and before NotifyBurnComplete.
+    fn notify_verify_progress(&self, _completed: i32, _total: i32) {}
 
     /// The burn ended; `status` is what record_disc returns (`None` for success, as S_OK).
     fn notify_burn_complete(&self, _status: Option<ImapiCode>) {}

@@ -54,6 +54,12 @@ impl ProgressEvents for Calls {
     fn notify_closing_disc(&self, _: i32) {
         self.0.lock().unwrap().push("closing".into());
     }
+    fn notify_verify_progress(&self, done: i32, total: i32) {
+        let mut v = self.0.lock().unwrap();
+        if done == 0 || done == total {
+            v.push(format!("verify {done}/{total}"));
+        }
+    }
     fn notify_burn_complete(&self, status: Option<ImapiCode>) {
         self.0.lock().unwrap().push(format!("complete {status:?}"));
     }
@@ -73,9 +79,17 @@ fn a_data_disc_in_two_sessions_then_closed() {
     let blocks = m.joliet().unwrap().used_data_blocks().unwrap();
     m.record_disc_with(&verified()).unwrap();
     let log = calls.0.lock().unwrap().clone();
+    let all = format!("{blocks}/{blocks}");
     assert_eq!(
         log,
-        ["preparing", &format!("blocks {blocks}/{blocks}"), "closing", "complete None"]
+        [
+            "preparing",
+            &format!("blocks {all}"),
+            "closing",
+            &format!("verify 0/{blocks}"),
+            &format!("verify {all}"),
+            "complete None"
+        ]
     );
     assert!(
         !b.stash_dir().join(imapi_stash::STASH_FILE_NAME).exists(),
@@ -214,6 +228,20 @@ fn an_audio_disc() {
         "{log:?}"
     );
     assert_eq!(log.last().map(String::as_str), Some("complete None"));
+    // The read-back comes after the close and covers what the writes counted, gaps included.
+    let written = log.iter().find(|l| l.starts_with("blocks ")).unwrap();
+    let total = written.rsplit('/').next().unwrap();
+    let n = log.len();
+    assert_eq!(
+        log[n - 4..],
+        [
+            "closing".to_string(),
+            format!("verify 0/{total}"),
+            format!("verify {total}/{total}"),
+            "complete None".into()
+        ],
+        "{log:?}"
+    );
     let mut sim = SimRecorder::open(&b.drive).unwrap();
     let toc = imapi_transport::ops::track_toc(&mut sim).unwrap();
     assert_eq!((toc.first_track, toc.last_track), (1, 2));

@@ -68,6 +68,8 @@ fn an_image_file_is_burned_and_reads_back() {
     m.record_image(&path, &verified()).unwrap();
     let blocks = (iso.len() / 2048) as i32;
     assert_eq!(s.last_block.load(Ordering::SeqCst), blocks.max(300), "every block reported");
+    let whole = Some((blocks.max(300), blocks.max(300)));
+    assert_eq!(*s.last_verify.lock().unwrap(), whole, "the read-back reported to its end");
     assert_eq!(disc_bytes(&b.drive, 0, iso.len()), iso, "the disc holds the image");
     let image = Image::from_reader(BlockReader::new(SimRecorder::open(&b.drive).unwrap()).unwrap())
         .unwrap();
@@ -88,8 +90,13 @@ fn close_finalizes_and_a_stream_verifies_by_digest() {
     let b = Bench::new(Media::CdRw80);
     let iso = iso_bytes();
     let mut m = b.master();
+    let s = sink();
+    m.progress_advise(s.clone()).unwrap();
     let opts = RecordOptions { close_disc: true, ..verified() };
     m.record_stream(Cursor::new(iso.clone()), iso.len() as u64, &opts).unwrap();
+    let blocks = (iso.len() / 2048) as i32;
+    let whole = Some((blocks.max(300), blocks.max(300)));
+    assert_eq!(*s.last_verify.lock().unwrap(), whole, "the read-back reported to its end");
     assert_eq!(disc_bytes(&b.drive, 0, iso.len()), iso);
     let media = m.active_media().unwrap().clone();
     assert!(!media.is_writable(), "finalized: {media:?}");

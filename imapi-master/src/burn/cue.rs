@@ -37,7 +37,7 @@ use crate::progress::Sinks;
 
 use super::pipeline::{Input, Piece, Source};
 use super::session::{write_sao, Ctx};
-use super::verify::verify_pieces;
+use super::verify::{verify_pieces, ReadBack};
 use super::{RecordOptions, AUDIO_BLOCK, DATA_BLOCK};
 
 impl DiscMaster {
@@ -81,10 +81,11 @@ impl DiscMaster {
         let t = o.t.as_mut();
         let ctx = Ctx { device: &device, sinks, opts, buf: o.buf };
         let bad = |why: String| cue.error(Planning::Invalid(why));
-        write_sao(t, &ctx, &layout, &packs, cue.input(), pieces.clone(), &bad)?;
+        let total = write_sao(t, &ctx, &layout, &packs, cue.input(), pieces.clone(), &bad)?;
         if opts.verify && !opts.simulate {
             let what = cue.path.display().to_string();
-            verify_pieces(t, &device, cue.input(), &pieces, -150, &what)?;
+            let rb = ReadBack { device: &device, sinks, total };
+            verify_pieces(t, &rb, cue.input(), &pieces, -150, &what)?;
         }
         if opts.eject_after {
             self.eject_failure = crate::recorder::eject(t, &device).err();

@@ -33,7 +33,7 @@ use crate::progress::Sinks;
 
 use super::pipeline::{Input, Piece, Source};
 use super::session::{write_tao, Ctx};
-use super::verify::{verify_digest, verify_pieces};
+use super::verify::{verify_digest, verify_pieces, ReadBack};
 use super::{RecordOptions, DATA_BLOCK};
 
 /// The shortest track a CD holds, in blocks.
@@ -114,13 +114,14 @@ impl DiscMaster {
         let input = Input::Sources(vec![src]);
         let (start, crc) = write_tao(t, &ctx, nwa, input, pieces.clone(), blocks, digest)?;
         if opts.verify && !opts.simulate {
+            let rb = ReadBack { device: &o.device, sinks, total: blocks };
             match (file, crc) {
                 (Some(path), _) => {
                     let again =
                         Input::Sources(vec![Source::File { path: path.to_path_buf(), len }]);
-                    verify_pieces(t, &o.device, again, &pieces, start, name)?;
+                    verify_pieces(t, &rb, again, &pieces, start, name)?;
                 }
-                (None, Some(crc)) => verify_digest(t, &o.device, &pieces, start, crc, name)?,
+                (None, Some(crc)) => verify_digest(t, &rb, &pieces, start, crc, name)?,
                 (None, None) => {}
             }
         }

@@ -18,7 +18,8 @@
 //!    NotifyTrackProgress; QueryCancel between writes.
 //! 6. SYNCHRONIZE CACHE, then for data CLOSE TRACK and CLOSE SESSION (NotifyClosingDisc);
 //!    IMAPI_E_INITIALIZE_ENDWRITE when refused.
-//! 7. Optionally read everything back and compare (IMAPI_E_GENERIC on a difference): with
+//! 7. Optionally read everything back and compare (IMAPI_E_GENERIC on a difference; its
+//!    progress goes to NotifyVerifyProgress, a callback beyond IMAPI v1): with
 //!    the stash block for block, and for a data disc staged here, each file with the
 //!    CRC-32C its bytes had when AddData captured them, and each file's directory record
 //!    with the planned extent (see the `verify` module: this is what finds a file burned
@@ -69,7 +70,7 @@ use crate::progress::Sinks;
 
 use self::pipeline::{Input, Piece};
 use self::session::{write_sao, write_tao, Ctx};
-use self::verify::verify_staged;
+use self::verify::{verify_staged, ReadBack};
 
 /// How to record (beyond IMAPI's two flags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -125,12 +126,13 @@ impl DiscMaster {
         o.set_speed();
         let t = o.t.as_mut();
         let ctx = Ctx { device: &o.device, sinks, opts, buf: o.buf };
-        let (start, pieces) = match staged.format {
+        let (start, pieces, total) = match staged.format {
             Format::Joliet => burn_data(t, &ctx, &staged, &o.media)?,
             Format::Redbook => burn_audio(t, &ctx, &staged, &o.media)?,
         };
         if opts.verify && !opts.simulate {
-            verify_staged(t, &o.device, &staged.stash, &pieces, start, checks.as_deref())?;
+            let rb = ReadBack { device: &o.device, sinks, total };
+            verify_staged(t, &rb, &staged.stash, &pieces, start, checks.as_deref())?;
         }
         if opts.eject_after {
             self.eject_failure = crate::recorder::eject(t, &o.device).err();
@@ -190,27 +192,27 @@ fn check_disc(
     Ok(())
 }
 
-/// The staged data session, Track-at-Once; where it starts and its pieces.
+/// The staged data session, Track-at-Once; where it starts, its pieces and its blocks.
 fn burn_data(
     t: &mut dyn Transport,
     ctx: &Ctx<'_>,
     staged: &StagedDisc,
     media: &Media,
-) -> Result<(i32, Vec<Piece>)> {
+) -> Result<(i32, Vec<Piece>, u64)> {
     let pieces = vec![Piece::Track { track: 0, block_len: DATA_BLOCK }];
     let input = Input::Stash(&staged.stash);
     let nwa = media.info.next_writable;
     let (start, _) = write_tao(t, ctx, nwa, input, pieces.clone(), staged.blocks, false)?;
-    Ok((start, pieces))
+    Ok((start, pieces, staged.blocks))
 }
 
-/// The staged audio disc, Session-at-Once from LBA −150; its pieces.
+/// The staged audio disc, Session-at-Once from LBA −150; its pieces and the blocks written.
 fn burn_audio(
     t: &mut dyn Transport,
     ctx: &Ctx<'_>,
     staged: &StagedDisc,
     media: &Media,
-) -> Result<(i32, Vec<Piece>)> {
+) -> Result<(i32, Vec<Piece>, u64)> {
     let stash = Stash::open(&staged.stash)?;
     let capacity =
         media.last_lead_out.map_or(Capacity::Minutes80, |l| Capacity::LastLeadOut(Lba(l)));
@@ -237,6 +239,6 @@ fn burn_audio(
     }
     drop(stash);
     let input = Input::Stash(&staged.stash);
-    write_sao(t, ctx, &layout, &packs, input, pieces.clone(), &bad)?;
-    Ok((-150, pieces))
+    let total = write_sao(t, ctx, &layout, &packs, input, pieces.clone(), &bad)?;
+    Ok((-150, pieces, total))
 }

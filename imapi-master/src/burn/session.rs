@@ -226,7 +226,8 @@ pub(crate) fn write_tao(
 
 /// A Session-at-Once disc: the cue sheet of `layout` (with the CD-Text `packs` written in the
 /// lead-in when there are any), then `pieces` from LBA −150, which must cover the layout from
-/// its first pregap to the lead-out. `bad` names the input in errors.
+/// its first pregap to the lead-out. `bad` names the input in errors. Returns the blocks
+/// written from −150 (as NotifyBlockProgress counted them).
 pub(crate) fn write_sao(
     t: &mut dyn Transport,
     ctx: &Ctx<'_>,
@@ -235,7 +236,7 @@ pub(crate) fn write_sao(
     input: Input<'_>,
     pieces: Vec<Piece>,
     bad: &dyn Fn(String) -> ImapiError,
-) -> Result<()> {
+) -> Result<u64> {
     let device = ctx.device;
     // CD-Text goes in the lead-in: writing starts there (from the ATIP), in 96-byte units.
     let lead_in = if packs.is_empty() {
@@ -285,7 +286,7 @@ pub(crate) fn write_sao(
     match ended {
         Ok(Ended::Done) => {
             ctx.sinks.each(|s| s.notify_closing_disc(30));
-            flush(t, device)
+            flush(t, device).map(|()| total)
         }
         Ok(Ended::Cancelled) => {
             let _ = flush(t, device);

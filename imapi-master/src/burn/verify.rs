@@ -25,10 +25,26 @@ use imapi_transport::BlockReader;
 
 use crate::error::{ImapiError, Result};
 use crate::file_check::FileCheck;
+use crate::progress::Sinks;
 use crate::sense_map::Operation;
 
 use super::pipeline::{blocks_per_write, produce_each, Input, Piece};
+use super::writer::Throttle;
 use super::DATA_BLOCK;
+
+/// What a read-back needs besides the drive: the device's name for errors, and the sinks told
+/// of its progress (NotifyVerifyProgress) over `total` blocks, counted as the writes were.
+pub(crate) struct ReadBack<'a> {
+    pub(crate) device: &'a str,
+    pub(crate) sinks: &'a Sinks,
+    pub(crate) total: u64,
+}
+
+impl ReadBack<'_> {
+    fn throttle(&self) -> Throttle {
+        Throttle::verifying(self.total)
+    }
+}
 
 /// Reads `out.len()` bytes of `block_len`-byte blocks from `lba`.
 fn read_back(
@@ -57,13 +73,13 @@ fn read_back(
 /// Compares the disc from `start` with `pieces` of `input`; `what` names the input.
 pub(crate) fn verify_pieces(
     t: &mut dyn Transport,
-    device: &str,
+    rb: &ReadBack<'_>,
     input: Input<'_>,
     pieces: &[Piece],
     start: i32,
     what: &str,
 ) -> Result<()> {
-    verify_pieces_with(t, device, input, pieces, start, what, &mut |_, _, _| Ok(()))
+    verify_pieces_with(t, rb, input, pieces, start, what, &mut |_, _, _| Ok(()))
 }
 
 /// Compares the disc from `start` with `pieces` of the stash `stash`, and with `checks`
@@ -71,7 +87,7 @@ pub(crate) fn verify_pieces(
 /// plan (see the module docs).
 pub(crate) fn verify_staged(
     t: &mut dyn Transport,
-    device: &str,
+    rb: &ReadBack<'_>,
     stash: &Path,
     pieces: &[Piece],
     start: i32,
@@ -80,10 +96,11 @@ pub(crate) fn verify_staged(
     let what = format!("the stash {}", stash.display());
     let input = Input::Stash(stash);
     let Some(checks) = checks else {
-        return verify_pieces(t, device, input, pieces, start, &what);
+        return verify_pieces(t, rb, input, pieces, start, &what);
     };
+    let device = rb.device;
     let mut sums = Sums::new(checks);
-    verify_pieces_with(t, device, input, pieces, start, &what, &mut |lba, block_len, got| {
+    verify_pieces_with(t, rb, input, pieces, start, &what, &mut |lba, block_len, got| {
         if block_len == DATA_BLOCK {
             sums.feed(u64::try_from(lba).unwrap_or(0), got, device)
         } else {
@@ -102,13 +119,17 @@ type Seen<'a> = dyn FnMut(i32, usize, &[u8]) -> Result<()> + 'a;
 /// bytes) to `seen` once it equals the input.
 fn verify_pieces_with(
     t: &mut dyn Transport,
-    device: &str,
+    rb: &ReadBack<'_>,
     input: Input<'_>,
     pieces: &[Piece],
     start: i32,
     what: &str,
     seen: &mut Seen<'_>,
 ) -> Result<()> {
+    let device = rb.device;
+    let mut throttle = rb.throttle();
+    let mut done = 0u64;
+    throttle.report(rb.sinks, 0);
     let mut lba = start;
     let mut got = Vec::new();
     let mut failure = None;
@@ -116,6 +137,8 @@ fn verify_pieces_with(
         let at = lba;
         lba += chunk.blocks() as i32;
         if chunk.generated {
+            done += chunk.blocks() as u64;
+            throttle.report(rb.sinks, done);
             return true;
         }
         let per = blocks_per_write(chunk.block_len);
@@ -134,6 +157,8 @@ fn verify_pieces_with(
                 failure = Some(e);
                 return false;
             }
+            done += (want.len() / chunk.block_len.max(1)) as u64;
+            throttle.report(rb.sinks, done);
         }
         true
     })?;
@@ -144,12 +169,15 @@ fn verify_pieces_with(
 /// `crc`, the one of the stream written; `what` names the stream.
 pub(crate) fn verify_digest(
     t: &mut dyn Transport,
-    device: &str,
+    rb: &ReadBack<'_>,
     pieces: &[Piece],
     start: i32,
     crc: u32,
     what: &str,
 ) -> Result<()> {
+    let device = rb.device;
+    let mut throttle = rb.throttle();
+    throttle.report(rb.sinks, 0);
     let mut lba = start;
     let mut sum = 0u32;
     let mut buf = Vec::new();
@@ -163,6 +191,7 @@ pub(crate) fn verify_digest(
         };
         if !payload {
             lba += i32::try_from(blocks).unwrap_or(i32::MAX);
+            throttle.report(rb.sinks, u64::try_from(lba - start).unwrap_or(0));
             continue;
         }
         let per = blocks_per_write(block_len) as u64;
@@ -174,6 +203,7 @@ pub(crate) fn verify_digest(
             sum = crc32c::crc32c_append(sum, &buf);
             lba += n as i32;
             left -= n;
+            throttle.report(rb.sinks, u64::try_from(lba - start).unwrap_or(0));
         }
     }
     if sum != crc {

@@ -17,7 +17,7 @@ use imapi_redbook::Lba;
 use imapi_transport::{ops, CommandError, Transport};
 
 use crate::error::{ImapiError, Result};
-use crate::progress::{long, Sinks};
+use crate::progress::{long, ProgressEvents, Sinks};
 use crate::sense_map::Operation;
 
 use super::pipeline::{blocks_per_write, Queue};
@@ -133,22 +133,36 @@ fn write_one_within(
     }
 }
 
+/// A progress callback taking blocks done and the total.
+type Notify = fn(&dyn ProgressEvents, i32, i32);
+
 /// Block progress at most every `step` blocks, and always the first and the last.
 pub(crate) struct Throttle {
     step: u64,
     next: u64,
     total: u64,
+    notify: Notify,
 }
 
 impl Throttle {
+    /// NotifyBlockProgress of the writes.
     pub(crate) fn new(total: u64) -> Throttle {
-        Throttle { step: (total / 100).max(1), next: 0, total }
+        Throttle::with(total, |s, done, total| s.notify_block_progress(done, total))
     }
 
-    /// Sends NotifyBlockProgress when due.
+    /// NotifyVerifyProgress of the read-back.
+    pub(crate) fn verifying(total: u64) -> Throttle {
+        Throttle::with(total, |s, done, total| s.notify_verify_progress(done, total))
+    }
+
+    fn with(total: u64, notify: Notify) -> Throttle {
+        Throttle { step: (total / 100).max(1), next: 0, total, notify }
+    }
+
+    /// Sends the progress when due.
     pub(crate) fn report(&mut self, sinks: &Sinks, done: u64) {
         if done >= self.next || done >= self.total {
-            sinks.each(|s| s.notify_block_progress(long(done), long(self.total)));
+            sinks.each(|s| (self.notify)(s, long(done), long(self.total)));
             self.next = done + self.step;
         }
     }

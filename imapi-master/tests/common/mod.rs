@@ -75,6 +75,8 @@ pub struct Recorder {
     pub pnp: AtomicUsize,
     pub erase_complete: Mutex<Vec<Option<ImapiCode>>>,
     pub last_block: AtomicI32,
+    /// The last NotifyVerifyProgress, as (completed, total); `None` before any.
+    pub last_verify: Mutex<Option<(i32, i32)>>,
 }
 
 impl ProgressEvents for Recorder {
@@ -93,6 +95,9 @@ impl ProgressEvents for Recorder {
     }
     fn notify_erase_complete(&self, status: Option<ImapiCode>) {
         self.erase_complete.lock().unwrap().push(status);
+    }
+    fn notify_verify_progress(&self, completed: i32, total: i32) {
+        *self.last_verify.lock().unwrap() = Some((completed, total));
     }
 }
 
