@@ -183,24 +183,16 @@ impl JolietState {
         first_track: u8,
         media: &Media,
     ) -> Result<()> {
+        check_adoptable(session_start, media)?;
         self.drop_base();
-        let Some(start) = session_start else { return Ok(()) };
-        let first_block = u32::try_from(start).unwrap_or(u32::MAX);
-        if !media.is_appendable() || media.info.next_writable != first_block {
-            return Err(ImapiError::new(
-                ImapiCode::WrongDisc,
-                format!(
-                    "the stash holds a session for block {start}; the disc's next writable block is {}",
-                    media.info.next_writable
-                ),
-            ));
+        if let Some(start) = session_start {
+            self.base = Some(SessionBase {
+                first_block: u32::try_from(start).unwrap_or(u32::MAX),
+                first_track,
+                imported: 0,
+                fingerprint: media.fingerprint(),
+            });
         }
-        self.base = Some(SessionBase {
-            first_block,
-            first_track,
-            imported: 0,
-            fingerprint: media.fingerprint(),
-        });
         Ok(())
     }
 
@@ -214,6 +206,24 @@ impl JolietState {
             ..PlanOptions::default()
         }
     }
+}
+
+/// IMAPI_E_WRONGDISC unless a stash's data session planned to start at `session_start`
+/// (none: a blank disc) can go on `media`: an appendable disc whose next writable block is
+/// that start. A session for a blank disc is checked at the burn.
+pub(crate) fn check_adoptable(session_start: Option<i32>, media: &Media) -> Result<()> {
+    let Some(start) = session_start else { return Ok(()) };
+    let first_block = u32::try_from(start).unwrap_or(u32::MAX);
+    if !media.is_appendable() || media.info.next_writable != first_block {
+        return Err(ImapiError::new(
+            ImapiCode::WrongDisc,
+            format!(
+                "the stash holds a session for block {start}; the disc's next writable block is {}",
+                media.info.next_writable
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// What sealing takes from the plan: the metadata blocks, the session's and the metadata's

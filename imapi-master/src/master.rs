@@ -193,8 +193,8 @@ impl DiscMaster {
     /// as the staged image, to burn it with [`DiscMaster::record_disc`]. Needs the active
     /// recorder: a data session for a later session of a disc must meet that disc at its next
     /// writable address (IMAPI_E_WRONGDISC otherwise); an image of another format than the
-    /// active one is IMAPI_E_WRONGFORMAT; no finished stash is IMAPI_E_INVALIDIMAGE. Staging
-    /// more afterwards starts a new image.
+    /// active one is IMAPI_E_WRONGFORMAT; no finished stash is IMAPI_E_INVALIDIMAGE; each of
+    /// these leaves what is staged as it was. Staging more afterwards starts a new image.
     pub fn adopt_stash(&mut self) -> Result<StagedDisc> {
         self.require_open()?;
         let media = self.active_media()?.clone();
@@ -220,6 +220,10 @@ impl DiscMaster {
         let blocks = stash.total_blocks();
         let info = stash.disc_info().clone();
         drop(stash);
+        // Refused before anything changes: what is staged stays staged.
+        if self.format == Format::Joliet {
+            crate::joliet::check_adoptable(info.session_start, &media)?;
+        }
         // What was staged here goes (not through the stash, which would remove the file).
         self.joliet.clear_content();
         self.redbook.clear();

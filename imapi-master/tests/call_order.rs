@@ -217,3 +217,25 @@ fn the_read_back_checks_each_file_against_its_source() {
     assert!(text.contains("verification failed") && text.contains("B.TXT"), "{text}");
     assert!(text.contains("not the bytes added"), "{text}");
 }
+
+#[test]
+fn a_refused_adopt_leaves_what_is_staged() {
+    let b = Bench::new(Media::CdR80);
+    first_session(&b);
+    // A stash sealed for session 2 of that disc, kept.
+    let mut m = b.master();
+    m.joliet().unwrap().add_source("kept.txt", BytesSource::new(filled(b'K')), false).unwrap();
+    m.seal().unwrap();
+    m.close_keeping_stash();
+    // Another (blank) disc: the kept stash is for another disc, and staging goes on.
+    SimRecorder::insert(&b.drive, Media::CdR80).unwrap();
+    let mut m = b.master();
+    m.joliet().unwrap().add_source("b.txt", BytesSource::new(filled(b'B')), false).unwrap();
+    let err = m.adopt_stash().unwrap_err();
+    assert_eq!(err.code(), ImapiCode::WrongDisc, "{err}");
+    m.joliet().unwrap().add_source("c.txt", BytesSource::new(filled(b'C')), false).unwrap();
+    m.record_disc_with(&RecordOptions { verify: true, ..RecordOptions::default() }).unwrap();
+    let start = m.active_media().unwrap().last_session_start.unwrap() as u32;
+    m.close();
+    assert_eq!(last_session(&b.drive, start), vec![file("b.txt", b'B'), file("c.txt", b'C')]);
+}

@@ -61,8 +61,8 @@
 //! - A stash sealed for a burn stays in the stash folder through close_keeping_stash;
 //!   staging again, clearing or a plain close removes it. adopt_stash takes it (after
 //!   IMAPI_E_NOACTIVERECORDER, IMAPI_E_INVALIDIMAGE with none, IMAPI_E_WRONGFORMAT for the
-//!   other format; a session for another disc state is IMAPI_E_WRONGDISC, what was staged
-//!   being cleared first) and the next burn writes it.
+//!   other format; a session for another disc state is IMAPI_E_WRONGDISC; each of these
+//!   leaves what is staged as it was) and the next burn writes it.
 //! - Outside events: a new disc (and an erase) clears the drive's faults; an armed fault
 //!   fails the next WRITE at the disc's next writable address. Erase of a CD-R is
 //!   IMAPI_E_MEDIUM_INVALIDTYPE, with no disc IMAPI_E_MEDIUM_NOTPRESENT.

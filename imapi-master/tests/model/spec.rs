@@ -464,17 +464,19 @@ impl Model {
         if file.format != self.format {
             return Err(ImapiCode::WrongFormat);
         }
+        if self.format == Fmt::Joliet {
+            if let Some(disc) = file.session {
+                if disc != seen.id || !seen.appendable {
+                    return Err(ImapiCode::WrongDisc);
+                }
+            }
+        }
         self.own.clear();
         self.tracks.clear();
         self.open_track = None;
         if self.format == Fmt::Joliet {
             self.drop_base();
-            if let Some(disc) = file.session {
-                if disc != seen.id || !seen.appendable {
-                    return Err(ImapiCode::WrongDisc);
-                }
-                self.base = Some(Base { disc });
-            }
+            self.base = file.session.map(|disc| Base { disc });
         }
         self.writer.get_or_insert(self.format);
         self.sealed = Some((file, false));
