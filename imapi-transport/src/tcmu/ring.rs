@@ -86,7 +86,8 @@ pub struct EntryHeader {
 }
 const HEADER_LEN: usize = size_of::<EntryHeader>();
 
-/// The request half of a command entry's union, after the header.
+/// The request half of a command entry's union, after the header. The union itself is not
+/// packed: `cdb_off` sits on its 8-byte boundary, after 4 bytes of padding.
 #[derive(Debug, Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
 #[repr(C)]
 pub struct RequestHead {
@@ -96,6 +97,8 @@ pub struct RequestHead {
     pub iov_bidi_cnt: U32,
     /// Iovecs of protection information, after those.
     pub iov_dif_cnt: U32,
+    /// Alignment padding.
+    pub pad0: U32,
     /// Where the CDB is.
     pub cdb_off: U64,
     /// Unused.
@@ -104,7 +107,7 @@ pub struct RequestHead {
     pub pad2: U64,
 }
 const REQUEST_LEN: usize = size_of::<RequestHead>();
-const _: () = assert!(REQUEST_LEN == 36);
+const _: () = assert!(REQUEST_LEN == 40);
 
 /// One data buffer piece: an offset into the shared area and a length.
 #[derive(Debug, Clone, Copy, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned)]
@@ -493,7 +496,7 @@ pub(crate) mod build {
             }
             let mut body = Vec::new();
             body.extend_from_slice(&(iovs.len() as u32).to_ne_bytes());
-            body.extend_from_slice(&[0; 8]);
+            body.extend_from_slice(&[0; 12]);
             body.extend_from_slice(&cdb_off.to_ne_bytes());
             body.extend_from_slice(&[0; 16]);
             for (b, l) in &iovs {
@@ -664,16 +667,16 @@ mod tests {
         let mut b = Builder::new(1024, 4096);
         b.cmd(&[0x12, 0, 0, 0, 36, 0], &[], 36, 4096);
         let (info, _, _, area) = b.split();
-        let good = area[20..28].to_vec();
+        let good = area[24..32].to_vec();
         // A CDB in the mailbox.
-        area[20..28].copy_from_slice(&16u64.to_ne_bytes());
+        area[24..32].copy_from_slice(&16u64.to_ne_bytes());
         assert!(matches!(info.entry(area, 0), Err(RingError::OutOfArea { what: "CDB", .. })));
         // A CDB past the end.
-        area[20..28].copy_from_slice(&(128 + 1024 + 4094u64).to_ne_bytes());
+        area[24..32].copy_from_slice(&(128 + 1024 + 4094u64).to_ne_bytes());
         assert!(matches!(info.entry(area, 0), Err(RingError::OutOfArea { what: "CDB", .. })));
-        area[20..28].copy_from_slice(&good);
+        area[24..32].copy_from_slice(&good);
         // An iovec whose end overflows.
-        area[52..60].copy_from_slice(&u64::MAX.to_ne_bytes());
+        area[48..56].copy_from_slice(&u64::MAX.to_ne_bytes());
         assert!(matches!(info.entry(area, 0), Err(RingError::OutOfArea { what: "iovec", .. })));
     }
 }
