@@ -241,7 +241,9 @@ impl Attached {
             let r = match &u {
                 Undo::Rmdir(p) => std::fs::remove_dir(p).map_err(step("removing", p)),
                 Undo::RmdirShared(p) => match std::fs::remove_dir(p) {
-                    Err(e) if e.raw_os_error() == Some(libc::EBUSY) => Ok(()),
+                    Err(e) if matches!(e.raw_os_error(), Some(libc::EBUSY | libc::ENOTEMPTY)) => {
+                        Ok(())
+                    }
                     r => r.map_err(step("removing", p)),
                 },
                 Undo::Unlink(p) => std::fs::remove_file(p).map_err(step("unlinking", p)),

@@ -127,7 +127,7 @@ fn answer(
 
 #[cfg(test)]
 mod tests {
-    use super::super::ring::build::Builder;
+    use super::super::ring::tests::build::Builder;
     use super::super::ring::UFLAG_READ_LEN;
     use super::*;
     use crate::transport::{Completion, TransportError};
