@@ -101,13 +101,7 @@ fn configfs_mounted() -> bool {
 /// Attaches `dev` under the name `name` (letters and digits; unique per attach). Needs root,
 /// the [`MODULES`] and configfs (mounted here when it is not).
 pub fn attach<T: Transport + Send + 'static>(dev: T, name: &str) -> Result<Attached, AttachError> {
-    if !is_root() {
-        return Err(AttachError::NotRoot);
-    }
-    let missing = missing_modules();
-    if !missing.is_empty() {
-        return Err(AttachError::Modules(missing));
-    }
+    check()?;
     if !configfs_mounted() {
         let out = std::process::Command::new("mount")
             .args(["-t", "configfs", "configfs", CONFIGFS])
@@ -129,6 +123,19 @@ pub fn attach<T: Transport + Send + 'static>(dev: T, name: &str) -> Result<Attac
     // On failure `a` drops here, undoing what was made.
     a.setup(dev, name)?;
     Ok(a)
+}
+
+/// What [`attach`] needs first, checked without changing anything: root, then the
+/// [`MODULES`].
+pub fn check() -> Result<(), AttachError> {
+    if !is_root() {
+        return Err(AttachError::NotRoot);
+    }
+    let missing = missing_modules();
+    if !missing.is_empty() {
+        return Err(AttachError::Modules(missing));
+    }
+    Ok(())
 }
 
 fn is_root() -> bool {
