@@ -2,7 +2,9 @@
 //! its SCSI target modules (target_core_user, tcm_loop), runs `imapi sim attach` inside, and
 //! burns the simulated recorder through the kernel's `/dev/srN` and `/dev/sgN`: with `imapi
 //! burn`, and with independent burners (wodim, xorriso, cdrdao) when the host has them. Each
-//! disc is read back by the kernel's own isofs mount and compared with its source files.
+//! data disc is read back by the kernel's own isofs mount and compared with its source files;
+//! the audio discs of wodim (TAO) and cdrdao (SAO) are exported with `imapi sim export` after
+//! the detach and their samples compared with the source's.
 //! Several scenarios run in one boot; the results come back on the serial console.
 //!
 //! Needs qemu-system-x86_64, a `/boot/vmlinuz-*` with its `/lib/modules`, and a static
@@ -168,6 +170,29 @@ if [ -x /usr/bin/cdrdao ]; then
   check cdrdao /data .
   detach
 fi
+# Audio through the kernel: the disc exported as CUE + BIN after the detach, its samples
+# compared with the source's (at the BIN's start, or after a 2-second pregap).
+audio_check() {
+  /imapi sim export "$1" -o /tmp/$2.cue > /dev/null 2>&1 || echo "IMAPI export-failed $2"
+  n=$(wc -c < /tone.pcm)
+  if head -c $n /tmp/$2.bin | cmp -s - /tone.pcm; then echo "IMAPI audio-same $2 0"
+  elif tail -c +352801 /tmp/$2.bin | head -c $n | cmp -s - /tone.pcm; then echo "IMAPI audio-same $2 150"
+  else echo "IMAPI audio-differ $2 $(wc -c < /tmp/$2.bin)"; fi
+}
+if [ -x /usr/bin/wodim ]; then
+  /imapi sim create /sim-wodim-audio --media cd-r74
+  attach /sim-wodim-audio
+  run wodim-audio wodim -v -tao gracetime=2 dev=$SR -audio /tone.wav
+  detach
+  audio_check /sim-wodim-audio wodim-audio
+fi
+if [ -x /usr/bin/cdrdao ]; then
+  /imapi sim create /sim-cdrdao-audio --media cd-r74
+  attach /sim-cdrdao-audio
+  run cdrdao-audio cdrdao write -n --device $SG /tone.toc
+  detach
+  audio_check /sim-cdrdao-audio cdrdao-audio
+fi
 echo "IMAPI done"
 poweroff -f
 "#;
@@ -211,6 +236,24 @@ fn qemu_virtual_burner() {
     tree.plan(&PlanOptions::default()).unwrap().write_to_path(&iso, Default::default()).unwrap();
     files.push(("img.iso".to_string(), iso));
     let toc = "CD_ROM\n\nTRACK MODE1\nDATAFILE \"/img.iso\"\n";
+    // Five seconds of CD audio (375 sectors), as raw samples and as a WAV file.
+    let pcm: Vec<u8> =
+        (0..375 * 2352u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let mut wav = Vec::new();
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + pcm.len() as u32).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    wav.extend_from_slice(&2u16.to_le_bytes()); // stereo
+    wav.extend_from_slice(&44_100u32.to_le_bytes());
+    wav.extend_from_slice(&176_400u32.to_le_bytes());
+    wav.extend_from_slice(&4u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&(pcm.len() as u32).to_le_bytes());
+    wav.extend_from_slice(&pcm);
+    let tone_toc = "CD_DA\n\nTRACK AUDIO\nFILE \"/tone.wav\" 0\n";
 
     let mut burners = Vec::new();
     for b in ["wodim", "xorriso", "cdrdao"] {
@@ -237,7 +280,13 @@ fn qemu_virtual_burner() {
         work.path(),
         INIT,
         &[("imapi", &imapi), ("imapi-drivecheck", &drivecheck)],
-        &[("img.toc", toc.as_bytes()), ("quick", quick.as_bytes())],
+        &[
+            ("img.toc", toc.as_bytes()),
+            ("tone.toc", tone_toc.as_bytes()),
+            ("tone.pcm", &pcm),
+            ("tone.wav", &wav),
+            ("quick", quick.as_bytes()),
+        ],
         MODULES,
         &files,
     );
@@ -270,10 +319,18 @@ fn qemu_virtual_burner() {
     // Every detach succeeded and left nothing in configfs.
     let detaches: Vec<&String> =
         lines.iter().filter(|l| l.starts_with("IMAPI detach-rc")).collect();
-    assert_eq!(detaches.len(), 1 + burners.len(), "{}", all());
+    // imapi's, one per burner, and the audio ones of wodim and cdrdao.
+    let audio = burners.iter().filter(|b| **b != "xorriso").count();
+    assert_eq!(detaches.len(), 1 + burners.len() + audio, "{}", all());
     assert!(detaches.iter().all(|l| l.as_str() == "IMAPI detach-rc 0"), "{}", all());
     for l in lines.iter().filter(|l| l.starts_with("IMAPI configfs-left")) {
         assert_eq!(l.trim_end(), "IMAPI configfs-left", "{}", all());
+    }
+
+    // Audio through the kernel: the exported BIN holds the source's samples from its start.
+    for b in burners.iter().filter(|b| **b != "xorriso") {
+        assert!(has(&format!("IMAPI rc {b}-audio 0")), "{b} audio:\n{}", all());
+        assert!(has(&format!("IMAPI audio-same {b}-audio 0")), "{b} audio:\n{}", all());
     }
 
     // The independent burners: each disc read back by the kernel.
