@@ -25,6 +25,8 @@ want bchunk bchunk
 want cueprint cuetools
 want cueconvert cuetools
 want toc2cue cdrdao
+# the virtual burner test burns through the kernel with wodim (and xorriso, cdrdao above)
+want wodim wodim
 # the real-kernel drive test: QEMU, Debian's kernel with its modules, a static busybox; xz and
 # zstd unpack compressed kernel modules
 want qemu-system-x86_64 qemu-system-x86

@@ -1,7 +1,8 @@
 //! `imapi sim create PATH --media ...` and `imapi sim export PATH -o OUT.cue`: a simulated
 //! recorder's blank disc, and what is on it as CUE + BIN (all tracks of all sessions), read back through
 //! the recorder's own MMC commands. `imapi sim insert PATH --media ...` swaps in a new blank
-//! disc; `imapi sim fault PATH ...` sets the faults the recorder injects in any process.
+//! disc; `imapi sim fault PATH ...` sets the faults the recorder injects in any process;
+//! `imapi sim attach PATH` ([`crate::cmd_sim_attach`]) serves it to the kernel.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -61,6 +62,12 @@ enum SimCommand {
     /// Set the faults the simulated recorder injects, in whatever process opens it next; with
     /// no option, print them.
     Fault(FaultArgs),
+    /// Linux, as root: present the simulated recorder to the kernel as a SCSI MMC drive; prints
+    /// its /dev/srN, then its /dev/sgN, and serves until SIGINT/SIGTERM.
+    Attach {
+        /// The recorder's folder.
+        path: PathBuf,
+    },
 }
 
 /// Options of `imapi sim fault`: the ones given change, the others stay (all cleared first
@@ -95,6 +102,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         SimCommand::Export { path, output, raw } => export(&path, &output, raw),
         SimCommand::Insert { path, media } => insert(&path, &media),
         SimCommand::Fault(args) => fault(&args),
+        SimCommand::Attach { path } => crate::cmd_sim_attach::attach(&path),
     }
 }
 
@@ -153,7 +161,7 @@ fn fault_text(s: &FaultSettings) -> String {
 }
 
 /// A simulated recorder's error, with its code from the master's table.
-fn sim_error(path: &Path, e: SimError) -> anyhow::Error {
+pub(crate) fn sim_error(path: &Path, e: SimError) -> anyhow::Error {
     coded(imapi_master::code_for_sim_error(&e), format!("sim:{}: {e}", path.display()))
 }
 

@@ -22,6 +22,7 @@ mod cmd_media;
 mod cmd_mkiso;
 mod cmd_recorders;
 mod cmd_sim;
+mod cmd_sim_attach;
 mod cmd_verify;
 mod inspect_iso;
 mod inspect_stash;

@@ -327,3 +327,30 @@ fn sim_insert_swaps_in_a_blank_disc() {
         imapi(&["sim", "insert", dir.path().join("none").to_str().unwrap(), "--media", "cd-r74"]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// `imapi sim attach` where it cannot attach (not root, or without the kernel's SCSI target
+/// modules): exit 1 and a message naming what is missing, before the folder is looked at.
+/// Skipped where it could attach (root with every module loaded): the QEMU test covers that.
+#[cfg(target_os = "linux")]
+#[test]
+fn sim_attach_names_what_is_missing() {
+    let root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+    });
+    let modules = ["target_core_user", "tcm_loop", "sr_mod", "sg"];
+    let missing: Vec<&str> =
+        modules.into_iter().filter(|m| !Path::new("/sys/module").join(m).exists()).collect();
+    if root && missing.is_empty() {
+        eprintln!("skipping: this machine could attach");
+        return;
+    }
+    let out = imapi(&["sim", "attach", "/nonexistent/recorder"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    if !root {
+        assert!(err.contains("needs root"), "{err}");
+    } else {
+        let named = format!("kernel modules not loaded: {}", missing.join(", "));
+        assert!(err.contains(&named), "{err}");
+    }
+}

@@ -9,13 +9,16 @@
 //! - `imapi-drivecheck sim-write DIR`: writes one Track-at-Once data track to the simulated
 //!   recorder at DIR, 16 blocks per WRITE, without end, printing `IMAPI wrote N` after each
 //!   WRITE: a writer to kill.
+//! - `imapi-drivecheck reload DEVICE`: the tray out and in again over SG_IO (PREVENT ALLOW
+//!   MEDIUM REMOVAL allow, START STOP UNIT eject, then load), as growisofs does after a burn
+//!   so that the kernel sees the new disc; prints `IMAPI reload ok`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// The usage line: every subcommand with its arguments.
 const USAGE: &str = "usage: imapi-drivecheck probe [DEVICE] | list LABEL DIR | \
-                     access LABEL DEVICE | sim-write DIR";
+                     access LABEL DEVICE | sim-write DIR | reload DEVICE";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,6 +28,7 @@ fn main() -> ExitCode {
         ["list", label, dir] => list(label, Path::new(dir)),
         ["sim-write", dir] => sim_write(Path::new(dir)),
         ["access", label, dev] => access(label, Path::new(dev)),
+        ["reload", dev] => reload(Path::new(dev)),
         _ => Err(USAGE.to_string()),
     };
     match result {
@@ -249,6 +253,24 @@ fn access(label: &str, dev: &Path) -> Result<(), String> {
     Ok(())
 }
 
+#[cfg(target_os = "linux")]
+fn reload(dev: &Path) -> Result<(), String> {
+    use imapi_mmc::{PreventAllowMediumRemoval, StartStopUnit};
+    use imapi_transport::{ops, Access, SgDevice};
+    let mut d = SgDevice::open(dev, Access::Shared).map_err(|e| e.to_string())?;
+    for cmd in [StartStopUnit::EJECT, StartStopUnit::LOAD] {
+        ops::command(&mut d, &PreventAllowMediumRemoval::UNLOCK).map_err(|e| e.to_string())?;
+        ops::command(&mut d, &cmd).map_err(|e| e.to_string())?;
+    }
+    println!("IMAPI reload ok");
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn reload(_dev: &Path) -> Result<(), String> {
+    Err("SG_IO exists on Linux only".to_string())
+}
+
 #[cfg(not(target_os = "linux"))]
 fn access(_label: &str, _dev: &Path) -> Result<(), String> {
     Err("SG_IO exists on Linux only".to_string())
@@ -262,8 +284,13 @@ fn probe(_dev: Option<PathBuf>) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     /// The subcommands `main` dispatches, as the module documentation lists them.
-    const FORMS: [&str; 4] =
-        ["probe [DEVICE]", "list LABEL DIR", "access LABEL DEVICE", "sim-write DIR"];
+    const FORMS: [&str; 5] = [
+        "probe [DEVICE]",
+        "list LABEL DIR",
+        "access LABEL DEVICE",
+        "sim-write DIR",
+        "reload DEVICE",
+    ];
 
     #[test]
     fn usage_names_every_subcommand() {

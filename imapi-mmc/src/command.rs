@@ -17,7 +17,7 @@ use crate::disc_info::ReadDiscInformation;
 use crate::error::CdbError;
 use crate::event::GetEventStatusNotification;
 use crate::inquiry::Inquiry;
-use crate::mode::{ModeSelect10, ModeSense10};
+use crate::mode::{ModeSelect10, ModeSelect6, ModeSense10, ModeSense6};
 use crate::read::{Read10, ReadCapacity, ReadCd};
 use crate::speed::{GetPerformance, SetCdSpeed};
 use crate::toc::ReadToc;
@@ -91,6 +91,8 @@ commands! {
     ReadBufferCapacity(ReadBufferCapacity),
     SendCueSheet(SendCueSheet),
     ModeSense10(ModeSense10),
+    ModeSense6(ModeSense6),
+    ModeSelect6(ModeSelect6),
     Blank(Blank),
     GetPerformance(GetPerformance),
     SetCdSpeed(SetCdSpeed),

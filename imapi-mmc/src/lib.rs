@@ -68,7 +68,7 @@ pub use disc_info::{AddressField, DiscInformation, DiscStatus, ReadDiscInformati
 pub use error::{CdbError, ReplyError};
 pub use event::{EventData, EventStatus, GetEventStatusNotification, MediaEvent, MediaEventCode};
 pub use inquiry::{DeviceType, Inquiry, InquiryData};
-pub use mode::{ModeData, ModeSelect10, ModeSense10, PageControl};
+pub use mode::{ModeData, ModeSelect10, ModeSelect6, ModeSense10, ModeSense6, PageControl};
 pub use pages::{Capabilities, DataBlockType, ModePage, MultiSession, WriteParameters, WriteType};
 pub use read::{BlockKind, Capacity, Read10, ReadCapacity, ReadCd, SectorType};
 pub use sense::{Sense, SenseClass, SenseFormat, SenseKey};

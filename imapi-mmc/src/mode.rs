@@ -1,5 +1,7 @@
 //! MODE SENSE(10) (5Ah) and MODE SELECT(10) (55h), and the mode parameter list they carry:
-//! an 8-byte header, block descriptors, then pages (see [`crate::pages`]).
+//! an 8-byte header, block descriptors, then pages (see [`crate::pages`]); MODE SENSE(6)
+//! (1Ah) and MODE SELECT(6) (15h) of SPC carry the same list behind a 4-byte header
+//! ([`ModeData::parse6`], [`ModeData::to_vec6`]).
 
 #![cfg_attr(
     not(test),
@@ -149,6 +151,88 @@ impl Request for ModeSelect10 {
     }
 }
 
+/// MODE SENSE(6) (1Ah): the SPC form with a one-byte allocation length, which hosts that
+/// treat the drive as a SCSI device (rather than ATAPI) send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ModeSense6 {
+    /// b1.3 DBD: no block descriptors.
+    pub dbd: bool,
+    /// b2 bits 7–6.
+    pub page_control: PageControl,
+    /// b2 bits 5–0 (3Fh = all pages).
+    pub page: u8,
+    /// b3.
+    pub subpage: u8,
+    /// b4: allocation length.
+    pub alloc_len: u8,
+}
+
+impl Request for ModeSense6 {
+    const OPCODE: u8 = 0x1A;
+    const CDB_LEN: usize = 6;
+    const NAME: &'static str = "MODE SENSE(6)";
+    fn encode(&self) -> Cdb {
+        Cdb::new([
+            Self::OPCODE,
+            flag(self.dbd, 3),
+            self.page_control.code() << 6 | self.page & 0x3F,
+            self.subpage,
+            self.alloc_len,
+            0,
+        ])
+    }
+    fn parse(cdb: &[u8]) -> Result<Self, CdbError> {
+        let b = cdb_bytes::<6>(cdb, Self::NAME, Self::OPCODE)?;
+        Ok(ModeSense6 {
+            dbd: bit(b[1], 3),
+            page_control: PageControl::from_code(b[2] >> 6),
+            page: b[2] & 0x3F,
+            subpage: b[3],
+            alloc_len: b[4],
+        })
+    }
+    fn direction(&self) -> Direction {
+        Direction::In
+    }
+    fn transfer_len(&self) -> usize {
+        usize::from(self.alloc_len)
+    }
+}
+
+/// MODE SELECT(6) (15h): the parameter list is a [`ModeData`] behind the 4-byte header
+/// ([`ModeData::parse6`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ModeSelect6 {
+    /// b1.4 PF: pages are in the standard format.
+    pub pf: bool,
+    /// b1.0 SP: save pages.
+    pub sp: bool,
+    /// b4: parameter list length.
+    pub param_len: u8,
+}
+
+impl Request for ModeSelect6 {
+    const OPCODE: u8 = 0x15;
+    const CDB_LEN: usize = 6;
+    const NAME: &'static str = "MODE SELECT(6)";
+    fn encode(&self) -> Cdb {
+        Cdb::new([Self::OPCODE, flag(self.pf, 4) | flag(self.sp, 0), 0, 0, self.param_len, 0])
+    }
+    fn parse(cdb: &[u8]) -> Result<Self, CdbError> {
+        let b = cdb_bytes::<6>(cdb, Self::NAME, Self::OPCODE)?;
+        Ok(ModeSelect6 { pf: bit(b[1], 4), sp: bit(b[1], 0), param_len: b[4] })
+    }
+    fn direction(&self) -> Direction {
+        Direction::Out
+    }
+    fn transfer_len(&self) -> usize {
+        usize::from(self.param_len)
+    }
+}
+
+/// Length of the MODE SENSE(6) / MODE SELECT(6) header.
+pub const MODE_HEADER6_LEN: usize = 4;
+
 /// Length of the MODE SENSE(10) / MODE SELECT(10) header.
 pub const MODE_HEADER_LEN: usize = 8;
 
@@ -195,6 +279,35 @@ impl ModeData {
             at += p.buffer_len();
         }
         Ok(v)
+    }
+}
+
+impl ModeData {
+    /// Parses a MODE SENSE(6) reply or a MODE SELECT(6) parameter list: the 4-byte header
+    /// (mode data length, medium type, device-specific parameter, block descriptor length),
+    /// then what the 10-byte form holds after its header.
+    pub fn parse6(buf: &[u8]) -> Result<ModeData, ReplyError> {
+        let h = head::<MODE_HEADER6_LEN>(buf, Self::WHAT)?;
+        // The same list behind the 8-byte header; a length of 0 (a select list) stays 0.
+        let len10 = if h[0] == 0 { 0 } else { u16::from(h[0]) + 4 };
+        let l = len10.to_be_bytes();
+        let mut v = vec![l[0], l[1], h[1], h[2], 0, 0, 0, h[3]];
+        v.extend_from_slice(&buf[MODE_HEADER6_LEN..]);
+        ModeData::parse(&v)
+    }
+
+    /// The MODE SENSE(6) reply: the list behind the 4-byte header.
+    pub fn to_vec6(&self) -> Result<Vec<u8>, ReplyError> {
+        let v = self.to_vec()?;
+        let unrepresentable =
+            |field| ReplyError::Unrepresentable { what: "mode parameter list (6)", field };
+        let len = u8::try_from(v.len() - MODE_HEADER_LEN + MODE_HEADER6_LEN - 1)
+            .map_err(|_| unrepresentable("mode data length"))?;
+        let bd = u8::try_from(self.block_descriptors.len())
+            .map_err(|_| unrepresentable("block descriptor length"))?;
+        let mut out = vec![len, self.medium_type, self.device_specific, bd];
+        out.extend_from_slice(&v[MODE_HEADER_LEN..]);
+        Ok(out)
     }
 }
 
@@ -306,6 +419,30 @@ mod tests {
         assert_eq!(m.to_select_vec().unwrap(), [0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00]);
         // A MODE SELECT list (length 0) parses over the whole buffer.
         assert_eq!(ModeData::parse(&[0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00]).unwrap().pages.len(), 1);
+    }
+
+    #[test]
+    fn six_byte_forms() {
+        let b = [0, 18, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 8, 0, 0x01, 0x02, 0xAA, 0xBB];
+        let m = ModeData::parse(&b).unwrap();
+        let six = m.to_vec6().unwrap();
+        assert_eq!(six, [15, 0, 0, 8, 0, 0, 0, 0, 0, 0, 8, 0, 0x01, 0x02, 0xAA, 0xBB]);
+        assert_eq!(ModeData::parse6(&six).unwrap(), m);
+        // A MODE SELECT(6) list: length 0, parsed over the whole buffer.
+        assert_eq!(ModeData::parse6(&[0, 0, 0, 0, 0x05, 0x00]).unwrap().pages.len(), 1);
+        assert!(matches!(ModeData::parse6(&[3, 0]), Err(ReplyError::Truncated { need: 4, .. })));
+        let sense = ModeSense6 {
+            dbd: false,
+            page_control: PageControl::Current,
+            page: 0x2A,
+            subpage: 0,
+            alloc_len: 128,
+        };
+        assert_eq!(sense.encode().as_bytes(), [0x1A, 0, 0x2A, 0, 128, 0]);
+        assert_eq!(ModeSense6::parse(sense.encode().as_bytes()).unwrap(), sense);
+        let select = ModeSelect6 { pf: true, sp: false, param_len: 60 };
+        assert_eq!(select.encode().as_bytes(), [0x15, 0x10, 0, 0, 60, 0]);
+        assert_eq!(ModeSelect6::parse(select.encode().as_bytes()).unwrap(), select);
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //!   [`recorders`] finds them.
 //! - [`sim::SimRecorder`]: a simulated CD-R/CD-RW drive whose disc lives in a folder, with
 //!   injected faults ([`sim::Faults`]) — what tests and `imapi sim` burn to.
+//! - [`tcmu`]: the virtual burner, the simulated recorder served to the Linux kernel as
+//!   `/dev/srN` through its SCSI target (TCMU and tcm_loop).
 //! - [`ops`] runs imapi-mmc's typed requests over any transport, each with the timeout of its
 //!   [`CommandClass`].
 //!
@@ -45,6 +47,7 @@ pub mod sg;
 pub mod sim;
 #[cfg(windows)]
 pub mod spti;
+pub mod tcmu;
 pub mod transport;
 
 pub use access::Access;

@@ -41,6 +41,13 @@ fn tao_data_disc_in_two_sessions() {
         (DiscStatus::Blank, SessionState::Empty, 1)
     );
     assert_eq!(qtriple(&ops::track_toc(&mut t).unwrap_err()), (5, 0x24, 0));
+    // Track 1 of a blank disc is the invisible track, by number as by FFh.
+    let blank1 = ops::track_information(&mut t, &ReadTrackInformation::track(1)).unwrap();
+    assert_eq!((blank1.track, blank1.blank, blank1.nwa_valid, blank1.nwa), (1, true, true, Lba(0)));
+    assert_eq!(
+        qtriple(&ops::track_information(&mut t, &ReadTrackInformation::track(2)).unwrap_err()),
+        (5, 0x24, 0)
+    );
 
     select(&mut t, WriteParameters::tao_data(MultiSession::Open)).unwrap();
     let first = data_blocks(0, 1000);
@@ -51,6 +58,8 @@ fn tao_data_disc_in_two_sessions() {
     assert_eq!((t1.start, t1.size, t1.damage, t1.blank), (Lba(0), 1002, false, false));
     let inv = ops::track_information(&mut t, &ReadTrackInformation::invisible()).unwrap();
     assert_eq!((inv.track, inv.nwa), (2, Lba(1152)));
+    let t2 = ops::track_information(&mut t, &ReadTrackInformation::track(2)).unwrap();
+    assert_eq!((t2.track, t2.blank, t2.nwa), (2, true, Lba(1152)));
     // The open first session's lead-in starts where the ATIP says (97:26:65).
     let di = ops::disc_information(&mut t).unwrap();
     assert_eq!((di.status, di.last_session), (DiscStatus::Appendable, SessionState::Incomplete));

@@ -365,7 +365,7 @@ impl SimRecorder {
                 | Command::SynchronizeCache(_)
                 | Command::CloseTrackSession(_)
                 | Command::Blank(_) => return Err(codes::WRITE_PROTECTED.into()),
-                Command::ModeSelect10(_) | Command::PreventAllow(_) => {
+                Command::ModeSelect10(_) | Command::ModeSelect6(_) | Command::PreventAllow(_) => {
                     return Err(codes::COMMAND_SEQUENCE_ERROR.into())
                 }
                 Command::StartStopUnit(s) if s.load_eject => {
@@ -437,10 +437,22 @@ impl SimRecorder {
                 self.read_cd(&r, out)
             }
             Command::ModeSense10(m) => give(out, &reply(&self.mode_sense(m.page)?)?),
+            Command::ModeSense6(m) => {
+                let data = self.mode_sense(m.page)?;
+                give(out, &data.to_vec6().map_err(|_| codes::INVALID_FIELD_IN_CDB)?)
+            }
             Command::ModeSelect10(m) => {
                 let list =
                     input.get(..usize::from(m.param_len)).ok_or(codes::INVALID_FIELD_IN_CDB)?;
-                self.mode_select(list).map(|_| 0)
+                let data = ModeData::parse(list).map_err(|_| codes::INVALID_FIELD_IN_PARAMETERS)?;
+                self.mode_select(data).map(|_| 0)
+            }
+            Command::ModeSelect6(m) => {
+                let list =
+                    input.get(..usize::from(m.param_len)).ok_or(codes::INVALID_FIELD_IN_CDB)?;
+                let data =
+                    ModeData::parse6(list).map_err(|_| codes::INVALID_FIELD_IN_PARAMETERS)?;
+                self.mode_select(data).map(|_| 0)
             }
             Command::SetCdSpeed(s) => {
                 let max = self.disc.max_speed.saturating_mul(KBPS_1X);
@@ -724,6 +736,15 @@ impl SimRecorder {
         let d = &self.disc;
         let rec = match r.address_type {
             AddressType::Track if r.number == imapi_mmc::track_info::INVISIBLE_TRACK => None,
+            // The invisible track also answers to its number, the one after the last track
+            // (track 1 of a blank disc, which the kernel's sr asks for at probe time).
+            AddressType::Track
+                if r.number == u32::from(d.next_track_number())
+                    && d.writing_track().is_none()
+                    && d.nwa().is_some() =>
+            {
+                None
+            }
             AddressType::Track => Some(d.tracks.iter().find(|t| u32::from(t.number) == r.number)),
             AddressType::Session => {
                 Some(d.tracks.iter().find(|t| u32::from(t.session) == r.number))
@@ -816,9 +837,8 @@ impl SimRecorder {
         Ok(ModeData { medium_type: 0, device_specific: 0, block_descriptors: Vec::new(), pages })
     }
 
-    fn mode_select(&mut self, list: &[u8]) -> Result<(), Fail> {
+    fn mode_select(&mut self, data: ModeData) -> Result<(), Fail> {
         let bad = || Fail::Sense(codes::INVALID_FIELD_IN_PARAMETERS);
-        let data = ModeData::parse(list).map_err(|_| bad())?;
         for p in data.pages {
             let ModePage::WriteParameters(w) = p else { return Err(bad()) };
             let tao_ok = matches!(

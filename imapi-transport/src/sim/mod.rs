@@ -10,6 +10,10 @@
 //! number (INQUIRY page 80h) that stays with the folder, and disc swaps ([`SimRecorder::insert`]).
 //! One process holds it exclusively, or any number shared (queries and reads only):
 //! [`SimRecorder::open_with`].
+//!
+//! Served to the Linux kernel as a drive ([`crate::tcmu`]), it answers the kernel's own
+//! commands and those of independent burners (wodim, xorriso, cdrdao): `COMMANDS.md` beside
+//! this file lists each command, who sends it and how the simulator answers.
 
 mod device;
 pub mod disc;

@@ -225,6 +225,19 @@ pub fn tools() -> Option<Tools> {
 /// (A lock per test binary: cargo runs the binaries one after another.)
 pub static ONE_GUEST: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// The modules every guest loads: SCSI, the CD-ROM drivers, virtio-scsi, isofs.
+pub const BASE_MODULES: &[&str] = &[
+    "scsi_mod",
+    "cdrom",
+    "sr_mod",
+    "sg",
+    "virtio_ring",
+    "virtio",
+    "virtio_pci",
+    "virtio_scsi",
+    "isofs",
+];
+
 /// The initramfs in `dir`: busybox, `init`, the executables `bins` (name at the root, host
 /// path), the modules in load order, and `extra` files at the root.
 pub fn initramfs(
@@ -234,23 +247,26 @@ pub fn initramfs(
     bins: &[(&str, &Path)],
     extra: &[(&str, &[u8])],
 ) -> PathBuf {
-    let modules = module_order(
-        &tools.moddir,
-        &[
-            "scsi_mod",
-            "cdrom",
-            "sr_mod",
-            "sg",
-            "virtio_ring",
-            "virtio",
-            "virtio_pci",
-            "virtio_scsi",
-            "isofs",
-        ],
-    );
+    initramfs_with(tools, dir, init, bins, extra, BASE_MODULES, &[])
+}
+
+/// [`initramfs`] with the modules `modules` (and their dependencies) and host files copied into
+/// the guest (`files`: guest path, host path; permission bits kept), their folders made.
+pub fn initramfs_with(
+    tools: &Tools,
+    dir: &Path,
+    init: &str,
+    bins: &[(&str, &Path)],
+    extra: &[(&str, &[u8])],
+    modules: &[&str],
+    files: &[(String, PathBuf)],
+) -> PathBuf {
+    let modules = module_order(&tools.moddir, modules);
     let mut cpio = Cpio::new();
+    let mut dirs = BTreeSet::new();
     for d in ["bin", "dev", "proc", "sys", "mnt", "modules"] {
         cpio.dir(d);
+        dirs.insert(d.to_string());
     }
     cpio.entry("dev/console", 0o020600, (5, 1), &[]);
     let busybox = std::fs::read(&tools.busybox).unwrap();
@@ -262,6 +278,23 @@ pub fn initramfs(
     }
     for (name, bytes) in extra {
         cpio.file(name, 0o644, bytes);
+    }
+    for (guest, f) in files {
+        let rel = guest.trim_start_matches('/').to_string();
+        let mut at = String::new();
+        for part in Path::new(&rel).parent().into_iter().flat_map(|p| p.iter()) {
+            if !at.is_empty() {
+                at.push('/');
+            }
+            at.push_str(&part.to_string_lossy());
+            if dirs.insert(at.clone()) {
+                cpio.dir(&at);
+            }
+        }
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(f).map(|m| m.permissions().mode() & 0o777).unwrap_or(0o644);
+        let bytes = std::fs::read(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        cpio.file(&rel, mode, &bytes);
     }
     let mut order = String::new();
     for m in &modules {
@@ -296,13 +329,25 @@ pub fn boot(tools: &Tools, initrd: &Path, medium: &Path) -> Booted {
 /// Boots the guest with one scsi-cd per medium (SCSI ids 0, 1, … in order) and reads the
 /// serial console until power-off; asserts that the init script got to its end (`IMAPI done`).
 pub fn boot_media(tools: &Tools, initrd: &Path, media: &[&Path]) -> Booted {
+    boot_with(tools, initrd, media, 512, Duration::from_secs(110))
+}
+
+/// [`boot_media`] with `memory_mb` of guest memory and a deadline for the whole run.
+pub fn boot_with(
+    tools: &Tools,
+    initrd: &Path,
+    media: &[&Path],
+    memory_mb: u32,
+    deadline: Duration,
+) -> Booted {
     let boot = Instant::now();
+    let memory = memory_mb.to_string();
     let mut child = Command::new(&tools.qemu)
         .args([
             "-accel",
             "tcg",
             "-m",
-            "512",
+            &memory,
             "-smp",
             "1",
             "-nographic",
@@ -337,7 +382,6 @@ pub fn boot_media(tools: &Tools, initrd: &Path, media: &[&Path]) -> Booted {
         let _ = stdout.read_to_end(&mut all);
         all
     });
-    let deadline = Duration::from_secs(110);
     loop {
         if child.try_wait().unwrap().is_some() {
             break;
