@@ -14,10 +14,10 @@ use imapi_mmc::{CdTextPacks, ReadCd, ReadToc, ReadTrackInformation, SectorType, 
 use imapi_redbook::cdtext::{CdText, Pack, TextFields};
 use imapi_redbook::Lba;
 use imapi_transport::ops::{self, QueryError};
-use imapi_transport::sim::{self, FaultSettings, Media, SimError, SimRecorder};
+use imapi_transport::sim::{self, FaultSettings, Media, SimRecorder};
 use imapi_transport::Data;
 
-use crate::error::coded;
+use crate::error::{coded, sim_error};
 use crate::output::AtomicFile;
 
 /// Arguments of `imapi sim`.
@@ -158,11 +158,6 @@ fn fault_text(s: &FaultSettings) -> String {
         opt(f.power_loss_after_blocks.map(|v| v.to_string())),
         if s.throttle { "on" } else { "off" },
     )
-}
-
-/// A simulated recorder's error, with its code from the master's table.
-pub(crate) fn sim_error(path: &Path, e: SimError) -> anyhow::Error {
-    coded(imapi_master::code_for_sim_error(&e), format!("sim:{}: {e}", path.display()))
 }
 
 fn create(path: &Path, media: &str, speed: Option<u16>) -> anyhow::Result<()> {

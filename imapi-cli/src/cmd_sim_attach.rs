@@ -18,7 +18,7 @@ pub fn attach(path: &Path) -> anyhow::Result<()> {
 
     // Root and the modules first: without them the folder does not matter.
     attach::check().with_context(|| format!("attaching sim:{} to the kernel", path.display()))?;
-    let sim = SimRecorder::open(path).map_err(|e| crate::cmd_sim::sim_error(path, e))?;
+    let sim = SimRecorder::open(path).map_err(|e| crate::error::sim_error(path, e))?;
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed))

@@ -22,6 +22,11 @@ impl std::fmt::Display for CodedError {
 
 impl std::error::Error for CodedError {}
 
+/// A simulated recorder's error at `path`, with its code from the master's table.
+pub fn sim_error(path: &std::path::Path, e: imapi_transport::sim::SimError) -> anyhow::Error {
+    coded(imapi_master::code_for_sim_error(&e), format!("sim:{}: {e}", path.display()))
+}
+
 /// Wraps `message` with `code` as an `anyhow::Error`.
 pub fn coded(code: ImapiCode, message: impl Into<String>) -> anyhow::Error {
     CodedError { code, message: message.into() }.into()

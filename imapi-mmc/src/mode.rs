@@ -292,7 +292,7 @@ impl ModeData {
         let len10 = if h[0] == 0 { 0 } else { u16::from(h[0]) + 4 };
         let l = len10.to_be_bytes();
         let mut v = vec![l[0], l[1], h[1], h[2], 0, 0, 0, h[3]];
-        v.extend_from_slice(&buf[MODE_HEADER6_LEN..]);
+        v.extend_from_slice(buf.get(MODE_HEADER6_LEN..).unwrap_or_default());
         ModeData::parse(&v)
     }
 
@@ -301,12 +301,13 @@ impl ModeData {
         let v = self.to_vec()?;
         let unrepresentable =
             |field| ReplyError::Unrepresentable { what: "mode parameter list (6)", field };
-        let len = u8::try_from(v.len() - MODE_HEADER_LEN + MODE_HEADER6_LEN - 1)
+        let body = v.get(MODE_HEADER_LEN..).unwrap_or_default();
+        let len = u8::try_from(body.len() + MODE_HEADER6_LEN - 1)
             .map_err(|_| unrepresentable("mode data length"))?;
         let bd = u8::try_from(self.block_descriptors.len())
             .map_err(|_| unrepresentable("block descriptor length"))?;
         let mut out = vec![len, self.medium_type, self.device_specific, bd];
-        out.extend_from_slice(&v[MODE_HEADER_LEN..]);
+        out.extend_from_slice(body);
         Ok(out)
     }
 }
