@@ -49,9 +49,9 @@
 //! master.record_disc(false, false)?;                     // RecordDisc: TAO, appendable
 //! master.close();                                        // IDiscMaster::Close
 //!
-//! // The disc now holds the folder, read back through the recorder's READ(10).
-//! let disc = imapi_transport::BlockReader::new(SimRecorder::open(&drive)?)?;
-//! let image = imapi_joliet::Image::from_reader(disc)?;
+//! // The disc now holds the folder: its last session, as a mounted drive shows it, read
+//! // back through the recorder's READ(10).
+//! let image = recorders[0].read_disc()?;
 //! assert_eq!(image.read_path("/beach.jpg")?, b"not really a jpeg");
 //! # let _ = RecorderPath::parse("sim:x");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -103,5 +103,5 @@ pub use progress::{Cookie, ProgressEvents};
 pub use properties::{
     JolietProperties, PropertyBag, PropertyValue, RecorderProperties, SetOutcome,
 };
-pub use recorder::{DiscRecorder, Identity, RecorderState, RecorderType};
+pub use recorder::{DiscImage, DiscRecorder, Identity, RecorderState, RecorderType};
 pub use redbook::{AudioTrackInfo, RedbookDiscMaster};

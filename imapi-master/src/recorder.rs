@@ -17,6 +17,11 @@ use crate::progress::Sinks;
 use crate::properties::{PropertyBag, RecorderProperties, SetOutcome};
 use crate::sense_map::Operation;
 
+/// The last data session of a disc in a recorder, as [`DiscRecorder::read_disc`] reads it.
+pub type DiscImage = imapi_joliet::Image<
+    imapi_joliet::read::SeekReader<imapi_transport::BlockReader<Box<dyn Transport + Send>>>,
+>;
+
 /// IMAPI's RECORDER_TYPES: what the drive can write (not what medium is in it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(i32)]
@@ -350,6 +355,43 @@ impl DiscRecorder {
                 format!("{device}: the recorder is not opened (open_exclusive first)"),
             )),
         }
+    }
+
+    /// The disc's file system as a mounted drive shows it (beyond IMAPI): the ISO 9660 /
+    /// Joliet / Rock Ridge tree of its **last** data session, read through the drive's
+    /// READ(10) from that session's start. (An [`imapi_joliet::Image`] read from block 0
+    /// sees the first session only: a later session's files would be missed.) Opens the
+    /// drive for reading while the image lives, so another program's exclusive hold (or
+    /// this object's [`DiscRecorder::open_exclusive`]) is IMAPI_E_DEVICE_NOTACCESSIBLE; no
+    /// disc is IMAPI_E_MEDIUM_NOTPRESENT; a disc with no data session (blank, or audio) is
+    /// IMAPI_E_MEDIUM_INVALIDTYPE; a session that does not read as ISO 9660 is
+    /// IMAPI_E_DISCINFO.
+    pub fn read_disc(&self) -> Result<DiscImage> {
+        let device = self.path.to_string();
+        let mut t = self.path.open(Access::Shared)?;
+        let media = read_media(t.as_mut(), &device)?;
+        if !media.present {
+            return Err(ImapiError::new(ImapiCode::MediumNotPresent, format!("{device}: no disc")));
+        }
+        let start = match media.last_session_start {
+            Some(start) if media.last_session_is_data => u32::try_from(start).unwrap_or(0),
+            _ => {
+                return Err(ImapiError::new(
+                    ImapiCode::MediumInvalidType,
+                    format!("{device}: the disc holds no data session"),
+                ))
+            }
+        };
+        let reader = imapi_transport::BlockReader::new(t)
+            .map_err(|e| ImapiError::query(&device, Operation::Read, e))?;
+        let opts = imapi_joliet::read::Options::new().session_start(start);
+        imapi_joliet::Image::from_reader_with(reader, opts).map_err(|e| {
+            ImapiError::new(
+                ImapiCode::DiscInfo,
+                format!("{device}: the last session (block {start}) does not read as ISO 9660"),
+            )
+            .with_source(e)
+        })
     }
 
     /// QueryMediaType: the disc's type and flags; `(None, 0)` with no disc.

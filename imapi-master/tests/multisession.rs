@@ -48,3 +48,34 @@ fn the_second_session_carries_the_first() {
     let _ = RecorderPath::Simulated(b.drive.clone());
     let _ = DiscMaster::new(b.options());
 }
+
+#[test]
+fn read_disc_shows_the_last_session_as_a_mounted_drive_does() {
+    let b = Bench::new(Media::CdR80);
+    let one = b.folder("one", &[("a.txt", b"from session one")]);
+    let two = b.folder("two", &[("b.txt", b"from session two")]);
+    let mut m = b.master();
+    let rec = m.active_disc_recorder().unwrap().clone();
+    let e = rec.read_disc().unwrap_err();
+    assert_eq!(e.code(), imapi_master::ImapiCode::MediumInvalidType, "a blank disc: {e}");
+    m.joliet().unwrap().add_data(&one, false).unwrap();
+    m.record_disc(false, false).unwrap();
+    m.joliet().unwrap().add_data(&two, false).unwrap();
+    m.record_disc(false, false).unwrap();
+    m.close();
+
+    let image = rec.read_disc().unwrap();
+    assert_eq!(image.read_path("/a.txt").unwrap(), b"from session one", "carried over");
+    assert_eq!(image.read_path("/b.txt").unwrap(), b"from session two");
+    drop(image);
+    // Block 0 holds the first session's descriptors: b.txt is not there.
+    let first = Image::from_reader(BlockReader::new(SimRecorder::open(&b.drive).unwrap()).unwrap())
+        .unwrap();
+    assert!(first.read_path("/b.txt").is_err());
+    drop(first);
+    // While another holds the drive exclusively, the disc cannot be read.
+    let held = SimRecorder::open_with(&b.drive, imapi_transport::Access::Exclusive).unwrap();
+    let e = rec.read_disc().unwrap_err();
+    assert_eq!(e.code(), imapi_master::ImapiCode::DeviceNotAccessible, "{e}");
+    drop(held);
+}

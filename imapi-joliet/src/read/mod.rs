@@ -303,7 +303,11 @@ impl<'d> Image<&'d [u8]> {
 }
 
 impl<R: Read + Seek> Image<SeekReader<R>> {
-    /// Opens an image read on demand from `reader`, strictly.
+    /// Opens an image read on demand from `reader`, strictly. The volume descriptors are
+    /// read from block 16 of `reader`: on a multisession disc read from block 0, that is the
+    /// **first** session, and files added by later sessions are not seen. Give the last
+    /// session's start with [`Options::session_start`] (imapi-master's
+    /// `DiscRecorder::read_disc` does) to see the disc as a mounted drive shows it.
     pub fn from_reader(reader: R) -> Result<Self, ReadError> {
         Self::from_reader_with(reader, Options::default())
     }
